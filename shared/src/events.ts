@@ -1,0 +1,86 @@
+import { z } from "zod";
+
+import { comfyuiStateSchema, serviceStatusSchema } from "./overview.js";
+import { utcTimestampSchema } from "./time.js";
+
+// Events the reporter pushes as they happen. The edge fans them out to browsers
+// unchanged; snapshots carry the settled state, events carry the motion between them.
+
+const at = utcTimestampSchema;
+const promptId = z.string().max(128);
+const nodeId = z.string().max(128);
+
+/** Where the nodes of the running prompt stand. */
+const promptPosition = {
+  prompt_id: promptId,
+  nodes_done: z.number().int().nonnegative(),
+  node_count: z.number().int().nonnegative(),
+};
+
+export const eventSchema = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("comfyui.state"), at, state: comfyuiStateSchema }),
+  z.object({
+    kind: z.literal("comfyui.queue"),
+    at,
+    queue_running: z.number().int().nonnegative(),
+    queue_pending: z.number().int().nonnegative(),
+  }),
+  z.object({ kind: z.literal("comfyui.execution_start"), at, ...promptPosition }),
+  z.object({
+    kind: z.literal("comfyui.executing"),
+    at,
+    ...promptPosition,
+    node: nodeId,
+    node_class: z.string().nullable(),
+  }),
+  z.object({
+    kind: z.literal("comfyui.progress"),
+    at,
+    ...promptPosition,
+    node: nodeId.nullable(),
+    node_class: z.string().nullable(),
+    value: z.number().nonnegative(),
+    max: z.number().nonnegative(),
+  }),
+  z.object({
+    kind: z.literal("comfyui.executed"),
+    at,
+    ...promptPosition,
+    node: nodeId,
+    node_class: z.string().nullable(),
+    images: z.array(z.object({ filename: z.string(), subfolder: z.string(), type: z.string() })),
+  }),
+  z.object({ kind: z.literal("comfyui.execution_success"), at, ...promptPosition, duration_ms: z.number().nonnegative().nullable() }),
+  z.object({
+    kind: z.literal("comfyui.execution_error"),
+    at,
+    ...promptPosition,
+    node: nodeId.nullable(),
+    node_class: z.string().nullable(),
+    exception_type: z.string(),
+    exception_message: z.string().max(4000),
+  }),
+  z.object({
+    kind: z.literal("comfyui.execution_interrupted"),
+    at,
+    ...promptPosition,
+    node: nodeId.nullable(),
+    node_class: z.string().nullable(),
+  }),
+  z.object({
+    kind: z.literal("service.changed"),
+    at,
+    name: z.string(),
+    status: serviceStatusSchema,
+    restarts: z.number().int().nonnegative(),
+  }),
+  z.object({
+    kind: z.literal("log"),
+    at,
+    source: z.string().max(64),
+    level: z.enum(["debug", "info", "warn", "error"]),
+    lines: z.array(z.string().max(8000)).max(500),
+  }),
+]);
+export type ProtocolEvent = z.infer<typeof eventSchema>;
+export type EventKind = ProtocolEvent["kind"];

@@ -1,0 +1,10 @@
+/** @module The ComfyCarry protocol shared by reporter, edge and web. */
+export * from "./version.js";
+export * from "./timing.js";
+export * from "./time.js";
+export * from "./errors.js";
+export * from "./overview.js";
+export * from "./commands.js";
+export * from "./events.js";
+export * from "./messages.js";
+export * from "./parse.js";

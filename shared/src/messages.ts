@@ -1,0 +1,132 @@
+import { z } from "zod";
+
+import { commandIdSchema, commandNameSchema } from "./commands.js";
+import { wireErrorSchema } from "./errors.js";
+import { eventSchema } from "./events.js";
+import { instanceOverviewSchema, overviewSchema } from "./overview.js";
+import { utcTimestampSchema } from "./time.js";
+
+// Every frame between reporter, edge and browser, as one discriminated union on `type`
+// per direction. Each side parses every frame it receives with these and rejects what
+// does not parse.
+
+/** Instance ids are chosen by the edge at enrollment: lower-case letters, digits and dashes. */
+export const instanceIdSchema = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "an instance id of 1–63 lower-case letters, digits or '-'");
+
+/** Builds the success-or-failure union of a command outcome around the fields both variants carry. */
+function commandOutcome<T extends z.ZodRawShape>(shape: T) {
+  return z.discriminatedUnion("ok", [
+    z.object({ ...shape, ok: z.literal(true), data: z.unknown() }),
+    z.object({ ...shape, ok: z.literal(false), error: wireErrorSchema }),
+  ]);
+}
+
+/** Facts about the container, sent once per connection. */
+export const hostFactsSchema = z.object({
+  hostname: z.string().max(255),
+  platform: z.string().max(32),
+  arch: z.string().max(32),
+  node_version: z.string().max(32),
+  cpu_model: z.string().max(255),
+  cpu_cores: z.number().int().positive(),
+  memory_total_bytes: z.number().nonnegative(),
+  gpu_names: z.array(z.string().max(255)),
+});
+
+// Reporter → edge
+
+export const reporterHelloSchema = z.object({
+  type: z.literal("hello"),
+  protocol_version: z.number().int(),
+  instance_id: instanceIdSchema,
+  reporter_version: z.string().max(64),
+  started_at: utcTimestampSchema,
+  host: hostFactsSchema,
+});
+
+export const reporterMessageSchema = z.discriminatedUnion("type", [
+  reporterHelloSchema,
+  z.object({ type: z.literal("snapshot"), snapshot: overviewSchema }),
+  z.object({ type: z.literal("event"), event: eventSchema }),
+  commandOutcome({ type: z.literal("command_result"), id: commandIdSchema }),
+  z.object({ type: z.literal("ping"), at: utcTimestampSchema }),
+]);
+export type ReporterMessage = z.infer<typeof reporterMessageSchema>;
+
+// Edge → reporter
+
+export const edgeToReporterMessageSchema = z.discriminatedUnion("type", [
+  z.object({
+    type: z.literal("welcome"),
+    protocol_version: z.number().int(),
+    instance_id: instanceIdSchema,
+    viewers: z.number().int().nonnegative(),
+    server_time: utcTimestampSchema,
+  }),
+  z.object({
+    type: z.literal("command"),
+    id: commandIdSchema,
+    name: commandNameSchema,
+    args: z.unknown(),
+    deadline: utcTimestampSchema,
+  }),
+  z.object({ type: z.literal("viewers"), count: z.number().int().nonnegative() }),
+  z.object({ type: z.literal("pong"), at: utcTimestampSchema }),
+  /** Sent just before the edge closes the socket on purpose; the reporter logs it. */
+  z.object({ type: z.literal("refused"), error: wireErrorSchema }),
+]);
+export type EdgeToReporterMessage = z.infer<typeof edgeToReporterMessageSchema>;
+
+// Browser → edge
+
+/** Client-chosen id that ties a browser's command to its acceptance and result. */
+export const requestIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
+
+export const browserMessageSchema = z.discriminatedUnion("type", [
+  z.object({
+    type: z.literal("command"),
+    request_id: requestIdSchema,
+    name: commandNameSchema,
+    args: z.unknown(),
+    deadline_ms: z.number().int().positive().optional(),
+  }),
+  z.object({ type: z.literal("ping") }),
+]);
+export type BrowserMessage = z.infer<typeof browserMessageSchema>;
+
+// Edge → browser
+
+export const edgeToBrowserMessageSchema = z.discriminatedUnion("type", [
+  /** The full overview: sent on connect, on every snapshot and on every link change. */
+  z.object({ type: z.literal("overview"), overview: instanceOverviewSchema }),
+  z.object({ type: z.literal("event"), instance_id: instanceIdSchema, event: eventSchema }),
+  z.object({ type: z.literal("command_accepted"), request_id: requestIdSchema, command_id: commandIdSchema }),
+  commandOutcome({ type: z.literal("command_result"), request_id: requestIdSchema.nullable(), command_id: commandIdSchema }),
+  z.object({ type: z.literal("error"), request_id: requestIdSchema.nullable(), error: wireErrorSchema }),
+  z.object({ type: z.literal("pong") }),
+]);
+export type EdgeToBrowserMessage = z.infer<typeof edgeToBrowserMessageSchema>;
+
+// HTTP bodies
+
+export const commandRequestSchema = z.strictObject({
+  name: commandNameSchema,
+  args: z.unknown().optional(),
+  deadline_ms: z.number().int().positive().optional(),
+});
+export type CommandRequest = z.infer<typeof commandRequestSchema>;
+
+export const commandResponseSchema = commandOutcome({ command_id: commandIdSchema });
+export type CommandResponse = z.infer<typeof commandResponseSchema>;
+
+export const instanceSummarySchema = z.object({
+  instance_id: instanceIdSchema,
+  name: z.string(),
+  online: z.boolean(),
+  last_seen_at: utcTimestampSchema.nullable(),
+  snapshot: overviewSchema.nullable(),
+});
+export const instanceListSchema = z.object({ instances: z.array(instanceSummarySchema) });
+export type InstanceSummary = z.infer<typeof instanceSummarySchema>;
+
+export const errorBodySchema = z.object({ error: wireErrorSchema });
