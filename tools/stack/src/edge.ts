@@ -1,0 +1,110 @@
+import { createWriteStream } from "node:fs";
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+
+import { execa, type ResultPromise } from "execa";
+
+import { paths, wranglerCli } from "./paths.js";
+import { waitFor } from "./ports.js";
+
+/** Secrets and variables handed to the local edge through an env file. */
+export interface EdgeSecrets {
+  DASHBOARD_PASSWORD: string;
+  SESSION_SECRET: string;
+}
+
+/** A running `wrangler dev` serving the edge in workerd. */
+export interface LocalEdge {
+  url: string;
+  logFile: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the edge in workerd through `wrangler dev`, with Durable Object state persisted
+ * under `stateDir`, and waits until `/api/health` answers.
+ */
+export async function startEdge(options: { stateDir: string; port: number; secrets: EdgeSecrets; timeoutMs?: number }): Promise<LocalEdge> {
+  await mkdir(options.stateDir, { recursive: true });
+  const envFile = join(options.stateDir, "edge.env");
+  const envText = Object.entries(options.secrets)
+    .map(([key, value]) => `${key}=${value}`)
+    .join("\n");
+  await writeFile(envFile, `${envText}\n`, { mode: 0o600 });
+
+  const logFile = join(options.stateDir, "wrangler.log");
+  const log = createWriteStream(logFile, { flags: "a" });
+  const url = `http://127.0.0.1:${options.port}`;
+
+  const child: ResultPromise = execa(
+    process.execPath,
+    [
+      wranglerCli(),
+      "dev",
+      "--config",
+      paths.wranglerToml,
+      "--ip",
+      "127.0.0.1",
+      "--port",
+      String(options.port),
+      "--persist-to",
+      join(options.stateDir, "wrangler"),
+      "--env-file",
+      envFile,
+      "--show-interactive-dev-session=false",
+      "--log-level",
+      "info",
+    ],
+    {
+      cwd: paths.repoRoot,
+      env: {
+        ...process.env,
+        // wrangler must not try to reach Cloudflare for metrics or update checks.
+        WRANGLER_SEND_METRICS: "false",
+        NO_UPDATE_NOTIFIER: "1",
+        CI: "true",
+      },
+      reject: false,
+      stdin: "ignore",
+      forceKillAfterDelay: 5000,
+    },
+  );
+  child.stdout?.pipe(log);
+  child.stderr?.pipe(log);
+
+  let exited = false;
+  void child.then(() => {
+    exited = true;
+  });
+
+  try {
+    await waitFor(
+      `the edge at ${url}/api/health (wrangler log: ${logFile})`,
+      async () => {
+        if (exited) {
+          throw new Error(`wrangler dev exited early; see ${logFile}`);
+        }
+        const response = await fetch(`${url}/api/health`);
+        return response.ok;
+      },
+      options.timeoutMs ?? 60_000,
+      300,
+    );
+  } catch (error) {
+    child.kill("SIGTERM");
+    await child;
+    throw error;
+  }
+
+  return {
+    url,
+    logFile,
+    async stop() {
+      if (!exited) {
+        child.kill("SIGTERM");
+      }
+      await child;
+      log.end();
+    },
+  };
+}

@@ -1,0 +1,6 @@
+/** @module Starts the local ComfyCarry stack for the demo, the end-to-end tests and the benchmarks. */
+export { Stack, COMFY_SERVICE, REPORTER_SERVICE, type StackOptions } from "./stack.js";
+export { EdgeClient, EdgeHttpError, type CreatedInstance } from "./edge-client.js";
+export { Pm2Cli, type Pm2ProcessInfo } from "./pm2.js";
+export { findFreePort, waitFor } from "./ports.js";
+export { paths, repoRoot } from "./paths.js";

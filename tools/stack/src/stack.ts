@@ -1,0 +1,222 @@
+import { randomBytes } from "node:crypto";
+import { copyFile, mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+
+import { z } from "zod";
+
+import { EdgeClient } from "./edge-client.js";
+import { startEdge, type LocalEdge } from "./edge.js";
+import { paths } from "./paths.js";
+import { Pm2Cli } from "./pm2.js";
+import { findFreePort, waitFor } from "./ports.js";
+
+/** Names of the PM2 services the stack runs. */
+export const COMFY_SERVICE = "comfy";
+export const REPORTER_SERVICE = "comfycarry-reporter";
+
+export interface StackOptions {
+  /** Folder for all state: edge storage, PM2_HOME, workspace, logs. */
+  stateDir: string;
+  /** Edge port; 0 picks a free one. */
+  edgePort?: number;
+  /** GPU preset name under tools/fake-nvidia-smi/presets. */
+  preset?: string;
+  /** Simulated time per sampler step, in milliseconds. */
+  stepMs?: number;
+  /** Feed the reporter's disk figures from a file the test rewrites, instead of the real disk. */
+  fakeDisk?: { total_bytes: number; used_bytes: number; free_bytes: number };
+  /** Reuse the password and instance stored in `stateDir` by an earlier run (the demo). */
+  reuseState?: boolean;
+  instanceName?: string;
+}
+
+const storedStateSchema = z.object({
+  password: z.string().min(1),
+  sessionSecret: z.string().min(1),
+  instanceId: z.string().nullable(),
+  token: z.string().nullable(),
+});
+type StoredState = z.infer<typeof storedStateSchema>;
+
+/** A running local stack: edge in workerd, the simulator and the reporter under PM2. */
+export class Stack {
+  readonly pm2: Pm2Cli;
+  readonly client: EdgeClient;
+  readonly workspaceDir: string;
+  readonly presetFile: string;
+  readonly diskFile: string;
+
+  private constructor(
+    readonly options: StackOptions,
+    readonly edge: LocalEdge,
+    readonly password: string,
+    readonly instanceId: string,
+    readonly tokenFile: string,
+    readonly comfyuiPort: number,
+    readonly comfyuiProxyPort: number,
+  ) {
+    this.pm2 = new Pm2Cli(join(options.stateDir, "pm2"));
+    this.client = new EdgeClient(edge.url);
+    this.workspaceDir = join(options.stateDir, "workspace");
+    this.presetFile = join(options.stateDir, "gpu-preset.json");
+    this.diskFile = join(options.stateDir, "disk.json");
+  }
+
+  /** Starts every part and returns once the reporter has delivered a first snapshot. */
+  static async start(options: StackOptions): Promise<Stack> {
+    await mkdir(options.stateDir, { recursive: true });
+    const state = await loadOrCreateState(options);
+
+    const edgePort = options.edgePort === undefined || options.edgePort === 0 ? await findFreePort() : options.edgePort;
+    const edge = await startEdge({
+      stateDir: options.stateDir,
+      port: edgePort,
+      secrets: { DASHBOARD_PASSWORD: state.password, SESSION_SECRET: state.sessionSecret },
+    });
+
+    try {
+      const client = new EdgeClient(edge.url);
+      await client.login(state.password);
+      const known = state.instanceId === null ? [] : (await client.instances()).filter((item) => item.instance_id === state.instanceId);
+      if (known.length === 0 || state.token === null) {
+        const created = await client.createInstance(options.instanceName ?? "demo");
+        state.instanceId = created.instance_id;
+        state.token = created.token;
+        await writeFile(join(options.stateDir, "state.json"), JSON.stringify(state), { mode: 0o600 });
+      }
+      const instanceId = state.instanceId ?? "";
+      const tokenFile = join(options.stateDir, "instance-token");
+      await writeFile(tokenFile, state.token ?? "", { mode: 0o600 });
+
+      const stack = new Stack(options, edge, state.password, instanceId, tokenFile, await findFreePort(), await findFreePort());
+      await stack.startServices();
+      return stack;
+    } catch (error) {
+      await edge.stop();
+      throw error;
+    }
+  }
+
+  private async startServices(): Promise<void> {
+    await mkdir(this.workspaceDir, { recursive: true });
+    await this.setPreset(this.options.preset ?? "h100");
+    if (this.options.fakeDisk !== undefined) {
+      await this.setDisk(this.options.fakeDisk);
+    }
+
+    const pathWithFakes = `${paths.fakeNvidiaSmiBin}:${process.env.PATH ?? ""}`;
+    const common = { PATH: pathWithFakes, FAKE_NVIDIA_SMI_PRESET: this.presetFile };
+
+    await this.pm2.kill();
+    await this.pm2.start({
+      name: COMFY_SERVICE,
+      script: paths.simulatorEntry,
+      args: ["--listen", "127.0.0.1", "--port", String(this.comfyuiPort), "--base-directory", join(this.workspaceDir, "ComfyUI")],
+      env: { ...common, COMFYUI_SIM_STEP_MS: String(this.options.stepMs ?? 150) },
+      cwd: this.workspaceDir,
+    });
+    await this.startReporter();
+
+    await waitFor(
+      "the first snapshot from the reporter at the edge",
+      async () => {
+        const overview = await this.client.overview(this.instanceId);
+        return overview.online && overview.snapshot !== null;
+      },
+      60_000,
+      250,
+    );
+  }
+
+  /** Environment of the reporter process. */
+  reporterEnv(): Record<string, string> {
+    const env: Record<string, string> = {
+      PATH: `${paths.fakeNvidiaSmiBin}:${process.env.PATH ?? ""}`,
+      FAKE_NVIDIA_SMI_PRESET: this.presetFile,
+      EDGE_URL: this.edge.url,
+      COMFYCARRY_INSTANCE_ID: this.instanceId,
+      COMFYCARRY_TOKEN_FILE: this.tokenFile,
+      WORKSPACE_DIR: this.workspaceDir,
+      COMFYUI_DIR: join(this.workspaceDir, "ComfyUI"),
+      COMFYUI_URL: `http://127.0.0.1:${this.comfyuiPort}`,
+      COMFYUI_SERVICE: COMFY_SERVICE,
+      COMFYCARRY_COMFYUI_PROXY_PORT: String(this.comfyuiProxyPort),
+      COMFYCARRY_STATE_DIR: join(this.options.stateDir, "reporter-state"),
+      PM2_HOME: this.pm2.pm2Home,
+      LOG_LEVEL: process.env.LOG_LEVEL ?? "info",
+    };
+    if (this.options.fakeDisk !== undefined) {
+      env.COMFYCARRY_DISK_STATS_FILE = this.diskFile;
+    }
+    return env;
+  }
+
+  async startReporter(): Promise<void> {
+    await this.pm2.start({
+      name: REPORTER_SERVICE,
+      script: paths.reporterEntry,
+      args: [],
+      env: this.reporterEnv(),
+      cwd: this.workspaceDir,
+    });
+  }
+
+  /** Kills the reporter for good (no PM2 restart), as a crashed or removed container would. */
+  async killReporter(): Promise<void> {
+    await this.pm2.delete(REPORTER_SERVICE);
+  }
+
+  /** URL of the reporter's observing proxy in front of ComfyUI. */
+  get comfyuiProxyUrl(): string {
+    return `http://127.0.0.1:${this.comfyuiProxyPort}`;
+  }
+
+  get comfyuiUrl(): string {
+    return `http://127.0.0.1:${this.comfyuiPort}`;
+  }
+
+  /** Switches the GPU preset the fake nvidia-smi and the simulator read, atomically. */
+  async setPreset(preset: string | object): Promise<void> {
+    const temp = `${this.presetFile}.tmp`;
+    if (typeof preset === "string") {
+      await copyFile(join(paths.presetsDir, `${preset}.json`), temp);
+    } else {
+      await writeFile(temp, JSON.stringify(preset));
+    }
+    await rename(temp, this.presetFile);
+  }
+
+  /** Sets the disk figures the reporter reports (only with `fakeDisk`). */
+  async setDisk(disk: { total_bytes: number; used_bytes: number; free_bytes: number }): Promise<void> {
+    const temp = `${this.diskFile}.tmp`;
+    await writeFile(temp, JSON.stringify(disk));
+    await rename(temp, this.diskFile);
+  }
+
+  async stop(): Promise<void> {
+    await this.pm2.kill();
+    await this.edge.stop();
+  }
+}
+
+async function loadOrCreateState(options: StackOptions): Promise<StoredState> {
+  const file = join(options.stateDir, "state.json");
+  if (options.reuseState === true) {
+    try {
+      const stored = storedStateSchema.safeParse(JSON.parse(await readFile(file, "utf8")));
+      if (stored.success) {
+        return stored.data;
+      }
+    } catch {
+      // No usable earlier state: generate a new one below.
+    }
+  }
+  const state: StoredState = {
+    password: randomBytes(12).toString("base64url"),
+    sessionSecret: randomBytes(32).toString("base64url"),
+    instanceId: null,
+    token: null,
+  };
+  await writeFile(file, JSON.stringify(state), { mode: 0o600 });
+  return state;
+}
