@@ -1,0 +1,384 @@
+import { EventEmitter } from "node:events";
+
+import WebSocket from "ws";
+import type { RawData } from "ws";
+import type { z } from "zod";
+
+import {
+  APP_CLOSE_CODE,
+  HEARTBEAT_INTERVAL_MS,
+  MAX_MESSAGE_BYTES,
+  OFFLINE_AFTER_MS,
+  SNAPSHOT_INTERVAL_UNWATCHED_MS,
+  SNAPSHOT_INTERVAL_WATCHED_MS,
+  edgeToReporterMessageSchema,
+  errorCodeSchema,
+  eventSchema,
+  overviewSchema,
+  parseFrame,
+  parseValue,
+  toUtcTimestamp,
+} from "@comfycarry/shared";
+import type { EdgeToReporterMessage, Overview, ProtocolEvent, ReporterMessage, WireError, reporterHelloSchema } from "@comfycarry/shared";
+
+import type { Logger } from "../log/logger.js";
+import { Backoff, DEFAULT_BACKOFF } from "./backoff.js";
+import type { BackoffOptions } from "./backoff.js";
+import { answerUnparsedCommand } from "./unparsed-command.js";
+
+export type ReporterHello = z.infer<typeof reporterHelloSchema>;
+export type IncomingCommand = Extract<EdgeToReporterMessage, { type: "command" }>;
+export type CommandOutcome = { ok: true; data: unknown } | { ok: false; error: WireError };
+
+/** Runs a command the edge sent; the link only relays the outcome. */
+export interface CommandRunner {
+  execute(command: { id: string; name: string; args: unknown; deadline: string }): Promise<CommandOutcome>;
+}
+
+/** Intervals of the link; tests shorten them. */
+export interface LinkTiming {
+  heartbeatMs: number;
+  watchedSnapshotMs: number;
+  unwatchedSnapshotMs: number;
+  /** A connection that stays welcomed this long resets the backoff. */
+  stableAfterMs: number;
+  /** With nothing received for this long, the socket is judged dead and replaced. */
+  silenceLimitMs: number;
+  /** Delay between attempts while the edge rejects our protocol version. */
+  unsupportedRetryMs: number;
+}
+
+export const DEFAULT_LINK_TIMING: LinkTiming = {
+  heartbeatMs: HEARTBEAT_INTERVAL_MS,
+  watchedSnapshotMs: SNAPSHOT_INTERVAL_WATCHED_MS,
+  unwatchedSnapshotMs: SNAPSHOT_INTERVAL_UNWATCHED_MS,
+  stableAfterMs: 30_000,
+  silenceLimitMs: OFFLINE_AFTER_MS + HEARTBEAT_INTERVAL_MS,
+  unsupportedRetryMs: 30 * 60_000,
+};
+
+export interface EdgeLinkOptions {
+  /** Full WebSocket URL of the edge's reporter endpoint. */
+  url: string;
+  token: string;
+  log: Logger;
+  /** Builds the hello for each new connection. */
+  hello: () => ReporterHello;
+  /** Builds a snapshot; null skips this turn (the source already logged why). */
+  snapshot: () => Promise<Overview | null>;
+  commands: CommandRunner;
+  timing?: Partial<LinkTiming>;
+  backoff?: BackoffOptions;
+}
+
+/** Events for the owner of the link: `fatal` means the edge will never accept this reporter as it is. */
+export interface EdgeLinkEvents {
+  welcome: [viewers: number];
+  reconnecting: [delayMs: number, attempt: number];
+  fatal: [error: WireError];
+}
+
+/** Refusals after which reconnecting cannot help. */
+const FATAL_CODES = new Set(["replaced", "unauthorized"]);
+
+/**
+ * Keeps one outbound WebSocket to the edge: hello on every connect, snapshots on the
+ * cadence the viewer count sets, pings, command relay, and reconnects with backoff.
+ */
+export class EdgeLink extends EventEmitter<EdgeLinkEvents> {
+  readonly #options: EdgeLinkOptions;
+  readonly #timing: LinkTiming;
+  readonly #backoff: Backoff;
+  readonly #log: Logger;
+  #socket: WebSocket | null = null;
+  #stopped = true;
+  #welcomed = false;
+  #viewers = 0;
+  #refusal: WireError | null = null;
+  #building = false;
+  #timers = new Map<string, NodeJS.Timeout>();
+
+  constructor(options: EdgeLinkOptions) {
+    super();
+    this.#options = options;
+    this.#timing = { ...DEFAULT_LINK_TIMING, ...options.timing };
+    this.#backoff = new Backoff(options.backoff ?? DEFAULT_BACKOFF);
+    this.#log = options.log.child({ component: "edge-link" });
+  }
+
+  /** Whether the edge has welcomed the current connection. */
+  get connected(): boolean {
+    return this.#welcomed;
+  }
+
+  start(): void {
+    this.#stopped = false;
+    this.#connect();
+  }
+
+  /** Closes the socket and stops reconnecting. */
+  stop(): void {
+    this.#stopped = true;
+    this.#clearTimers();
+    this.#clearTimer("reconnect");
+    this.#socket?.close(1001, "reporter shutting down");
+    this.#socket = null;
+  }
+
+  /** Sends an event now if the edge is connected; the next snapshot covers what is dropped. */
+  sendEvent(event: ProtocolEvent): void {
+    const parsed = parseValue(eventSchema, event);
+    if (!parsed.ok) {
+      this.#log.error({ kind: event.kind, issues: parsed.issues }, "event does not match the protocol, not sent");
+      return;
+    }
+    if (!this.#welcomed) {
+      this.#log.debug({ kind: event.kind }, "event dropped while the edge is not connected");
+      return;
+    }
+    this.#send({ type: "event", event: parsed.value });
+  }
+
+  /** Sends a snapshot now, outside the cadence, e.g. after ComfyUI changed state. */
+  async sendSnapshotNow(): Promise<void> {
+    if (!this.#welcomed || this.#building) {
+      return;
+    }
+    this.#building = true;
+    try {
+      const snapshot = await this.#options.snapshot();
+      if (snapshot === null) {
+        return;
+      }
+      const parsed = parseValue(overviewSchema, snapshot);
+      if (!parsed.ok) {
+        this.#log.error({ issues: parsed.issues }, "snapshot does not match the overview schema, not sent");
+        return;
+      }
+      this.#send({ type: "snapshot", snapshot: parsed.value });
+    } catch (error) {
+      this.#log.error({ err: error }, "building the snapshot failed");
+    } finally {
+      this.#building = false;
+    }
+  }
+
+  #connect(): void {
+    this.#refusal = null;
+    this.#welcomed = false;
+    this.#log.info({ url: this.#options.url, attempt: this.#backoff.attempt }, "connecting to the edge");
+
+    const socket = new WebSocket(this.#options.url, {
+      headers: { Authorization: `Bearer ${this.#options.token}` },
+      maxPayload: MAX_MESSAGE_BYTES,
+      handshakeTimeout: 15_000,
+    });
+    this.#socket = socket;
+
+    socket.on("open", () => {
+      this.#log.info("connected to the edge, sending hello");
+      this.#send(this.#options.hello());
+      this.#watchSilence();
+    });
+    socket.on("message", (data, isBinary) => {
+      this.#watchSilence();
+      if (isBinary) {
+        this.#log.warn("binary frame from the edge ignored");
+        return;
+      }
+      this.#onFrame(rawText(data));
+    });
+    socket.on("unexpected-response", (_request, response) => {
+      // A 401 at the upgrade means the token is wrong: no retry can fix that.
+      if (response.statusCode === 401) {
+        this.#refusal = { code: "unauthorized", message: "the edge rejected the instance token (HTTP 401)" };
+      }
+      this.#log.warn({ status: response.statusCode }, "edge refused the WebSocket upgrade");
+      socket.terminate();
+    });
+    socket.on("error", (error) => {
+      this.#log.warn({ err: error }, "edge socket error");
+    });
+    socket.on("close", (code, reason) => {
+      this.#onClose(socket, code, reason.toString("utf8"));
+    });
+  }
+
+  #onFrame(text: string): void {
+    const parsed = parseFrame(edgeToReporterMessageSchema, text);
+    if (!parsed.ok) {
+      this.#log.warn({ issues: parsed.issues }, "frame from the edge does not match the protocol, ignored");
+      const reply = answerUnparsedCommand(text);
+      if (reply !== null) {
+        this.#send(reply);
+      }
+      return;
+    }
+
+    const message = parsed.value;
+    switch (message.type) {
+      case "welcome":
+        this.#onWelcome(message.viewers);
+        break;
+      case "viewers":
+        this.#onViewers(message.count);
+        break;
+      case "command":
+        void this.#runCommand(message);
+        break;
+      case "pong":
+        break;
+      case "refused":
+        this.#refusal = message.error;
+        this.#log.error({ code: message.error.code, reason: message.error.message }, "edge refused this reporter");
+        break;
+    }
+  }
+
+  #onWelcome(viewers: number): void {
+    this.#welcomed = true;
+    this.#viewers = viewers;
+    this.#log.info({ viewers }, "edge welcomed the reporter");
+    this.emit("welcome", viewers);
+
+    this.#setInterval("ping", this.#timing.heartbeatMs, () => this.#send({ type: "ping", at: toUtcTimestamp() }));
+    this.#setTimer("stable", this.#timing.stableAfterMs, () => this.#backoff.reset());
+    void this.sendSnapshotNow();
+    this.#scheduleSnapshots();
+  }
+
+  #onViewers(count: number): void {
+    const wasWatched = this.#viewers > 0;
+    this.#viewers = count;
+    this.#log.debug({ viewers: count }, "viewer count changed");
+    if (wasWatched === count > 0) {
+      return;
+    }
+
+    // A viewer who just arrived should not wait up to a minute for fresh data.
+    if (count > 0) {
+      void this.sendSnapshotNow();
+    }
+    this.#scheduleSnapshots();
+  }
+
+  #scheduleSnapshots(): void {
+    const interval = this.#viewers > 0 ? this.#timing.watchedSnapshotMs : this.#timing.unwatchedSnapshotMs;
+    this.#setInterval("snapshot", interval, () => void this.sendSnapshotNow());
+  }
+
+  async #runCommand(command: IncomingCommand): Promise<void> {
+    const log = this.#log.child({ commandId: command.id, command: command.name });
+    const socket = this.#socket;
+    const outcome = await this.#options.commands.execute(command);
+    if (socket !== this.#socket || socket?.readyState !== WebSocket.OPEN) {
+      log.warn("connection changed before the result could be sent; the edge re-sends the command and gets the stored result");
+      return;
+    }
+    this.#send({ type: "command_result", id: command.id, ...outcome });
+  }
+
+  #onClose(socket: WebSocket, code: number, reason: string): void {
+    if (socket !== this.#socket) {
+      return;
+    }
+    this.#socket = null;
+    this.#welcomed = false;
+    this.#clearTimers();
+
+    // The edge closes with 4000 and an error code as reason; use it when no `refused` frame came first.
+    const closeCode = errorCodeSchema.safeParse(reason);
+    if (this.#refusal === null && code === APP_CLOSE_CODE && closeCode.success) {
+      this.#refusal = { code: closeCode.data, message: `edge closed the socket with ${closeCode.data}` };
+    }
+    this.#log.info({ code, reason, refusal: this.#refusal?.code ?? null }, "edge socket closed");
+
+    if (this.#stopped) {
+      return;
+    }
+
+    const refusal = this.#refusal;
+    if (refusal !== null && FATAL_CODES.has(refusal.code)) {
+      this.#stopped = true;
+      this.#log.fatal({ code: refusal.code, reason: refusal.message }, "edge will not accept this reporter; not reconnecting");
+      this.emit("fatal", refusal);
+      return;
+    }
+
+    if (refusal?.code === "protocol_version_unsupported") {
+      // TODO: fetch the reporter build the edge offers and restart into it once self-update exists.
+      this.#log.error(
+        { retryInMs: this.#timing.unsupportedRetryMs },
+        "edge does not support this reporter's protocol version; update the reporter. Retrying slowly",
+      );
+      this.#scheduleReconnect(this.#timing.unsupportedRetryMs);
+      return;
+    }
+
+    this.#scheduleReconnect(this.#backoff.next());
+  }
+
+  #scheduleReconnect(delayMs: number): void {
+    const attempt = this.#backoff.attempt;
+    this.#log.info({ delayMs, attempt }, "reconnecting to the edge after a delay");
+    this.emit("reconnecting", delayMs, attempt);
+    this.#setTimer("reconnect", delayMs, () => this.#connect());
+  }
+
+  #watchSilence(): void {
+    this.#setTimer("silence", this.#timing.silenceLimitMs, () => {
+      this.#log.warn({ silenceMs: this.#timing.silenceLimitMs }, "nothing heard from the edge; dropping the socket");
+      this.#socket?.terminate();
+    });
+  }
+
+  #send(message: ReporterMessage): void {
+    const socket = this.#socket;
+    if (socket?.readyState !== WebSocket.OPEN) {
+      return;
+    }
+    socket.send(JSON.stringify(message), (error) => {
+      if (error !== undefined && error !== null) {
+        this.#log.warn({ err: error, type: message.type }, "sending to the edge failed");
+      }
+    });
+  }
+
+  #setTimer(name: string, delayMs: number, run: () => void): void {
+    this.#clearTimer(name);
+    this.#timers.set(name, setTimeout(run, delayMs));
+  }
+
+  #setInterval(name: string, delayMs: number, run: () => void): void {
+    this.#clearTimer(name);
+    this.#timers.set(name, setInterval(run, delayMs));
+  }
+
+  #clearTimer(name: string): void {
+    const timer = this.#timers.get(name);
+    if (timer !== undefined) {
+      clearTimeout(timer);
+      this.#timers.delete(name);
+    }
+  }
+
+  /** Clears every per-connection timer; the reconnect timer survives a close. */
+  #clearTimers(): void {
+    for (const name of [...this.#timers.keys()]) {
+      if (name !== "reconnect") {
+        this.#clearTimer(name);
+      }
+    }
+  }
+}
+
+/** Decodes a text frame, which `ws` may hand over as one buffer or a list of fragments. */
+export function rawText(data: RawData): string {
+  if (Array.isArray(data)) {
+    return Buffer.concat(data).toString("utf8");
+  }
+  if (data instanceof ArrayBuffer) {
+    return Buffer.from(data).toString("utf8");
+  }
+  return data.toString("utf8");
+}
