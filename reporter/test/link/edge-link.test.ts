@@ -9,6 +9,7 @@ import { EdgeLink } from "../../src/link/edge-link.js";
 import type { CommandRunner, EdgeLinkOptions, ReporterHello } from "../../src/link/edge-link.js";
 import { createRootLogger } from "../../src/log/logger.js";
 import { FakeEdge, waitFor } from "../helpers/fake-edge.js";
+import type { FakeEdgeOptions } from "../helpers/fake-edge.js";
 import { exampleOverview } from "../helpers/overview.js";
 
 const TOKEN = "tok_0123456789abcdef0123";
@@ -34,7 +35,7 @@ afterEach(async () => {
   }
 });
 
-async function startEdge(options: ConstructorParameters<typeof FakeEdge>[1] = {}): Promise<FakeEdge> {
+async function startEdge(options: FakeEdgeOptions = {}): Promise<FakeEdge> {
   const edge = await FakeEdge.start(options);
   cleanups.push(() => edge.close());
   return edge;
