@@ -2,5 +2,7 @@
 export { Stack, COMFY_SERVICE, REPORTER_SERVICE, type StackOptions } from "./stack.js";
 export { EdgeClient, EdgeHttpError, type CreatedInstance } from "./edge-client.js";
 export { Pm2Cli, type Pm2ProcessInfo } from "./pm2.js";
+export { BrowserSocketRecorder, frameOfType } from "./browser-socket.js";
+export { queuePrompt, txt2imgPrompt, startWorkload } from "./workload.js";
 export { findFreePort, waitFor } from "./ports.js";
 export { paths, repoRoot } from "./paths.js";
