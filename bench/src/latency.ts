@@ -1,0 +1,183 @@
+import { randomUUID } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+import { parseFrame, type EdgeToBrowserMessage } from "@comfycarry/shared";
+import { BrowserSocketRecorder, frameOfType, REPORTER_SERVICE, Stack, txt2imgPrompt } from "@comfycarry/stack";
+import WebSocket from "ws";
+import { z } from "zod";
+
+import { measureProcess } from "./process-usage.js";
+import { percentile } from "./stats.js";
+
+export interface LatencyOptions {
+  browsers: number;
+  prompts: number;
+  stepsPerPrompt: number;
+  stepMs: number;
+  commands: number;
+  /** Seconds of the idle phase whose reporter CPU is the baseline. */
+  idleSeconds: number;
+}
+
+export interface LatencyResult {
+  options: LatencyOptions;
+  eventLatencyMs: { p50: number; p99: number; samples: number };
+  commandRoundTripMs: { p50: number; p99: number; samples: number };
+  /** Browser ping → edge pong, the cost of one edge hop with no reporter involved. */
+  baselinePingMs: { p50: number; p99: number };
+  reporterStreaming: { corePercent: number; peakRssMb: number };
+  reporterIdle: { corePercent: number; peakRssMb: number };
+}
+
+const progressFrameSchema = z.object({
+  type: z.literal("progress"),
+  data: z.object({ value: z.number(), max: z.number(), prompt_id: z.string() }),
+});
+
+/**
+ * Measures the live path ComfyUI → reporter → edge → browsers on the local stack. Event
+ * latency is the time from a progress frame reaching a client connected straight to
+ * ComfyUI to the matching event reaching each browser socket.
+ */
+export async function runLatencyBench(options: LatencyOptions): Promise<LatencyResult> {
+  const stateDir = await mkdtemp(join(tmpdir(), "comfycarry-bench-"));
+  const stack = await Stack.start({ stateDir, stepMs: options.stepMs, preset: "h100" });
+  const recorders: BrowserSocketRecorder[] = [];
+  let observer: WebSocket | null = null;
+
+  try {
+    const reporter = await stack.pm2.find(REPORTER_SERVICE);
+    if (reporter === undefined || reporter.pid === 0) {
+      throw new Error("the reporter is not running under PM2");
+    }
+
+    for (let index = 0; index < options.browsers; index += 1) {
+      const recorder = new BrowserSocketRecorder(stack.client.openBrowserSocket(stack.instanceId));
+      await recorder.opened();
+      await recorder.waitFor("a first overview", frameOfType("overview"));
+      recorders.push(recorder);
+    }
+
+    // Idle baseline: viewers connected, snapshots every 2 s, no prompt running.
+    const idle = await measureProcess(reporter.pid, () => sleep(options.idleSeconds * 1000));
+
+    // A direct client of ComfyUI sees the broadcast progress of prompts queued without a client_id.
+    const sentAt = new Map<string, number>();
+    observer = new WebSocket(`${stack.comfyuiUrl.replace(/^http/, "ws")}/ws?clientId=${randomUUID().replaceAll("-", "")}`);
+    observer.on("message", (data, isBinary) => {
+      if (isBinary) {
+        return;
+      }
+      const outcome = parseFrame(progressFrameSchema, data.toString());
+      if (outcome.ok) {
+        sentAt.set(`${outcome.value.data.prompt_id}:${outcome.value.data.value}`, performance.now());
+      }
+    });
+    await new Promise((resolveOpen) => observer?.once("open", resolveOpen));
+
+    const promptIds: string[] = [];
+    const streaming = await measureProcess(reporter.pid, async () => {
+      for (let index = 0; index < options.prompts; index += 1) {
+        promptIds.push(await queuePromptWithoutClient(stack.comfyuiUrl, options.stepsPerPrompt));
+      }
+      const last = promptIds.at(-1) ?? "";
+      await Promise.all(
+        recorders.map((recorder) =>
+          recorder.waitFor(
+            "the last prompt's success",
+            (message): message is EdgeToBrowserMessage =>
+              message.type === "event" && message.event.kind === "comfyui.execution_success" && message.event.prompt_id === last,
+            { timeoutMs: 120_000 },
+          ),
+        ),
+      );
+    });
+
+    const latencies: number[] = [];
+    for (const recorder of recorders) {
+      for (const frame of recorder.frames) {
+        const message = frame.message;
+        if (message.type === "event" && message.event.kind === "comfyui.progress") {
+          const origin = sentAt.get(`${message.event.prompt_id}:${message.event.value}`);
+          if (origin !== undefined) {
+            latencies.push(frame.at - origin);
+          }
+        }
+      }
+    }
+
+    const commandTimes = await measureCommands(recorders[0], options.commands);
+    const pingTimes = await measurePings(recorders[0], options.commands);
+
+    return {
+      options,
+      eventLatencyMs: { p50: percentile(latencies, 50), p99: percentile(latencies, 99), samples: latencies.length },
+      commandRoundTripMs: { p50: percentile(commandTimes, 50), p99: percentile(commandTimes, 99), samples: commandTimes.length },
+      baselinePingMs: { p50: percentile(pingTimes, 50), p99: percentile(pingTimes, 99) },
+      reporterStreaming: { corePercent: streaming.corePercent, peakRssMb: streaming.peakRssBytes / 1024 ** 2 },
+      reporterIdle: { corePercent: idle.corePercent, peakRssMb: idle.peakRssBytes / 1024 ** 2 },
+    };
+  } finally {
+    observer?.close();
+    for (const recorder of recorders) {
+      recorder.close();
+    }
+    await stack.stop();
+    await rm(stateDir, { recursive: true, force: true });
+  }
+}
+
+async function queuePromptWithoutClient(baseUrl: string, steps: number): Promise<string> {
+  const response = await fetch(`${baseUrl}/prompt`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ prompt: txt2imgPrompt(Math.floor(Math.random() * 2 ** 31), steps) }),
+  });
+  const body = z.object({ prompt_id: z.string() }).parse(await response.json());
+  return body.prompt_id;
+}
+
+/** Sends `count` cheap commands one after another over the browser socket and returns their round trips. */
+async function measureCommands(recorder: BrowserSocketRecorder | undefined, count: number): Promise<number[]> {
+  if (recorder === undefined) {
+    return [];
+  }
+  const times: number[] = [];
+  for (let index = 0; index < count; index += 1) {
+    const requestId = `bench-${index}`;
+    const from = recorder.frames.length;
+    const started = performance.now();
+    recorder.socket.send(JSON.stringify({ type: "command", request_id: requestId, name: "comfyui.queue.clear", args: {} }));
+    const result = await recorder.waitFor(
+      `the result of ${requestId}`,
+      (message): message is EdgeToBrowserMessage => message.type === "command_result" && message.request_id === requestId,
+      { from },
+    );
+    times.push(result.at - started);
+  }
+  return times;
+}
+
+/** Sends `count` pings over the browser socket and returns their round trips. */
+async function measurePings(recorder: BrowserSocketRecorder | undefined, count: number): Promise<number[]> {
+  if (recorder === undefined) {
+    return [];
+  }
+  const times: number[] = [];
+  for (let index = 0; index < count; index += 1) {
+    const from = recorder.frames.length;
+    const started = performance.now();
+    recorder.socket.send(JSON.stringify({ type: "ping" }));
+    const pong = await recorder.waitFor("a pong", frameOfType("pong"), { from });
+    times.push(pong.at - started);
+  }
+  return times;
+}
+
+function sleep(milliseconds: number): Promise<void> {
+  return new Promise((resolveSleep) => setTimeout(resolveSleep, milliseconds));
+}
+
+
