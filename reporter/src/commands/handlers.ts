@@ -1,0 +1,39 @@
+import type { ComfyuiHttp } from "../comfyui/http.js";
+import type { ServiceManager } from "../snapshot/sources.js";
+import type { CommandHandlers } from "./executor.js";
+
+/** Builds the handler of every allowlisted command; none of them runs a shell. */
+export function createCommandHandlers(services: ServiceManager, comfyui: ComfyuiHttp): CommandHandlers {
+  const serviceResult = (service: Awaited<ReturnType<ServiceManager["start"]>>) => ({
+    name: service.name,
+    status: service.status,
+    restarts: service.restarts,
+    pid: service.pid,
+  });
+
+  return {
+    "service.start": async ({ name }) => serviceResult(await services.start(name)),
+    "service.stop": async ({ name }) => serviceResult(await services.stop(name)),
+    "service.restart": async ({ name }) => serviceResult(await services.restart(name)),
+
+    "comfyui.interrupt": async ({ prompt_id: promptId }, { signal, log }) => {
+      // ComfyUI answers /interrupt with 200 either way, so read the queue to tell whether anything stopped.
+      const queue = await comfyui.queue(signal);
+      const running = queue.queue_running[0]?.promptId ?? null;
+      if (running === null || (promptId !== undefined && running !== promptId)) {
+        log.info({ promptId: promptId ?? null, running }, "nothing to interrupt");
+        return { interrupted: false };
+      }
+      await comfyui.interrupt(promptId, signal);
+      log.info({ promptId: running }, "interrupt sent to ComfyUI");
+      return { interrupted: true };
+    },
+
+    "comfyui.queue.clear": async (_args, { signal, log }) => {
+      const queue = await comfyui.queue(signal);
+      await comfyui.clearQueue(signal);
+      log.info({ cleared: queue.queue_pending.length }, "pending queue cleared");
+      return { cleared: queue.queue_pending.length };
+    },
+  };
+}
