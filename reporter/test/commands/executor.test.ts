@@ -250,7 +250,7 @@ describe("command re-sent after a reconnect", () => {
     cleanups.push(() => link.stop());
     link.start();
     await waitFor("a welcomed link", () => link.connected);
-    const restart = { type: "command" as const, ...command("service.restart", { name: "comfy" }) };
+    const restart = { type: "command" as const, ...command("service.restart", { name: "comfy" }), name: "service.restart" as const };
 
     edge.last.send(restart);
     await waitFor("the handler to start", () => calls.length === 1);
