@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 
 import { ensureInstalled, repoRoot, runNpmScript, withPinnedNode } from "./bootstrap-node.mjs";
+import { ensureTestPackages } from "./system-deps.mjs";
 
 /** Suites in the order they run: units first, then the ones that start the whole stack. */
 const suites = [
@@ -22,6 +23,7 @@ const suites = [
 const only = process.argv.slice(2);
 const resultsDir = join(repoRoot, ".state/test-results");
 
+ensureTestPackages();
 ensureInstalled();
 if (process.env.COMFYCARRY_SKIP_BUILD !== "1") {
   runNpmScript("build");
