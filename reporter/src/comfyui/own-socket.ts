@@ -1,0 +1,100 @@
+import { EventEmitter } from "node:events";
+
+import WebSocket from "ws";
+
+import { MAX_MESSAGE_BYTES } from "@comfycarry/shared";
+
+import { Backoff } from "../link/backoff.js";
+import type { BackoffOptions } from "../link/backoff.js";
+import { rawText } from "../link/edge-link.js";
+import type { Logger } from "../log/logger.js";
+
+export interface ComfyuiSocketEvents {
+  open: [];
+  text: [text: string];
+  close: [];
+}
+
+export const COMFYUI_SOCKET_BACKOFF: BackoffOptions = { initialMs: 500, maxMs: 10_000, factor: 2 };
+
+/**
+ * The reporter's own /ws connection to ComfyUI under a fixed client id, reopened with
+ * backoff whenever ComfyUI goes away (restarts, crashes, not started yet).
+ */
+export class ComfyuiSocket extends EventEmitter<ComfyuiSocketEvents> {
+  readonly #url: string;
+  readonly #log: Logger;
+  readonly #backoff: Backoff;
+  #socket: WebSocket | null = null;
+  #timer: NodeJS.Timeout | null = null;
+  #stopped = true;
+  #open = false;
+
+  constructor(comfyuiUrl: string, clientId: string, log: Logger, backoff: BackoffOptions = COMFYUI_SOCKET_BACKOFF) {
+    super();
+    const url = new URL(`${comfyuiUrl}/ws`);
+    url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
+    url.searchParams.set("clientId", clientId);
+    this.#url = url.toString();
+    this.#log = log;
+    this.#backoff = new Backoff(backoff);
+  }
+
+  get isOpen(): boolean {
+    return this.#open;
+  }
+
+  start(): void {
+    this.#stopped = false;
+    this.#connect();
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    if (this.#timer !== null) {
+      clearTimeout(this.#timer);
+      this.#timer = null;
+    }
+    this.#socket?.close(1001);
+    this.#socket = null;
+  }
+
+  #connect(): void {
+    const socket = new WebSocket(this.#url, { maxPayload: 64 * MAX_MESSAGE_BYTES, handshakeTimeout: 10_000 });
+    this.#socket = socket;
+
+    socket.on("open", () => {
+      this.#open = true;
+      this.#backoff.reset();
+      this.#log.info({ url: this.#url }, "connected to ComfyUI's WebSocket");
+      this.emit("open");
+    });
+    socket.on("message", (data, isBinary) => {
+      // Binary frames are image previews; the bridge needs only the JSON ones.
+      if (!isBinary) {
+        this.emit("text", rawText(data));
+      }
+    });
+    socket.on("error", (error) => {
+      this.#log.debug({ err: error }, "ComfyUI WebSocket error");
+    });
+    socket.on("close", () => {
+      if (socket !== this.#socket) {
+        return;
+      }
+      const wasOpen = this.#open;
+      this.#open = false;
+      this.#socket = null;
+      if (wasOpen) {
+        this.emit("close");
+      }
+      if (this.#stopped) {
+        return;
+      }
+      const delayMs = this.#backoff.next();
+      const log = wasOpen ? this.#log.warn.bind(this.#log) : this.#log.debug.bind(this.#log);
+      log({ delayMs, attempt: this.#backoff.attempt }, "ComfyUI WebSocket closed; reconnecting after a delay");
+      this.#timer = setTimeout(() => this.#connect(), delayMs);
+    });
+  }
+}

@@ -1,0 +1,343 @@
+import { toUtcTimestamp } from "@comfycarry/shared";
+import type { CurrentPrompt, ProtocolEvent } from "@comfycarry/shared";
+
+import type { Logger } from "../log/logger.js";
+import { TrackedPrompt } from "./prompt-state.js";
+import { frameDataSchemas } from "./schemas.js";
+import type { FrameData, HistoryEntry, Queue, WsFrame } from "./schemas.js";
+import type { StepProgress } from "./tqdm.js";
+
+/** Finished prompts remembered so late duplicates from other sockets are dropped. */
+const RECENT_LIMIT = 64;
+
+type Terminal =
+  | { kind: "success"; timestamp: number | null }
+  | { kind: "error"; node: string | null; nodeType: string | null; exceptionType: string; exceptionMessage: string }
+  | { kind: "interrupted"; node: string | null; nodeType: string | null };
+
+/**
+ * Turns what ComfyUI says about prompts, from its /ws frames, /queue, /history and tqdm
+ * log lines, into protocol events. Frames of one prompt can arrive on several sockets
+ * (the reporter's own and every proxied one), so each event is emitted once per prompt.
+ * The tracker does no I/O: the bridge feeds it and asks which prompts need a /history look-up.
+ */
+export class PromptTracker {
+  readonly #emit: (event: ProtocolEvent) => void;
+  readonly #log: Logger;
+  #current: TrackedPrompt | null = null;
+  readonly #recent = new Map<string, TrackedPrompt>();
+  readonly #lookups = new Set<string>();
+  #queue = { running: 0, pending: 0 };
+  #lastActivity: Date | null = null;
+
+  constructor(emit: (event: ProtocolEvent) => void, log: Logger) {
+    this.#emit = emit;
+    this.#log = log;
+  }
+
+  get current(): CurrentPrompt | null {
+    return this.#current?.toCurrent() ?? null;
+  }
+
+  get queueCounts(): { running: number; pending: number } {
+    return { ...this.#queue };
+  }
+
+  get lastActivityAt(): string | null {
+    return this.#lastActivity?.toISOString() ?? null;
+  }
+
+  /** Whether the running prompt's graph is still unknown, so the bridge should read /queue. */
+  get needsGraph(): boolean {
+    return this.#current !== null && this.#current.graph === null;
+  }
+
+  /** Prompts that left the queue without a terminal frame; the bridge reads their /history. */
+  takeLookups(): string[] {
+    const ids = [...this.#lookups];
+    this.#lookups.clear();
+    return ids;
+  }
+
+  /** Applies one ComfyUI /ws frame; `source` names the socket for the logs. */
+  onFrame(frame: WsFrame, source: string): void {
+    switch (frame.type) {
+      case "execution_start":
+        this.#with(frame, "execution_start", (data) => this.#start(data.prompt_id, data.timestamp ?? null, source));
+        break;
+      case "execution_cached":
+        this.#with(frame, "execution_cached", (data) => {
+          const prompt = this.#prompt(data.prompt_id);
+          data.nodes.forEach((node) => prompt.cached.add(node));
+        });
+        break;
+      case "executing":
+        this.#with(frame, "executing", (data) => this.#executing(data));
+        break;
+      case "progress":
+        this.#with(frame, "progress", (data) => {
+          const prompt = data.prompt_id === undefined ? this.#current : this.#prompt(data.prompt_id);
+          if (prompt !== null) {
+            prompt.sawProgressFrames = true;
+            this.#progress(prompt, { value: data.value, max: data.max }, data.node ?? prompt.node);
+          }
+        });
+        break;
+      case "executed":
+        this.#with(frame, "executed", (data) => this.#executed(data));
+        break;
+      case "execution_success":
+        this.#with(frame, "execution_success", (data) => this.#finish(data.prompt_id, { kind: "success", timestamp: data.timestamp ?? null }));
+        break;
+      case "execution_error":
+        this.#with(frame, "execution_error", (data) =>
+          this.#finish(data.prompt_id, {
+            kind: "error",
+            node: data.node_id ?? null,
+            nodeType: data.node_type ?? null,
+            exceptionType: data.exception_type,
+            exceptionMessage: data.exception_message,
+          }),
+        );
+        break;
+      case "execution_interrupted":
+        this.#with(frame, "execution_interrupted", (data) =>
+          this.#finish(data.prompt_id, { kind: "interrupted", node: data.node_id ?? null, nodeType: data.node_type ?? null }),
+        );
+        break;
+    }
+  }
+
+  /** Applies a /queue read: counts, the running prompt and prompts that left it. */
+  onQueue(queue: Queue): void {
+    const counts = { running: queue.queue_running.length, pending: queue.queue_pending.length };
+    if (counts.running !== this.#queue.running || counts.pending !== this.#queue.pending) {
+      this.#queue = counts;
+      this.#emit({ kind: "comfyui.queue", at: toUtcTimestamp(), queue_running: counts.running, queue_pending: counts.pending });
+    }
+
+    const running = queue.queue_running[0] ?? null;
+    const current = this.#current;
+    const queued = queue.queue_pending.some((item) => item.promptId === current?.promptId);
+    if (current !== null && !current.terminal && current.promptId !== running?.promptId && !queued) {
+      this.#lookups.add(current.promptId);
+    }
+    if (running === null || this.#recent.has(running.promptId)) {
+      return;
+    }
+
+    const prompt = this.#prompt(running.promptId);
+    prompt.graph ??= running.graph;
+    if (!prompt.emitted.has("start")) {
+      this.#log.debug({ promptId: prompt.promptId, source: "queue" }, "running prompt found through /queue (fallback)");
+      this.#start(prompt.promptId, null, "queue");
+    }
+  }
+
+  /** Finishes a prompt from its /history entry; null means ComfyUI no longer knows it. */
+  onHistory(promptId: string, entry: HistoryEntry | null): void {
+    const prompt = this.#current?.promptId === promptId ? this.#current : (this.#recent.get(promptId) ?? null);
+    if (prompt === null || prompt.terminal) {
+      return;
+    }
+    this.#log.debug({ promptId, source: "history", found: entry !== null }, "finishing prompt from /history (fallback)");
+    this.#finish(promptId, terminalFromHistory(entry));
+  }
+
+  /** Applies a tqdm bar from ComfyUI's log, used only for prompts that send no `progress` frames to us. */
+  onLogProgress(progress: StepProgress): void {
+    const prompt = this.#current;
+    if (prompt === null || prompt.terminal || prompt.sawProgressFrames) {
+      return;
+    }
+    this.#log.trace({ promptId: prompt.promptId, source: "log", ...progress }, "step progress from the log (fallback)");
+    this.#progress(prompt, progress, prompt.node);
+  }
+
+  #with<T extends keyof typeof frameDataSchemas>(frame: WsFrame, type: T, apply: (data: FrameData<T>) => void): void {
+    const parsed = frameDataSchemas[type].safeParse(frame.data);
+    if (!parsed.success) {
+      this.#log.debug({ type }, "ComfyUI frame without the expected fields, ignored");
+      return;
+    }
+    apply(parsed.data as FrameData<T>);
+  }
+
+  /** Returns the prompt, making it current when it is new; a replaced unfinished prompt is queued for /history. */
+  #prompt(promptId: string): TrackedPrompt {
+    if (this.#current?.promptId === promptId) {
+      return this.#current;
+    }
+    const recent = this.#recent.get(promptId);
+    if (recent !== undefined) {
+      return recent;
+    }
+
+    if (this.#current !== null && !this.#current.terminal) {
+      this.#lookups.add(this.#current.promptId);
+      this.#remember(this.#current);
+    }
+    const prompt = new TrackedPrompt(promptId);
+    this.#current = prompt;
+    return prompt;
+  }
+
+  #start(promptId: string, timestamp: number | null, source: string): void {
+    const prompt = this.#prompt(promptId);
+    if (timestamp !== null) {
+      prompt.startTimestamp ??= timestamp;
+    }
+    if (prompt.terminal || prompt.emitted.has("start")) {
+      return;
+    }
+    prompt.emitted.add("start");
+    prompt.startedAt = new Date();
+    this.#log.info({ promptId, source }, "prompt started");
+    this.#push({ kind: "comfyui.execution_start", at: toUtcTimestamp(), ...prompt.position() });
+  }
+
+  #executing(data: FrameData<"executing">): void {
+    const prompt = data.prompt_id === undefined ? this.#current : this.#prompt(data.prompt_id);
+    if (prompt === null || prompt.terminal) {
+      return;
+    }
+    if (!prompt.emitted.has("start")) {
+      this.#start(prompt.promptId, null, "executing");
+    }
+    if (prompt.node !== null && prompt.node !== data.node) {
+      prompt.finishedNodes.add(prompt.node);
+    }
+    if (data.node === null || prompt.node === data.node) {
+      prompt.node = data.node;
+      return;
+    }
+
+    prompt.node = data.node;
+    prompt.progress = null;
+    const key = `executing:${data.node}`;
+    if (prompt.emitted.has(key)) {
+      return;
+    }
+    prompt.emitted.add(key);
+    this.#push({ kind: "comfyui.executing", at: toUtcTimestamp(), ...prompt.position(), node: data.node, node_class: prompt.classOf(data.node) });
+  }
+
+  #progress(prompt: TrackedPrompt, progress: StepProgress, node: string | null): void {
+    if (prompt.terminal) {
+      return;
+    }
+    const last = prompt.progress;
+    if (last !== null && last.value === progress.value && last.max === progress.max && prompt.node === node) {
+      return;
+    }
+    prompt.progress = progress;
+    this.#push({ kind: "comfyui.progress", at: toUtcTimestamp(), ...prompt.position(), node, node_class: prompt.classOf(node), ...progress });
+  }
+
+  #executed(data: FrameData<"executed">): void {
+    const prompt = this.#prompt(data.prompt_id);
+    const key = `executed:${data.node}`;
+    if (prompt.terminal || prompt.emitted.has(key)) {
+      return;
+    }
+    prompt.emitted.add(key);
+    const images = (data.output?.images ?? []).map(({ filename, subfolder, type }) => ({ filename, subfolder, type }));
+    this.#push({ kind: "comfyui.executed", at: toUtcTimestamp(), ...prompt.position(), node: data.node, node_class: prompt.classOf(data.node), images });
+  }
+
+  #finish(promptId: string, terminal: Terminal): void {
+    const prompt = this.#prompt(promptId);
+    if (prompt.terminal) {
+      return;
+    }
+    prompt.terminal = true;
+    if (prompt.node !== null && terminal.kind === "success") {
+      prompt.finishedNodes.add(prompt.node);
+    }
+
+    const at = toUtcTimestamp();
+    const position = prompt.position();
+    if (terminal.kind === "success") {
+      const duration = prompt.startTimestamp !== null && terminal.timestamp !== null ? terminal.timestamp - prompt.startTimestamp : elapsedSince(prompt.startedAt);
+      this.#push({ kind: "comfyui.execution_success", at, ...position, duration_ms: duration === null ? null : Math.max(0, duration) });
+    } else if (terminal.kind === "error") {
+      const node = terminal.node ?? prompt.node;
+      this.#push({
+        kind: "comfyui.execution_error",
+        at,
+        ...position,
+        node,
+        node_class: terminal.nodeType ?? prompt.classOf(node),
+        exception_type: terminal.exceptionType,
+        exception_message: terminal.exceptionMessage.slice(0, 4000),
+      });
+    } else {
+      const node = terminal.node ?? prompt.node;
+      this.#push({ kind: "comfyui.execution_interrupted", at, ...position, node, node_class: terminal.nodeType ?? prompt.classOf(node) });
+    }
+    this.#log.info({ promptId, outcome: terminal.kind }, "prompt finished");
+
+    this.#remember(prompt);
+    if (this.#current === prompt) {
+      this.#current = null;
+    }
+  }
+
+  #remember(prompt: TrackedPrompt): void {
+    this.#recent.set(prompt.promptId, prompt);
+    for (const id of this.#recent.keys()) {
+      if (this.#recent.size <= RECENT_LIMIT) {
+        break;
+      }
+      this.#recent.delete(id);
+    }
+  }
+
+  #push(event: ProtocolEvent): void {
+    this.#lastActivity = new Date();
+    this.#emit(event);
+  }
+}
+
+function elapsedSince(start: Date | null): number | null {
+  return start === null ? null : Date.now() - start.getTime();
+}
+
+/** Reads the outcome from `status.messages`: the last success, error or interrupted message decides. */
+function terminalFromHistory(entry: HistoryEntry | null): Terminal {
+  if (entry === null) {
+    return {
+      kind: "error",
+      node: null,
+      nodeType: null,
+      exceptionType: "PromptLost",
+      exceptionMessage: "ComfyUI no longer lists this prompt in its queue or history; it probably restarted before the prompt finished.",
+    };
+  }
+
+  const messages = entry.status?.messages ?? [];
+  for (const [type, data] of [...messages].reverse()) {
+    if (type === "execution_success") {
+      const parsed = frameDataSchemas.execution_success.safeParse(data);
+      return { kind: "success", timestamp: parsed.data?.timestamp ?? null };
+    }
+    if (type === "execution_error") {
+      const parsed = frameDataSchemas.execution_error.safeParse(data);
+      return {
+        kind: "error",
+        node: parsed.data?.node_id ?? null,
+        nodeType: parsed.data?.node_type ?? null,
+        exceptionType: parsed.data?.exception_type ?? "Exception",
+        exceptionMessage: parsed.data?.exception_message ?? "",
+      };
+    }
+    if (type === "execution_interrupted") {
+      const parsed = frameDataSchemas.execution_interrupted.safeParse(data);
+      return { kind: "interrupted", node: parsed.data?.node_id ?? null, nodeType: parsed.data?.node_type ?? null };
+    }
+  }
+
+  return entry.status?.status_str === "success"
+    ? { kind: "success", timestamp: null }
+    : { kind: "error", node: null, nodeType: null, exceptionType: "Exception", exceptionMessage: "ComfyUI recorded the prompt as failed without details." };
+}
