@@ -1,9 +1,14 @@
 // Bundles src/main.ts into one ESM file so `bin/nvidia-smi` starts with a single module load.
+import { mkdir, rename, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+
 import { build } from "esbuild";
 
-await build({
+const outfile = join(import.meta.dirname, "dist", "nvidia-smi.js");
+
+const result = await build({
   entryPoints: ["src/main.ts"],
-  outfile: "dist/nvidia-smi.js",
+  outfile,
   bundle: true,
   platform: "node",
   format: "esm",
@@ -13,4 +18,14 @@ await build({
   legalComments: "none",
   logLevel: "warning",
   absWorkingDir: import.meta.dirname,
+  write: false,
 });
+
+// Several test suites build before running; a temp file and a rename keep a running
+// nvidia-smi from ever loading a half-written bundle.
+await mkdir(dirname(outfile), { recursive: true });
+for (const file of result.outputFiles) {
+  const temp = `${file.path}.${process.pid}.tmp`;
+  await writeFile(temp, file.contents);
+  await rename(temp, file.path);
+}

@@ -1,0 +1,49 @@
+/** Grouping the rows of a looping nvidia-smi into one sample per interval. */
+import type { Gpu } from "@comfycarry/shared";
+
+/**
+ * Collects GPU rows into samples. nvidia-smi prints no separator between loop
+ * iterations, so a sample ends when the GPU index stops rising (the next iteration
+ * starts again at its first GPU) or when no row has arrived for `settleMs`.
+ * The quiet-time rule publishes each sample without waiting for the next one.
+ */
+export class SampleAssembler {
+  #rows: Gpu[] = [];
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly onSample: (gpus: Gpu[]) => void,
+    private readonly settleMs: number,
+  ) {}
+
+  /** Adds one parsed row, closing the current sample first when the index restarts. */
+  push(gpu: Gpu): void {
+    const last = this.#rows.at(-1);
+    if (last !== undefined && gpu.index <= last.index) {
+      this.flush();
+    }
+
+    this.#rows.push(gpu);
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => this.flush(), this.settleMs);
+  }
+
+  /** Publishes the rows collected so far, if any, as one sample. */
+  flush(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    if (this.#rows.length === 0) {
+      return;
+    }
+    const rows = this.#rows;
+    this.#rows = [];
+    this.onSample(rows);
+  }
+
+  /** Drops collected rows and the pending timer without publishing. */
+  clear(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#rows = [];
+  }
+}
