@@ -8,7 +8,7 @@ export type GpuErrorCode = GpuError["code"];
 /** Text nvidia-smi prints when the driver lost the GPU, typical of a long-running container. */
 export const NVML_FAILURE_TEXT = "Failed to initialize NVML";
 
-/** What the sampler saw of one nvidia-smi run that ended. */
+/** Facts about one ended nvidia-smi run, as the sampler observed them. */
 export interface ExitFacts {
   binary: string;
   /** Node's error code when spawning failed, e.g. `ENOENT`. */

@@ -13,7 +13,7 @@ import type { GpuError, GpuErrorCode } from "./errors.js";
 import { classifyExit, NVML_FAILURE_TEXT } from "./errors.js";
 import { GPU_QUERY_FIELDS, parseGpuRow } from "./parse.js";
 
-/** What the overview's `system.gpus` and `system.gpu_error` come from. */
+/** The last good GPUs and the sampling error: the source of `system.gpus` and `system.gpu_error`. */
 export interface GpuState {
   gpus: Gpu[];
   gpu_error: GpuError | null;
@@ -42,7 +42,7 @@ const MAX_LINE_CHARS = 300;
 type Subprocess = ReturnType<typeof execa>;
 
 /**
- * Runs ONE `nvidia-smi --query-gpu … -l N` for as long as the reporter runs, rather than one
+ * Runs a single `nvidia-smi --query-gpu … -l N` for as long as the reporter runs, rather than one
  * process per sample, because spawning nvidia-smi costs far more CPU than reading its rows.
  * When nvidia-smi exits it is restarted with exponential backoff; meanwhile `current()`
  * keeps the last good GPUs and sets `gpu_error`.
@@ -121,7 +121,7 @@ export class GpuSampler {
     await this.#exited;
   }
 
-  /** The nvidia-smi arguments: `-lms` only when the interval is not whole seconds. */
+  /** Returns the nvidia-smi arguments, with `-lms` only when the interval is not whole seconds. */
   args(): string[] {
     const loop = this.#intervalMs % 1_000 === 0 ? ["-l", String(this.#intervalMs / 1_000)] : ["-lms", String(this.#intervalMs)];
     return [`--query-gpu=${GPU_QUERY_FIELDS.join(",")}`, "--format=csv,noheader,nounits", ...loop];

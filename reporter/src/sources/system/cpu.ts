@@ -35,7 +35,7 @@ export class CpuUsageMeter {
     const total = current.total - this.#previous.total;
     const busy = current.busy - this.#previous.busy;
 
-    // Two calls within one clock tick see no new CPU time, so the last value stands.
+    // Two calls within one clock tick see no new CPU time, so the last value is kept.
     if (total > 0) {
       this.#previous = current;
       this.#lastPercent = Math.min(100, Math.max(0, (busy / total) * 100));

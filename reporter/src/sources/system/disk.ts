@@ -1,4 +1,4 @@
-/** Size and usage of the filesystem that holds the workspace. */
+/** Size and usage of the filesystem that contains the workspace. */
 import type { StatsFs } from "node:fs";
 import { readFile, statfs } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
@@ -52,8 +52,8 @@ async function statNearest(path: string): Promise<StatsFs> {
 /**
  * Reads total, used and free bytes of the filesystem containing `path` with one statfs
  * call (systeminformation's `fsSize()` spawns `df` instead). Used counts every allocated
- * block, as `df` does; free is what an unprivileged process can still write, so on
- * ext4 used + free falls short of total by the root-reserved blocks.
+ * block, as `df` does. Free is what an unprivileged process can still write, so on ext4
+ * used + free is less than total by the root-reserved blocks.
  */
 export async function readDiskStats(path: string, env: NodeJS.ProcessEnv = process.env): Promise<DiskStats> {
   const overrideFile = env[DISK_STATS_FILE_ENV];
