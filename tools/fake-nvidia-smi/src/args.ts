@@ -6,7 +6,7 @@ export interface CsvFormat {
   units: boolean;
 }
 
-/** What to print, and how often: `loopMs` null prints once. */
+/** The parsed command: the output kind and its loop interval (`loopMs` null prints once). */
 export type Command =
   | { kind: "query"; fields: string[]; format: CsvFormat; loopMs: number | null; ids: string[] | null }
   | { kind: "list"; ids: string[] | null }
@@ -14,7 +14,7 @@ export type Command =
   | { kind: "version" }
   | { kind: "help" };
 
-/** nvidia-smi's answer to options it does not accept; exit status 2 like the real tool. */
+/** Returns nvidia-smi's error for options it does not accept, with exit status 2 like the real tool. */
 export function invalidArguments(): ExitError {
   return new ExitError("Invalid combination of input arguments. Please run 'nvidia-smi -h' for help.\n", 2, true);
 }

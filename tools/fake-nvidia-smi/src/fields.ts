@@ -1,6 +1,6 @@
-/** The `--query-gpu` fields this stand-in knows, with the units real nvidia-smi prints for them. */
+/** The `--query-gpu` fields this stand-in supports, with the units real nvidia-smi prints for them. */
 
-/** How one query field is printed. */
+/** Print settings of one query field. */
 export interface FieldSpec {
   /** The canonical name, used in headers and as the preset key. */
   name: string;
