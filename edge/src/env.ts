@@ -1,0 +1,34 @@
+/** @module Bindings and settings of the edge Worker, as wrangler.toml and the secrets define them. */
+import type { FleetObject } from "./fleet/fleet-object.js";
+import type { InstanceObject } from "./instance/instance-object.js";
+
+export interface Env {
+  /** One Durable Object per instance, addressed by `idFromName(instanceId)`. */
+  INSTANCES: DurableObjectNamespace<InstanceObject>;
+  /** The fleet registry: a single Durable Object named {@link FLEET_OBJECT_NAME}. */
+  FLEET: DurableObjectNamespace<FleetObject>;
+  /** The built dashboard (web/dist) served by Workers Static Assets. */
+  ASSETS: Fetcher;
+  /** The owner password (a secret; `edge/.dev.vars` in local dev). Login fails while it is unset. */
+  DASHBOARD_PASSWORD?: string;
+  /** HMAC-SHA-256 key for session cookies (a secret). Login fails while it is unset. */
+  SESSION_SECRET?: string;
+  /**
+   * Extra origins allowed on state-changing requests besides the request's own, comma-separated,
+   * e.g. `http://localhost:5173` for a Vite dev server that proxies `/api` to the edge.
+   */
+  ALLOWED_ORIGINS?: string;
+}
+
+/** Name of the single fleet registry object. */
+export const FLEET_OBJECT_NAME = "fleet";
+
+/** Returns the stub of the fleet registry. */
+export function fleetStub(env: Env): DurableObjectStub<FleetObject> {
+  return env.FLEET.get(env.FLEET.idFromName(FLEET_OBJECT_NAME));
+}
+
+/** Returns the stub of one instance's Durable Object. */
+export function instanceStub(env: Env, instanceId: string): DurableObjectStub<InstanceObject> {
+  return env.INSTANCES.get(env.INSTANCES.idFromName(instanceId));
+}

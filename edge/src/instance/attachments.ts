@@ -1,0 +1,41 @@
+/**
+ * @module Per-socket facts kept with each hibernatable WebSocket (`serializeAttachment`, at most
+ * 16 KiB), so they survive hibernation while the object's fields do not. Each read is parsed,
+ * and a socket whose attachment does not parse is treated as unknown rather than trusted.
+ */
+import { z } from "zod";
+
+export const reporterAttachmentSchema = z.object({
+  role: z.literal("reporter"),
+  connectionId: z.string(),
+  connectedAt: z.number(),
+  /** Epoch ms of the last frame of any kind; the heartbeat judges liveness from it. */
+  lastSeenAt: z.number(),
+  /** Epoch ms of the accepted `hello`, or null while the socket has not said hello. */
+  helloAt: z.number().nullable(),
+  reporterVersion: z.string().nullable(),
+  /** Frames that did not parse or were too large; the socket is closed when it reaches the limit. */
+  invalidFrames: z.number().int().nonnegative(),
+});
+export type ReporterAttachment = z.infer<typeof reporterAttachmentSchema>;
+
+export const browserAttachmentSchema = z.object({
+  role: z.literal("browser"),
+  connectionId: z.string(),
+  connectedAt: z.number(),
+});
+export type BrowserAttachment = z.infer<typeof browserAttachmentSchema>;
+
+const attachmentSchema = z.discriminatedUnion("role", [reporterAttachmentSchema, browserAttachmentSchema]);
+export type SocketAttachment = z.infer<typeof attachmentSchema>;
+
+/** Returns the socket's parsed attachment, or null when it has none or it does not parse. */
+export function readAttachment(ws: WebSocket): SocketAttachment | null {
+  const parsed = attachmentSchema.safeParse(ws.deserializeAttachment());
+  return parsed.success ? parsed.data : null;
+}
+
+/** Stores `attachment` with the socket. */
+export function writeAttachment(ws: WebSocket, attachment: SocketAttachment): void {
+  ws.serializeAttachment(attachment);
+}

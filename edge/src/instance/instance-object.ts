@@ -1,0 +1,188 @@
+/**
+ * @module One Durable Object per instance. It holds the reporter's and the browsers' sockets
+ * through the hibernation API, keeps the latest snapshot and the link state in SQLite-backed
+ * storage, and relays commands. The work is done by the modules beside this file; this class
+ * routes runtime events to them.
+ */
+import { DurableObject } from "cloudflare:workers";
+import type { CommandRequest, InstanceOverview, InstanceSummary } from "@comfycarry/shared";
+
+import type { Env } from "../env.js";
+import { refuseUpgrade } from "../http/socket-refusal.js";
+import { errorFields, log } from "../log.js";
+import { readAttachment } from "./attachments.js";
+import { onBrowserClose, onBrowserMessage, onBrowserOpen } from "./browser-session.js";
+import { commandIdOfKey } from "./command-relay.js";
+import { SETTLED_RETENTION_MS } from "./command-store.js";
+import { checkCommand } from "./command-validation.js";
+import type { Checked } from "./command-validation.js";
+import { HEARTBEAT_KEY, armHeartbeat, checkHeartbeat } from "./heartbeat.js";
+import { InstanceStore } from "./instance-store.js";
+import { buildParts } from "./parts.js";
+import type { InstanceParts } from "./parts.js";
+import { onReporterMessage } from "./reporter-session.js";
+import { rewindClocks } from "./rewind.js";
+import { ROLE_HEADER } from "./roles.js";
+
+export class InstanceObject extends DurableObject<Env> {
+  private readonly store: InstanceStore;
+  /** Null until an instance is enrolled under this object's name. */
+  private parts: InstanceParts | null = null;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.store = new InstanceStore(ctx.storage.kv);
+    const meta = this.store.meta();
+    if (meta !== null) {
+      this.parts = buildParts(ctx, this.store, meta.instanceId, meta.name);
+    }
+  }
+
+  /** Records the enrolled instance; called once by enrollment. */
+  register(instanceId: string, name: string, registeredAt: string): void {
+    this.store.register(instanceId, name, registeredAt);
+    this.parts = buildParts(this.ctx, this.store, instanceId, name);
+  }
+
+  /** Returns the overview, or `not_found` when no instance was enrolled here. */
+  overview(): Checked<InstanceOverview> {
+    if (this.parts === null) {
+      return { ok: false, error: { code: "not_found", message: "no instance with this id" } };
+    }
+    return { ok: true, value: this.parts.link.overview(Date.now()) };
+  }
+
+  /** Returns this instance's list entry, or null when no instance was enrolled here. */
+  summary(): InstanceSummary | null {
+    return this.parts === null ? null : this.parts.link.summary(this.parts.name, Date.now());
+  }
+
+  /**
+   * Relays a command and waits for its outcome: the reporter's response as JSON text, or
+   * `instance_offline`, `command_timeout` or a validation error. The caller's request stays
+   * open meanwhile. The response travels as text because its `data` is `unknown`, which the
+   * RPC types cannot carry.
+   */
+  async runCommand(request: CommandRequest): Promise<Checked<string>> {
+    const parts = this.parts;
+    if (parts === null) {
+      return { ok: false, error: { code: "not_found", message: "no instance with this id" } };
+    }
+    const checked = checkCommand(request.name, request.args, request.deadline_ms);
+    if (!checked.ok) {
+      return checked;
+    }
+    const opened = await parts.relay.open(checked.value, null, Date.now());
+    if (!opened.ok) {
+      return opened;
+    }
+
+    const outcome = parts.relay.waitForOutcome(opened.value.id);
+    parts.relay.dispatch(opened.value);
+    const settled = await outcome;
+    return settled.ok ? { ok: true, value: JSON.stringify(settled.value) } : settled;
+  }
+
+  /** Accepts a socket upgrade the Worker has already authenticated; the role comes from {@link ROLE_HEADER}. */
+  override async fetch(request: Request): Promise<Response> {
+    const role = request.headers.get(ROLE_HEADER);
+    const client = role === "reporter" ? "reporter" : "browser";
+    const parts = this.parts;
+    if (parts === null) {
+      return refuseUpgrade(client, { code: "not_found", message: "no instance with this id" });
+    }
+
+    const pair = new WebSocketPair();
+    const connectionId = crypto.randomUUID();
+    const now = Date.now();
+    if (role === "reporter") {
+      parts.sockets.acceptReporter(pair[1], connectionId, now);
+      await armHeartbeat(parts, now);
+      log.info({ instanceId: parts.instanceId, connectionId }, "reporter socket opened");
+    } else {
+      parts.sockets.acceptBrowser(pair[1], connectionId, now);
+      onBrowserOpen(parts, pair[1], now);
+      log.info({ instanceId: parts.instanceId, connectionId }, "browser socket opened");
+    }
+    return new Response(null, { status: 101, webSocket: pair[0] });
+  }
+
+  override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    const attachment = readAttachment(ws);
+    const parts = this.parts;
+    if (parts === null || attachment === null) {
+      log.error({ hasParts: parts !== null }, "message on a socket this object does not know; closing it");
+      ws.close(1011, "unknown socket");
+      return;
+    }
+
+    const now = Date.now();
+    if (attachment.role === "reporter") {
+      await onReporterMessage(parts, ws, attachment, message, now);
+    } else {
+      await onBrowserMessage(parts, ws, attachment, message, now);
+    }
+  }
+
+  override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
+    this.onSocketGone(ws, { code, reason });
+  }
+
+  override async webSocketError(ws: WebSocket, error: unknown): Promise<void> {
+    this.onSocketGone(ws, { err: errorFields(error) });
+  }
+
+  private onSocketGone(ws: WebSocket, details: Record<string, unknown>): void {
+    const attachment = readAttachment(ws);
+    const parts = this.parts;
+    if (parts === null || attachment === null) {
+      return;
+    }
+
+    const fields = { instanceId: parts.instanceId, connectionId: attachment.connectionId, ...details };
+    if (attachment.role === "reporter") {
+      log.info({ ...fields, saidHello: attachment.helloAt !== null }, "reporter socket closed");
+      if (attachment.helloAt !== null) {
+        parts.link.markOfflineUnlessConnected(Date.now(), ws, attachment.lastSeenAt);
+      }
+    } else {
+      log.info(fields, "browser socket closed");
+      onBrowserClose(parts, ws);
+    }
+  }
+
+  /** Fires every deadline that is due (command timeouts, the heartbeat) and re-arms for the next. */
+  override async alarm(): Promise<void> {
+    const parts = this.parts;
+    if (parts === null) {
+      return;
+    }
+
+    const now = Date.now();
+    for (const key of parts.scheduler.takeDue(now)) {
+      // One failing deadline must not keep the others from firing.
+      try {
+        const commandId = commandIdOfKey(key);
+        if (key === HEARTBEAT_KEY) {
+          await checkHeartbeat(parts, now);
+        } else if (commandId !== null) {
+          await parts.relay.expire(commandId, now);
+        } else {
+          log.warn({ instanceId: parts.instanceId, key }, "dropped a deadline with an unknown key");
+        }
+      } catch (err) {
+        log.error({ instanceId: parts.instanceId, key, err: errorFields(err) }, "deadline handler failed");
+      }
+    }
+
+    parts.commands.purgeSettledBefore(now - SETTLED_RETENTION_MS);
+    await parts.scheduler.arm();
+  }
+
+  /** Test hook: moves every recorded time of this object `ms` into the past, as if that much time had passed. */
+  rewindForTest(ms: number): void {
+    if (this.parts !== null) {
+      rewindClocks(this.ctx, this.parts, ms);
+    }
+  }
+}

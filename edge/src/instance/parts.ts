@@ -1,0 +1,28 @@
+/** @module Wires the pieces of one instance object together once its id is known. */
+import { CommandRelay } from "./command-relay.js";
+import { CommandStore } from "./command-store.js";
+import { InstanceLink } from "./link.js";
+import type { InstanceStore } from "./instance-store.js";
+import { DeadlineScheduler } from "./scheduler.js";
+import { SocketRegistry } from "./sockets.js";
+
+export type InstanceParts = {
+  instanceId: string;
+  name: string;
+  store: InstanceStore;
+  sockets: SocketRegistry;
+  scheduler: DeadlineScheduler;
+  commands: CommandStore;
+  link: InstanceLink;
+  relay: CommandRelay;
+};
+
+/** Builds the parts of the instance object for `instanceId` over its storage and sockets. */
+export function buildParts(ctx: DurableObjectState, store: InstanceStore, instanceId: string, name: string): InstanceParts {
+  const sockets = new SocketRegistry(ctx);
+  const scheduler = new DeadlineScheduler(ctx.storage);
+  const commands = new CommandStore(ctx.storage.sql);
+  const link = new InstanceLink(instanceId, store, sockets);
+  const relay = new CommandRelay(instanceId, commands, scheduler, sockets, link);
+  return { instanceId, name, store, sockets, scheduler, commands, link, relay };
+}
