@@ -1,0 +1,120 @@
+import { EventEmitter } from "node:events";
+
+import { toUtcTimestamp } from "@comfycarry/shared";
+import type { ComfyuiState, ProtocolEvent, Service } from "@comfycarry/shared";
+
+import type { Logger } from "../log/logger.js";
+import type { ServiceManager } from "../snapshot/sources.js";
+import { RestartHistory, judgeComfyuiState } from "./health.js";
+import type { ComfyuiHttp } from "./http.js";
+
+export interface ComfyuiMonitorOptions {
+  http: ComfyuiHttp;
+  /** Null when PM2 is not available; then the state comes from HTTP alone. */
+  services: ServiceManager | null;
+  serviceName: string;
+  log: Logger;
+  intervalMs?: number;
+  now?: () => number;
+}
+
+/** The health part of the overview's `comfyui` section. */
+export interface ComfyuiHealth {
+  online: boolean;
+  state: ComfyuiState;
+  version: string | null;
+  pytorch_version: string | null;
+  python_version: string | null;
+}
+
+export interface ComfyuiMonitorEvents {
+  event: [event: ProtocolEvent];
+}
+
+/** Polls /system_stats and ComfyUI's PM2 process, and emits `comfyui.state` on every change. */
+export class ComfyuiMonitor extends EventEmitter<ComfyuiMonitorEvents> {
+  readonly #options: ComfyuiMonitorOptions;
+  readonly #log: Logger;
+  readonly #restarts = new RestartHistory();
+  #health: ComfyuiHealth = { online: false, state: "offline", version: null, pytorch_version: null, python_version: null };
+  #timer: NodeJS.Timeout | null = null;
+  #checking = false;
+  #judged = false;
+
+  constructor(options: ComfyuiMonitorOptions) {
+    super();
+    this.#options = options;
+    this.#log = options.log.child({ component: "comfyui-monitor" });
+  }
+
+  get health(): ComfyuiHealth {
+    return { ...this.#health };
+  }
+
+  start(): void {
+    void this.check();
+    this.#timer = setInterval(() => void this.check(), this.#options.intervalMs ?? 3_000);
+  }
+
+  stop(): void {
+    if (this.#timer !== null) {
+      clearInterval(this.#timer);
+      this.#timer = null;
+    }
+  }
+
+  /** Reads both sources once and updates the state. */
+  async check(): Promise<void> {
+    if (this.#checking) {
+      return;
+    }
+    this.#checking = true;
+    try {
+      const [stats, service] = await Promise.all([this.#readStats(), this.#readService()]);
+      const crashLoop = service !== null && this.#restarts.record(service.restarts, (this.#options.now ?? Date.now)());
+      const state = judgeComfyuiState(stats !== null, service, crashLoop);
+      const previous = this.#health.state;
+      this.#health = {
+        online: stats !== null,
+        state,
+        version: stats?.version ?? this.#health.version,
+        pytorch_version: stats?.pytorch ?? this.#health.pytorch_version,
+        python_version: stats?.python ?? this.#health.python_version,
+      };
+
+      if (state !== previous || !this.#judged) {
+        this.#judged = true;
+        this.#log.info({ state, previous, pm2Status: service?.status ?? null, restarts: service?.restarts ?? null }, "ComfyUI state");
+        this.emit("event", { kind: "comfyui.state", at: toUtcTimestamp(), state });
+      }
+    } finally {
+      this.#checking = false;
+    }
+  }
+
+  async #readStats(): Promise<{ version: string | null; pytorch: string | null; python: string | null } | null> {
+    try {
+      const { system } = await this.#options.http.systemStats();
+      // ComfyUI reports Python as "3.12.3 (main, Sep 11 2025, …) [GCC …]"; the overview wants the version.
+      const python = system.python_version?.split(" ")[0] ?? null;
+      return { version: system.comfyui_version ?? null, pytorch: system.pytorch_version ?? null, python };
+    } catch (error) {
+      this.#log.debug({ err: error }, "ComfyUI /system_stats did not answer");
+      return null;
+    }
+  }
+
+  async #readService(): Promise<Service | null> {
+    const services = this.#options.services;
+    if (services === null) {
+      return null;
+    }
+    try {
+      const list = await services.list();
+      return list.find((service) => service.name === this.#options.serviceName) ?? null;
+    } catch (error) {
+      this.#log.warn({ err: error }, "reading PM2's process list failed");
+      return null;
+    }
+  }
+}
