@@ -1,4 +1,4 @@
-import type { Gpu, Service, SystemSection } from "@comfycarry/shared";
+import type { Service, SystemSection } from "@comfycarry/shared";
 
 // What the reporter core needs from the host-facing modules (systeminformation, nvidia-smi,
 // PM2). main.ts adapts the concrete classes to these, so tests can pass small fakes.
@@ -6,9 +6,9 @@ import type { Gpu, Service, SystemSection } from "@comfycarry/shared";
 /** Host facts of the overview's `system` section, without the GPU fields. */
 export type HostSample = Omit<SystemSection, "gpus" | "gpu_error">;
 
-/** Samples CPU, memory and disk. */
+/** Reads CPU, memory and disk. */
 export interface SystemSource {
-  sample(): Promise<HostSample>;
+  read(): Promise<HostSample>;
 }
 
 /** The latest GPU sample; `error` is set while nvidia-smi fails and `gpus` keeps the last good sample. */
@@ -24,5 +24,3 @@ export interface ServiceManager {
   stop(name: string): Promise<Service>;
   restart(name: string): Promise<Service>;
 }
-
-export type { Gpu };

@@ -1,0 +1,21 @@
+// Bundles the reporter into one ESM file, dist/reporter.mjs, for Node 22.
+import { build } from "esbuild";
+
+await build({
+  entryPoints: ["src/main.ts"],
+  outfile: "dist/reporter.mjs",
+  bundle: true,
+  platform: "node",
+  format: "esm",
+  target: "node22",
+  sourcemap: true,
+  logLevel: "info",
+  // pm2 loads its own modules by path at run time and spawns its daemon from its package
+  // folder; ws lists optional native helpers it requires inside try/catch.
+  external: ["pm2", "bufferutil", "utf-8-validate"],
+  // Bundled CommonJS packages (systeminformation, pino) call require() for Node built-ins,
+  // which an ES module does not define.
+  banner: {
+    js: 'import { createRequire as __ccCreateRequire } from "node:module"; const require = __ccCreateRequire(import.meta.url);',
+  },
+});

@@ -1,0 +1,110 @@
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+
+import type { WireError } from "@comfycarry/shared";
+
+import { ComfyuiBridge } from "./comfyui/bridge.js";
+import { ComfyuiHttp } from "./comfyui/http.js";
+import { ComfyuiMonitor } from "./comfyui/monitor.js";
+import { ComfyuiProxy } from "./comfyui/proxy/server.js";
+import { comfyuiSection } from "./comfyui/section.js";
+import { CommandExecutor } from "./commands/executor.js";
+import { createCommandHandlers } from "./commands/handlers.js";
+import { CommandStore } from "./commands/store.js";
+import type { ReporterConfig } from "./config/load.js";
+import { reporterSocketUrl } from "./config/load.js";
+import { EdgeLink } from "./link/edge-link.js";
+import { helloBuilder } from "./link/hello.js";
+import type { Logger } from "./log/logger.js";
+import { SnapshotAssembler } from "./snapshot/assembler.js";
+import type { GpuSource, ServiceManager, SystemSource } from "./snapshot/sources.js";
+import { REPORTER_VERSION } from "./version.js";
+
+/** The host-facing parts, created by main.ts and replaced by fakes in tests. */
+export interface ReporterParts {
+  system: SystemSource;
+  gpus: GpuSource & { start?: () => void; stop?: () => Promise<void> | void };
+  services: ServiceManager & { close?: () => Promise<void> };
+}
+
+export interface RunningReporter {
+  proxyPort: number;
+  bridge: ComfyuiBridge;
+  link: EdgeLink;
+  /** Closes sockets, stops timers and children, and closes the command store. */
+  stop(): Promise<void>;
+}
+
+const PRUNE_INTERVAL_MS = 60 * 60_000;
+
+/** Wires and starts every part of the reporter. */
+export async function startReporter(config: ReporterConfig, parts: ReporterParts, root: Logger, onFatal: (error: WireError) => void): Promise<RunningReporter> {
+  const log = root.child({ instanceId: config.instanceId });
+
+  mkdirSync(config.stateDir, { recursive: true, mode: 0o700 });
+  const store = new CommandStore({ path: join(config.stateDir, "commands.sqlite") });
+  const interrupted = store.closeInterrupted();
+  if (interrupted > 0) {
+    log.warn({ interrupted }, "commands cut off by the previous reporter stop were marked failed");
+  }
+  store.prune();
+  const pruneTimer = setInterval(() => store.prune(), PRUNE_INTERVAL_MS);
+
+  const http = new ComfyuiHttp(config.comfyuiUrl);
+  const bridge = new ComfyuiBridge({ http, log });
+  const monitor = new ComfyuiMonitor({ http, services: parts.services, serviceName: config.comfyuiService, log });
+  const proxy = new ComfyuiProxy({ target: config.comfyuiUrl, port: config.comfyuiProxyPort, log, observe: (text, source) => bridge.observe(text, source) });
+
+  let link: EdgeLink | null = null;
+  const assembler = new SnapshotAssembler({
+    instanceId: config.instanceId,
+    version: REPORTER_VERSION,
+    system: parts.system,
+    gpus: parts.gpus,
+    services: parts.services,
+    comfyui: () => comfyuiSection(monitor.health, bridge.view(), config.comfyuiUrl),
+    emit: (event) => link?.sendEvent(event),
+    log,
+  });
+  const executor = new CommandExecutor({ store, handlers: createCommandHandlers(parts.services, http), log });
+  link = new EdgeLink({
+    url: reporterSocketUrl(config.edgeUrl),
+    token: config.token,
+    log,
+    hello: helloBuilder(config.instanceId, REPORTER_VERSION, parts.gpus),
+    snapshot: () => assembler.build(),
+    commands: executor,
+  });
+  const edge = link;
+
+  bridge.on("event", (event) => edge.sendEvent(event));
+  monitor.on("event", (event) => {
+    edge.sendEvent(event);
+    void edge.sendSnapshotNow();
+  });
+  edge.on("fatal", onFatal);
+
+  const proxyPort = await proxy.listen();
+  parts.gpus.start?.();
+  bridge.start();
+  monitor.start();
+  edge.start();
+  log.info({ version: REPORTER_VERSION, proxyPort, comfyuiUrl: config.comfyuiUrl }, "reporter started");
+
+  return {
+    proxyPort,
+    bridge,
+    link: edge,
+    async stop() {
+      clearInterval(pruneTimer);
+      edge.stop();
+      monitor.stop();
+      bridge.stop();
+      await proxy.close();
+      await parts.gpus.stop?.();
+      await parts.services.close?.();
+      store.close();
+      log.info("reporter stopped");
+    },
+  };
+}

@@ -1,0 +1,76 @@
+import { Pm2Client } from "./pm2/index.js";
+import { GpuSampler } from "./sources/gpu/index.js";
+import { SystemSource as HostSystemSource } from "./sources/system/index.js";
+
+import { startReporter } from "./app.js";
+import type { RunningReporter } from "./app.js";
+import { loadConfig } from "./config/load.js";
+import type { ReporterConfig } from "./config/load.js";
+import { createRootLogger } from "./log/logger.js";
+
+/**
+ * Exit status after the edge refused this reporter for good (replaced or unauthorized).
+ * 78 is EX_CONFIG from sysexits.h: a supervisor can list it as a stop code, so the
+ * reporter is not restarted into the same refusal.
+ */
+export const EXIT_REFUSED = 78;
+
+async function main(): Promise<void> {
+  let config: ReporterConfig;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    createRootLogger({ level: "info" }).fatal({ code: "invalid_arguments" }, `invalid configuration: ${message}`);
+    process.exitCode = 1;
+    return;
+  }
+
+  const log = createRootLogger({ level: config.logLevel });
+  log.info({ config }, "configuration loaded");
+
+  let reporter: RunningReporter | null = null;
+  let stopping = false;
+  const shutdown = async (reason: string, exitCode: number) => {
+    if (stopping) {
+      return;
+    }
+    stopping = true;
+    log.info({ reason }, "shutting down");
+    try {
+      await reporter?.stop();
+    } catch (error) {
+      log.error({ err: error }, "shutdown failed; exiting anyway");
+    }
+    process.exit(exitCode);
+  };
+
+  process.on("uncaughtException", (error) => {
+    log.fatal({ err: error }, "uncaught exception");
+    void shutdown("uncaught exception", 1);
+  });
+  process.on("unhandledRejection", (error) => {
+    log.fatal({ err: error }, "unhandled promise rejection");
+    void shutdown("unhandled rejection", 1);
+  });
+  process.on("SIGINT", () => void shutdown("SIGINT", 0));
+  process.on("SIGTERM", () => void shutdown("SIGTERM", 0));
+
+  const parts = {
+    system: new HostSystemSource({ workspacePath: config.workspaceDir }),
+    gpus: new GpuSampler({ logger: log }),
+    services: new Pm2Client({ logger: log }),
+  };
+
+  try {
+    reporter = await startReporter(config, parts, log, (error) => {
+      log.fatal({ code: error.code, reason: error.message, exitCode: EXIT_REFUSED }, "the edge refused this reporter for good; exiting");
+      void shutdown(`refused: ${error.code}`, EXIT_REFUSED);
+    });
+  } catch (error) {
+    log.fatal({ err: error }, "reporter failed to start");
+    await shutdown("start failed", 1);
+  }
+}
+
+await main();
