@@ -1,0 +1,12 @@
+export { FakeCivitai, SIGN_IN_PAGE } from "./civitai/server.js";
+export type { FakeCivitaiOptions } from "./civitai/server.js";
+export type { CivitaiFileSpec, CivitaiModelSpec, CivitaiVersionSpec } from "./civitai/catalog.js";
+export { FakeHuggingFace, INVALID_CREDENTIALS } from "./huggingface/server.js";
+export type { FakeHuggingFaceOptions } from "./huggingface/server.js";
+export type { HfFileSpec, HfRepoSpec, HfTokenSpec } from "./huggingface/repos.js";
+export { FakeClock, SignedStore } from "./signed-store.js";
+export type { SignedUrlStyle, StoredObject } from "./signed-store.js";
+export { SyntheticFile } from "./synthetic-file.js";
+export type { SyntheticFileSpec, SyntheticFormat } from "./synthetic-file.js";
+export type { LoggedRequest } from "./http.js";
+export { parseRange } from "./http.js";
