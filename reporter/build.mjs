@@ -11,7 +11,7 @@ await build({
   sourcemap: true,
   logLevel: "info",
   // pm2 loads its own modules by path at run time and spawns its daemon from its package
-  // folder; ws lists optional native helpers it requires inside try/catch.
+  // folder. ws requires its optional native helpers inside try/catch, so they may be absent.
   external: ["pm2", "bufferutil", "utf-8-validate"],
   // Bundled CommonJS packages (systeminformation, pino) call require() for Node built-ins,
   // which an ES module does not define.

@@ -64,7 +64,7 @@ async function main(): Promise<void> {
 
   try {
     reporter = await startReporter(config, parts, log, (error) => {
-      log.fatal({ code: error.code, reason: error.message, exitCode: EXIT_REFUSED }, "the edge refused this reporter for good; exiting");
+      log.fatal({ code: error.code, reason: error.message, exitCode: EXIT_REFUSED }, "the edge rejected this reporter permanently; exiting");
       void shutdown(`refused: ${error.code}`, EXIT_REFUSED);
     });
   } catch (error) {

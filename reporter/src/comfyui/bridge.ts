@@ -38,9 +38,9 @@ export interface PromptView {
 
 /**
  * Follows ComfyUI's prompts for the dashboard. Frames come from the reporter's own socket
- * and, through `observe`, from every socket the proxy relays; prompts queued by clients
- * that bypass both are found through /queue, finished through /history, and get step
- * progress from the tqdm bars in ComfyUI's log stream.
+ * and, through `observe`, from every socket the proxy relays. Prompts queued by clients
+ * that bypass both are found through /queue and finished through /history. Their step
+ * progress comes from the tqdm bars in ComfyUI's log stream.
  */
 export class ComfyuiBridge extends EventEmitter<ComfyuiBridgeEvents> {
   readonly clientId: string;

@@ -27,9 +27,9 @@ export class RestartHistory {
 }
 
 /**
- * Decides ComfyUI's state: `online` while its HTTP API answers; otherwise `crashed` when
- * PM2 marks it errored or it is in a crash loop, `starting` while PM2 runs it, and
- * `offline` when PM2 has it stopped or does not know it.
+ * Decides ComfyUI's state. It is `online` while its HTTP API responds. Otherwise it is
+ * `crashed` when PM2 marks it errored or it is in a crash loop, `starting` while PM2 runs
+ * it, and `offline` when PM2 has it stopped or has no such process.
  */
 export function judgeComfyuiState(httpOk: boolean, service: Service | null, crashLoop: boolean): ComfyuiState {
   if (httpOk) {

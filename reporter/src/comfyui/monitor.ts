@@ -99,7 +99,7 @@ export class ComfyuiMonitor extends EventEmitter<ComfyuiMonitorEvents> {
       const python = system.python_version?.split(" ")[0] ?? null;
       return { version: system.comfyui_version ?? null, pytorch: system.pytorch_version ?? null, python };
     } catch (error) {
-      this.#log.debug({ err: error }, "ComfyUI /system_stats did not answer");
+      this.#log.debug({ err: error }, "ComfyUI /system_stats request failed");
       return null;
     }
   }

@@ -16,8 +16,8 @@ type Terminal =
   | { kind: "interrupted"; node: string | null; nodeType: string | null };
 
 /**
- * Turns what ComfyUI says about prompts, from its /ws frames, /queue, /history and tqdm
- * log lines, into protocol events. Frames of one prompt can arrive on several sockets
+ * Turns ComfyUI's reports about prompts (its /ws frames, /queue, /history and tqdm log
+ * lines) into protocol events. Frames of one prompt can arrive on several sockets
  * (the reporter's own and every proxied one), so each event is emitted once per prompt.
  * The tracker does no I/O: the bridge feeds it and asks which prompts need a /history look-up.
  */

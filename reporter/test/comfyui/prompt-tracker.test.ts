@@ -30,7 +30,7 @@ function frame(type: string, data: object): WsFrame {
   return { type, data };
 }
 
-/** The frames of one fresh run with client_id set, in the order ComfyUI sends them. */
+/** Returns the frames of one fresh run with client_id set, in the order ComfyUI sends them. */
 function fullRun(steps = 3): WsFrame[] {
   const frames: WsFrame[] = [frame("execution_start", { prompt_id: PROMPT, timestamp: 1_000 }), frame("execution_cached", { nodes: [], prompt_id: PROMPT, timestamp: 1_001 })];
   for (const node of ORDER) {

@@ -17,7 +17,7 @@ afterEach(async () => {
   }
 });
 
-/** A stand-in for ComfyUI with its origin check, an echo route and a /ws that sends two frames. */
+/** Starts a stand-in for ComfyUI with its origin check, an echo route and a /ws that sends two frames. */
 async function startUpstream(): Promise<{ url: string; seen: IncomingHttpHeaders[]; received: string[] }> {
   const seen: IncomingHttpHeaders[] = [];
   const received: string[] = [];

@@ -36,7 +36,7 @@ function service(status: Service["status"], restarts = 0): Service {
   return { name: "comfy", pm_id: 0, status, pid: 1, started_at: null, uptime_s: null, restarts, cpu_percent: 0, memory_bytes: 0 };
 }
 
-/** A PM2 stand-in whose list answers from `reads`, one per call. */
+/** A PM2 stand-in whose list returns the next entry of `reads` on each call. */
 function services(reads: (Service[] | Error)[]): ServiceManager {
   const next = () => {
     const read = reads.shift() ?? new Error("no more reads");

@@ -7,7 +7,7 @@ const WS_HANDSHAKE = new Set(["sec-websocket-key", "sec-websocket-version", "sec
 
 /**
  * Builds the headers for the request to ComfyUI. `Host` and `Origin` are set to ComfyUI's
- * own address: ComfyUI answers 403 when a loopback `Host` and the `Origin` name different
+ * own address: ComfyUI responds with 403 when a loopback `Host` and the `Origin` name different
  * hosts, which is what a browser behind the proxy (or a tunnel) would send.
  */
 export function upstreamHeaders(request: IncomingMessage, target: URL, options: { websocket: boolean }): OutgoingHttpHeaders {

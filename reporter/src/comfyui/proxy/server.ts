@@ -22,7 +22,7 @@ const COMFYUI_SOCKET_PATHS = new Set(["/ws", "/api/ws"]);
 
 /**
  * Reverse proxy in front of ComfyUI for browsers and API clients. HTTP is streamed
- * through; ComfyUI's /ws is relayed frame by frame so the bridge sees what ComfyUI sends
+ * through; ComfyUI's /ws is relayed frame by frame so the bridge receives what ComfyUI sends
  * to every client, including per-prompt frames that reach only the queuing socket.
  */
 export class ComfyuiProxy {

@@ -39,7 +39,7 @@ export function relayComfyuiSocket(request: IncomingMessage, socket: Duplex, hea
   socket.once("close", abandon);
 
   upstream.on("unexpected-response", (_upgrade, answer) => {
-    log.warn({ source, status: answer.statusCode }, "ComfyUI refused a proxied WebSocket");
+    log.warn({ source, status: answer.statusCode }, "ComfyUI rejected a proxied WebSocket upgrade");
     socket.removeListener("close", abandon);
     socket.end(`HTTP/1.1 ${answer.statusCode ?? 502} ${answer.statusMessage ?? ""}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
     answer.resume();
