@@ -1,16 +1,11 @@
 import { EventEmitter } from "node:events";
 
 import WebSocket from "ws";
-import type { RawData } from "ws";
 import type { z } from "zod";
 
 import {
   APP_CLOSE_CODE,
-  HEARTBEAT_INTERVAL_MS,
   MAX_MESSAGE_BYTES,
-  OFFLINE_AFTER_MS,
-  SNAPSHOT_INTERVAL_UNWATCHED_MS,
-  SNAPSHOT_INTERVAL_WATCHED_MS,
   edgeToReporterMessageSchema,
   errorCodeSchema,
   eventSchema,
@@ -24,8 +19,14 @@ import type { EdgeToReporterMessage, Overview, ProtocolEvent, ReporterMessage, W
 import type { Logger } from "../log/logger.js";
 import { Backoff, DEFAULT_BACKOFF } from "./backoff.js";
 import type { BackoffOptions } from "./backoff.js";
+import { rawText } from "./raw-text.js";
+import { NamedTimers } from "./timers.js";
+import { DEFAULT_LINK_TIMING } from "./timing.js";
+import type { LinkTiming } from "./timing.js";
 import { answerUnparsedCommand } from "./unparsed-command.js";
 
+export { rawText } from "./raw-text.js";
+export type { LinkTiming } from "./timing.js";
 export type ReporterHello = z.infer<typeof reporterHelloSchema>;
 export type IncomingCommand = Extract<EdgeToReporterMessage, { type: "command" }>;
 export type CommandOutcome = { ok: true; data: unknown } | { ok: false; error: WireError };
@@ -34,28 +35,6 @@ export type CommandOutcome = { ok: true; data: unknown } | { ok: false; error: W
 export interface CommandRunner {
   execute(command: { id: string; name: string; args: unknown; deadline: string }): Promise<CommandOutcome>;
 }
-
-/** Intervals of the link; tests shorten them. */
-export interface LinkTiming {
-  heartbeatMs: number;
-  watchedSnapshotMs: number;
-  unwatchedSnapshotMs: number;
-  /** A connection that stays welcomed this long resets the backoff. */
-  stableAfterMs: number;
-  /** With nothing received for this long, the socket is judged dead and replaced. */
-  silenceLimitMs: number;
-  /** Delay between attempts while the edge rejects our protocol version. */
-  unsupportedRetryMs: number;
-}
-
-export const DEFAULT_LINK_TIMING: LinkTiming = {
-  heartbeatMs: HEARTBEAT_INTERVAL_MS,
-  watchedSnapshotMs: SNAPSHOT_INTERVAL_WATCHED_MS,
-  unwatchedSnapshotMs: SNAPSHOT_INTERVAL_UNWATCHED_MS,
-  stableAfterMs: 30_000,
-  silenceLimitMs: OFFLINE_AFTER_MS + HEARTBEAT_INTERVAL_MS,
-  unsupportedRetryMs: 30 * 60_000,
-};
 
 export interface EdgeLinkOptions {
   /** Full WebSocket URL of the edge's reporter endpoint. */
@@ -96,7 +75,7 @@ export class EdgeLink extends EventEmitter<EdgeLinkEvents> {
   #viewers = 0;
   #refusal: WireError | null = null;
   #building = false;
-  #timers = new Map<string, NodeJS.Timeout>();
+  readonly #timers = new NamedTimers();
 
   constructor(options: EdgeLinkOptions) {
     super();
@@ -119,8 +98,7 @@ export class EdgeLink extends EventEmitter<EdgeLinkEvents> {
   /** Closes the socket and stops reconnecting. */
   stop(): void {
     this.#stopped = true;
-    this.#clearTimers();
-    this.#clearTimer("reconnect");
+    this.#timers.clearAll();
     this.#socket?.close(1001, "reporter shutting down");
     this.#socket = null;
   }
@@ -241,8 +219,8 @@ export class EdgeLink extends EventEmitter<EdgeLinkEvents> {
     this.#log.info({ viewers }, "edge welcomed the reporter");
     this.emit("welcome", viewers);
 
-    this.#setInterval("ping", this.#timing.heartbeatMs, () => this.#send({ type: "ping", at: toUtcTimestamp() }));
-    this.#setTimer("stable", this.#timing.stableAfterMs, () => this.#backoff.reset());
+    this.#timers.every("ping", this.#timing.heartbeatMs, () => this.#send({ type: "ping", at: toUtcTimestamp() }));
+    this.#timers.once("stable", this.#timing.stableAfterMs, () => this.#backoff.reset());
     void this.sendSnapshotNow();
     this.#scheduleSnapshots();
   }
@@ -264,7 +242,7 @@ export class EdgeLink extends EventEmitter<EdgeLinkEvents> {
 
   #scheduleSnapshots(): void {
     const interval = this.#viewers > 0 ? this.#timing.watchedSnapshotMs : this.#timing.unwatchedSnapshotMs;
-    this.#setInterval("snapshot", interval, () => void this.sendSnapshotNow());
+    this.#timers.every("snapshot", interval, () => void this.sendSnapshotNow());
   }
 
   async #runCommand(command: IncomingCommand): Promise<void> {
@@ -284,7 +262,7 @@ export class EdgeLink extends EventEmitter<EdgeLinkEvents> {
     }
     this.#socket = null;
     this.#welcomed = false;
-    this.#clearTimers();
+    this.#timers.clearAll(["reconnect"]);
 
     // The edge closes with 4000 and an error code as reason; use it when no `refused` frame came first.
     const closeCode = errorCodeSchema.safeParse(reason);
@@ -322,11 +300,11 @@ export class EdgeLink extends EventEmitter<EdgeLinkEvents> {
     const attempt = this.#backoff.attempt;
     this.#log.info({ delayMs, attempt }, "reconnecting to the edge after a delay");
     this.emit("reconnecting", delayMs, attempt);
-    this.#setTimer("reconnect", delayMs, () => this.#connect());
+    this.#timers.once("reconnect", delayMs, () => this.#connect());
   }
 
   #watchSilence(): void {
-    this.#setTimer("silence", this.#timing.silenceLimitMs, () => {
+    this.#timers.once("silence", this.#timing.silenceLimitMs, () => {
       this.#log.warn({ silenceMs: this.#timing.silenceLimitMs }, "nothing heard from the edge; dropping the socket");
       this.#socket?.terminate();
     });
@@ -343,42 +321,4 @@ export class EdgeLink extends EventEmitter<EdgeLinkEvents> {
       }
     });
   }
-
-  #setTimer(name: string, delayMs: number, run: () => void): void {
-    this.#clearTimer(name);
-    this.#timers.set(name, setTimeout(run, delayMs));
-  }
-
-  #setInterval(name: string, delayMs: number, run: () => void): void {
-    this.#clearTimer(name);
-    this.#timers.set(name, setInterval(run, delayMs));
-  }
-
-  #clearTimer(name: string): void {
-    const timer = this.#timers.get(name);
-    if (timer !== undefined) {
-      clearTimeout(timer);
-      this.#timers.delete(name);
-    }
-  }
-
-  /** Clears every per-connection timer; the reconnect timer survives a close. */
-  #clearTimers(): void {
-    for (const name of [...this.#timers.keys()]) {
-      if (name !== "reconnect") {
-        this.#clearTimer(name);
-      }
-    }
-  }
-}
-
-/** Decodes a text frame, which `ws` may hand over as one buffer or a list of fragments. */
-export function rawText(data: RawData): string {
-  if (Array.isArray(data)) {
-    return Buffer.concat(data).toString("utf8");
-  }
-  if (data instanceof ArrayBuffer) {
-    return Buffer.from(data).toString("utf8");
-  }
-  return data.toString("utf8");
 }
