@@ -1,0 +1,36 @@
+import { createPinia } from "pinia";
+import { createApp } from "vue";
+
+import App from "./App.vue";
+import { onUnauthorized } from "./api/client";
+import { createAppI18n, detectLocale, readStoredLocale } from "./i18n";
+import { loadDarkTheme, useTheme } from "./composables/useTheme";
+import { createAppRouter, loginRoute } from "./router";
+import { useAuthStore } from "./stores/authStore";
+
+import "./styles.css";
+
+const pinia = createPinia();
+const router = createAppRouter(pinia);
+const i18n = createAppI18n({ locale: detectLocale(readStoredLocale(), navigator.languages) });
+document.documentElement.lang = i18n.global.locale.value;
+
+// A 401 from any route means the session expired: back to login, then to this page.
+onUnauthorized(() => {
+  useAuthStore(pinia).expire();
+  const current = router.currentRoute.value;
+  if (current.name !== "login") {
+    void router.push(loginRoute(current.fullPath));
+  }
+});
+
+const app = createApp(App);
+app.use(pinia);
+app.use(router);
+app.use(i18n);
+// A dark-theme visitor waits for the dark styles before the first paint, so the page
+// never flashes light.
+if (useTheme().isDark.value) {
+  await loadDarkTheme();
+}
+app.mount("#app");

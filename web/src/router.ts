@@ -1,0 +1,66 @@
+import { createRouter, createWebHistory } from "vue-router";
+
+import { useAuthStore } from "./stores/authStore";
+
+import type { Pinia } from "pinia";
+import type { RouteLocationRaw, RouteRecordRaw, Router, RouterHistory } from "vue-router";
+
+// Pages load on demand so the first paint carries only the shell and the page in view.
+
+/** The instance pages that exist; the instance navigation lists exactly these. */
+export const instancePages: RouteRecordRaw[] = [
+  {
+    path: "overview",
+    name: "instance-overview",
+    component: () => import("./pages/OverviewPage.vue"),
+    meta: { navKey: "instance.nav.overview" },
+  },
+];
+
+const routes: RouteRecordRaw[] = [
+  { path: "/login", name: "login", component: () => import("./pages/LoginPage.vue"), meta: { public: true } },
+  { path: "/", name: "fleet", component: () => import("./pages/FleetPage.vue") },
+  {
+    path: "/instances/:id",
+    component: () => import("./pages/InstanceLayout.vue"),
+    children: [{ path: "", name: "instance", redirect: { name: "instance-overview" } }, ...instancePages],
+  },
+  { path: "/:pathMatch(.*)*", name: "not-found", component: () => import("./pages/NotFoundPage.vue"), meta: { public: true } },
+];
+
+/** Returns `target` when it is a path inside this app, else the fleet page: a redirect never leaves the origin. */
+export function safeRedirect(target: unknown): string {
+  if (typeof target !== "string" || !target.startsWith("/") || target.startsWith("//") || target.startsWith("/\\")) {
+    return "/";
+  }
+  return target === "/login" || target.startsWith("/login?") ? "/" : target;
+}
+
+/** The login route that returns to `fullPath` afterwards. */
+export function loginRoute(fullPath: string): RouteLocationRaw {
+  return { name: "login", query: { redirect: safeRedirect(fullPath) } };
+}
+
+/** Creates the router; every page except login and not-found needs a valid session. */
+export function createAppRouter(pinia: Pinia, history: RouterHistory = createWebHistory()): Router {
+  const router = createRouter({ history, routes });
+
+  router.beforeEach(async (to) => {
+    if (to.meta.public === true) {
+      return true;
+    }
+
+    const auth = useAuthStore(pinia);
+    const authenticated = auth.authenticated ?? (await auth.check());
+    return authenticated ? true : loginRoute(to.fullPath);
+  });
+  return router;
+}
+
+declare module "vue-router" {
+  interface RouteMeta {
+    public?: boolean;
+    /** i18n key of the page's entry in the instance navigation. */
+    navKey?: string;
+  }
+}

@@ -1,0 +1,8 @@
+import { afterEach, vi } from "vitest";
+
+// Unit tests never reach the network: a test that needs HTTP stubs `fetch` itself.
+vi.stubGlobal("fetch", () => Promise.reject(new Error("real network call in a unit test; stub fetch in this test")));
+
+afterEach(() => {
+  localStorage.clear();
+});
