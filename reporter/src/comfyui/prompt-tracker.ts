@@ -251,8 +251,9 @@ export class PromptTracker {
       return;
     }
     prompt.terminal = true;
-    if (prompt.node !== null && terminal.kind === "success") {
-      prompt.finishedNodes.add(prompt.node);
+    if (terminal.kind === "success") {
+      // Prompts seen only through /queue and /history have no per-node frames; success means every node ran or was cached.
+      Object.keys(prompt.graph ?? {}).forEach((node) => prompt.finishedNodes.add(node));
     }
 
     const at = toUtcTimestamp();

@@ -245,3 +245,15 @@ describe("parseTqdm", () => {
     expect(parseTqdm("got prompt\n")).toBeNull();
   });
 });
+
+describe("prompt tracker fallback", () => {
+  it("counts every node done when /history says success", () => {
+    const { tracker: t, events } = tracker();
+    t.onQueue(queue([PROMPT]));
+    t.onQueue(queue([]));
+
+    t.onHistory(PROMPT, { status: { status_str: "success", completed: true, messages: [["execution_success", { prompt_id: PROMPT, timestamp: 2 }]] } });
+
+    expect(events.at(-1)).toMatchObject({ kind: "comfyui.execution_success", nodes_done: 7, node_count: 7 });
+  });
+});
