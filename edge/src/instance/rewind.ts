@@ -4,7 +4,7 @@
  */
 import type { InstanceParts } from "./parts.js";
 
-/** Moves socket clocks, deadlines and command deadlines `ms` earlier. */
+/** Moves socket clocks, deadlines, command deadlines and the snapshot's receipt time `ms` earlier. */
 export function rewindClocks(ctx: DurableObjectState, parts: InstanceParts, ms: number): void {
   for (const socket of parts.sockets.reporters()) {
     const { connectedAt, lastSeenAt, helloAt } = socket.attachment;
@@ -16,4 +16,9 @@ export function rewindClocks(ctx: DurableObjectState, parts: InstanceParts, ms: 
   }
   ctx.storage.sql.exec("UPDATE deadlines SET due_at = due_at - ?", ms);
   ctx.storage.sql.exec("UPDATE commands SET deadline_at = deadline_at - ?, created_at = created_at - ?", ms, ms);
+
+  const snapshot = parts.store.snapshot();
+  if (snapshot !== null) {
+    parts.store.saveSnapshot(snapshot.overview, snapshot.receivedAt - ms);
+  }
 }

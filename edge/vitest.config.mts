@@ -1,0 +1,34 @@
+// Edge tests run inside workerd through the Workers Vitest integration, against the Worker
+// and Durable Objects that wrangler.toml declares.
+import { fileURLToPath } from "node:url";
+
+import { cloudflareTest } from "@cloudflare/vitest-plugin";
+import { defineConfig } from "vitest/config";
+
+import { ensureAssets } from "./scripts/ensure-assets.mjs";
+
+// wrangler.toml names web/dist for static assets, and the runtime will not start without it.
+ensureAssets();
+
+export default defineConfig({
+  plugins: [
+    cloudflareTest({
+      wrangler: { configPath: fileURLToPath(new URL("../wrangler.toml", import.meta.url)) },
+      miniflare: {
+        // Fixed test secrets; the password test builds its own env without DASHBOARD_PASSWORD.
+        bindings: {
+          DASHBOARD_PASSWORD: "correct horse battery staple",
+          SESSION_SECRET: "test-session-secret-0123456789abcdef",
+        },
+      },
+    }),
+  ],
+  test: {
+    root: fileURLToPath(new URL(".", import.meta.url)),
+    include: ["test/**/*.test.ts"],
+    // Socket tests wait on real frames; each wait has its own shorter timeout that names what it waited for.
+    testTimeout: 15_000,
+    // The edge logs a JSON line per event; show them only for failing tests.
+    silent: "passed-only",
+  },
+});
