@@ -56,10 +56,11 @@ async function main(): Promise<void> {
   process.on("SIGINT", () => void shutdown("SIGINT", 0));
   process.on("SIGTERM", () => void shutdown("SIGTERM", 0));
 
+  const partsLog = log.child({ instanceId: config.instanceId });
   const parts = {
     system: new HostSystemSource({ workspacePath: config.workspaceDir }),
-    gpus: new GpuSampler({ logger: log }),
-    services: new Pm2Client({ logger: log }),
+    gpus: new GpuSampler({ logger: partsLog }),
+    services: new Pm2Client({ logger: partsLog }),
   };
 
   try {
