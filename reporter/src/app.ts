@@ -66,7 +66,12 @@ export async function startReporter(config: ReporterConfig, parts: ReporterParts
     emit: (event) => link?.sendEvent(event),
     log,
   });
-  const executor = new CommandExecutor({ store, handlers: createCommandHandlers(parts.services, http), log });
+  const executor = new CommandExecutor({
+    store,
+    handlers: createCommandHandlers(parts.services, http),
+    log,
+    now: () => Date.now() + (link?.clockOffsetMs ?? 0),
+  });
   link = new EdgeLink({
     url: reporterSocketUrl(config.edgeUrl),
     token: config.token,

@@ -73,6 +73,7 @@ export class EdgeLink extends EventEmitter<EdgeLinkEvents> {
   #stopped = true;
   #welcomed = false;
   #viewers = 0;
+  #clockOffsetMs = 0;
   #refusal: WireError | null = null;
   #building = false;
   readonly #timers = new NamedTimers();
@@ -86,6 +87,14 @@ export class EdgeLink extends EventEmitter<EdgeLinkEvents> {
   }
 
   /** Whether the edge has welcomed the current connection. */
+  /**
+   * The edge's clock minus ours, in ms, from the last welcome. Command deadlines are edge
+   * times, and a container's clock can be off by more than a deadline allows.
+   */
+  get clockOffsetMs(): number {
+    return this.#clockOffsetMs;
+  }
+
   get connected(): boolean {
     return this.#welcomed;
   }
@@ -196,6 +205,7 @@ export class EdgeLink extends EventEmitter<EdgeLinkEvents> {
     const message = parsed.value;
     switch (message.type) {
       case "welcome":
+        this.#clockOffsetMs = Date.parse(message.server_time) - Date.now();
         this.#onWelcome(message.viewers);
         break;
       case "viewers":
@@ -216,7 +226,7 @@ export class EdgeLink extends EventEmitter<EdgeLinkEvents> {
   #onWelcome(viewers: number): void {
     this.#welcomed = true;
     this.#viewers = viewers;
-    this.#log.info({ viewers }, "edge welcomed the reporter");
+    this.#log.info({ viewers, clockOffsetMs: this.#clockOffsetMs }, "edge welcomed the reporter");
     this.emit("welcome", viewers);
 
     this.#timers.every("ping", this.#timing.heartbeatMs, () => this.#send({ type: "ping", at: toUtcTimestamp() }));

@@ -251,3 +251,16 @@ describe("edge link", () => {
     await waitFor("two pings", () => edge.framesOf("ping").length >= 2);
   });
 });
+
+describe("edge link clock", () => {
+  it("takes the clock offset from welcome", async () => {
+    const edge = await startEdge({ welcomeViewers: null });
+    const link = startLink(edge);
+    await waitFor("a hello frame", () => edge.framesOf("hello").length === 1);
+
+    edge.last.send({ type: "welcome", protocol_version: PROTOCOL_VERSION, instance_id: "gpu-1", viewers: 0, server_time: toUtcTimestamp(new Date(Date.now() + 120_000)) });
+    await waitFor("a welcomed connection", () => link.connected);
+
+    expect(link.clockOffsetMs).toBeGreaterThan(110_000);
+  });
+});
