@@ -4,6 +4,7 @@
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 import { ensureAssets } from "./ensure-assets.mjs";
@@ -21,7 +22,9 @@ if (existsSync(devVars)) {
 }
 args.push(...process.argv.slice(2));
 
-const wranglerBin = createRequire(import.meta.url).resolve("wrangler/bin/wrangler.js");
+// wrangler's `exports` hide bin/, so the binary is found beside its package.json.
+const wranglerPackage = createRequire(import.meta.url).resolve("wrangler/package.json");
+const wranglerBin = join(dirname(wranglerPackage), "bin", "wrangler.js");
 const child = spawn(process.execPath, [wranglerBin, ...args], {
   stdio: "inherit",
   // Keep local dev off the network: no `Request.cf` download and no telemetry.

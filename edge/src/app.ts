@@ -1,7 +1,7 @@
 /**
- * @module The edge's HTTP app. Anonymous callers reach only health, login, the reporter socket
- * (which authenticates with its instance token) and the static dashboard; every other `/api`
- * path needs the owner session. State-changing requests pass the same-origin check first.
+ * @module The edge's HTTP app. Anonymous callers reach only health, login, the static dashboard
+ * and the reporter socket, which authenticates with its instance token. Every other `/api` path
+ * needs the owner session. State-changing requests pass the same-origin check first.
  */
 import { ComfyCarryError } from "@comfycarry/shared";
 import { Hono } from "hono";
@@ -23,7 +23,7 @@ const ownerRoutes = new Hono<AppEnv>()
 
 export const app = new Hono<AppEnv>()
   .use("/api/*", checkOrigin())
-  // Public routes come before the owner routes, so they answer before `requireOwner` runs.
+  // Public routes come before the owner routes, so they respond before `requireOwner` runs.
   .route("/api", healthRoutes)
   .route("/api/auth", authRoutes)
   .route("/api/reporter", reporterRoutes)

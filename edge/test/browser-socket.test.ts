@@ -78,6 +78,13 @@ describe("browser socket", () => {
     expect(browser.closeEvent).toBeNull();
   });
 
+  it("completes a close the browser starts", async () => {
+    const browser = await openWatchedBrowser();
+    browser.ws.close(1000, "tab closed");
+
+    expect(await browser.closed()).toEqual({ code: 1000, reason: "tab closed" });
+  });
+
   it("gets not_found for an unknown instance", async () => {
     const browser = await openBrowser("never-enrolled-x2", await login());
 

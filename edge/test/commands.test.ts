@@ -11,7 +11,7 @@ function stubOf(instanceId: string) {
   return env.INSTANCES.get(env.INSTANCES.idFromName(instanceId));
 }
 
-/** An enrolled instance with a connected reporter and one watching browser. */
+/** Enrolls an instance, connects its reporter and opens one watching browser. */
 async function connectedInstance() {
   const cookie = await login();
   const { instance_id, token } = await createInstance(cookie);

@@ -186,7 +186,7 @@ export function hello(instanceId: string, protocolVersion = PROTOCOL_VERSION): R
   };
 }
 
-/** Opens a reporter socket, says hello and waits for `welcome`. */
+/** Opens a reporter socket, sends hello and waits for `welcome`. */
 export async function connectReporter(instanceId: string, token: string): Promise<ReporterProbe> {
   const reporter = await openReporter(token);
   reporter.send(hello(instanceId));

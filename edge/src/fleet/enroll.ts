@@ -25,7 +25,7 @@ export async function enrollInstance(env: Env, name: string): Promise<CreateInst
       continue;
     }
 
-    // The instance object learns its id and name here, so its routes can answer 404 for ids never enrolled.
+    // The instance object learns its id and name here, so its routes can return 404 for ids never enrolled.
     await instanceStub(env, instanceId).register(instanceId, name, createdAt);
     log.info({ instanceId, attempt }, "instance enrolled");
     return { instance_id: instanceId, name, token };

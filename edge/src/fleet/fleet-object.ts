@@ -34,8 +34,8 @@ export class FleetObject extends DurableObject<Env> {
   /** Inserts an instance; returns false, changing nothing, when the id is already taken. */
   addInstance(record: InstanceRecord, tokenHash: string): boolean {
     const sql = this.ctx.storage.sql;
-    const taken = sql.exec("SELECT 1 FROM instances WHERE id = ?", record.instance_id).toArray().length > 0;
-    if (taken) {
+    const idInUse = sql.exec("SELECT 1 FROM instances WHERE id = ?", record.instance_id).toArray().length > 0;
+    if (idInUse) {
       return false;
     }
     sql.exec(

@@ -41,9 +41,9 @@ export function errorResponse(error: WireError, status: ContentfulStatusCode = s
 const REPORTER_SOCKET_PATH = "/api/reporter/ws";
 
 /**
- * Hono error handler: a `ComfyCarryError` becomes its status and body; anything else is
- * logged and answered with a plain `internal_error`, so internals never reach the client.
- * A failed socket upgrade is answered on the socket itself (see `refuseUpgrade`).
+ * Hono error handler: a `ComfyCarryError` becomes its status and body. Anything else is logged
+ * and becomes a plain `internal_error`, so internals never reach the client. A failed socket
+ * upgrade gets its error on the socket itself (see `refuseUpgrade`).
  */
 export function handleError(err: Error, c: Context): Response {
   let error: WireError;

@@ -22,7 +22,7 @@ export function refuseUpgrade(client: SocketClient, error: WireError): Response 
   return new Response(null, { status: 101, webSocket: pair[0] });
 }
 
-/** Returns whether the request asks for a WebSocket upgrade. */
+/** Returns whether the request is a WebSocket upgrade. */
 export function isUpgrade(request: Request): boolean {
   return request.headers.get("Upgrade")?.toLowerCase() === "websocket";
 }

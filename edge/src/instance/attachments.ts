@@ -11,7 +11,7 @@ export const reporterAttachmentSchema = z.object({
   connectedAt: z.number(),
   /** Epoch ms of the last frame of any kind; the heartbeat judges liveness from it. */
   lastSeenAt: z.number(),
-  /** Epoch ms of the accepted `hello`, or null while the socket has not said hello. */
+  /** Epoch ms of the accepted `hello`, or null until the socket sends hello. */
   helloAt: z.number().nullable(),
   reporterVersion: z.string().nullable(),
   /** Frames that did not parse or were too large; the socket is closed when it reaches the limit. */

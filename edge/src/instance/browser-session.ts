@@ -12,7 +12,7 @@ import { frameText } from "./frames.js";
 import type { InstanceParts } from "./parts.js";
 import { sendFrame } from "./sockets.js";
 
-/** Greets a new browser socket with the overview and tells the reporter the new viewer count. */
+/** Sends a new browser socket the overview and sends the reporter the new viewer count. */
 export function onBrowserOpen(parts: InstanceParts, ws: WebSocket, now: number): void {
   sendFrame(ws, { type: "overview", overview: parts.link.overview(now) });
   parts.link.sendViewers();

@@ -21,7 +21,7 @@ type CommandResultFrame = Extract<ReporterMessage, { type: "command_result" }>;
 export type CommandOrigin = { connectionId: string; requestId: string } | null;
 
 /**
- * What an HTTP caller waits for: the reporter's answer (which may itself be a failure), or the
+ * What an HTTP caller waits for: the reporter's result (which may itself be a failure), or the
  * `command_timeout` error when the deadline passed first.
  */
 export type CommandOutcome = Checked<CommandResponse>;
@@ -88,7 +88,7 @@ export class CommandRelay {
     log.info({ instanceId: this.instanceId, commandId: command.id, command: command.name, sent }, "command relayed");
   }
 
-  /** Sends every command still pending at `now` to a reporter that just said hello, with the same ids. */
+  /** Sends every command still pending at `now` to a reporter that just sent hello, with the same ids. */
   resendPending(ws: WebSocket, now: number): number {
     const pending = this.store.pendingBefore(now);
     for (const command of pending) {
@@ -161,7 +161,7 @@ export class CommandRelay {
 
   /**
    * Hands the outcome to the waiting HTTP caller and to every browser. The browser that sent the
-   * command sees its `request_id`; the others see null, so each dashboard learns what happened.
+   * command receives its `request_id`; the others receive null, so each dashboard learns what happened.
    */
   private deliver(command: StoredCommand, outcome: CommandOutcome): void {
     const waiter = this.waiters.get(command.id);

@@ -1,6 +1,6 @@
 /**
  * @module Commands in flight, in SQLite, so a command outlives hibernation, eviction and
- * reporter reconnects. A row stays after it settles (answered or timed out) for
+ * reporter reconnects. A row stays after it settles (with a result or timed out) for
  * {@link SETTLED_RETENTION_MS}, so a late or repeated result is recognised and dropped.
  */
 import { commandIdSchema, commandNameSchema, requestIdSchema } from "@comfycarry/shared";
@@ -97,8 +97,8 @@ export class CommandStore {
   }
 
   /**
-   * Moves a pending command to `state`; returns false when it was no longer pending, so each
-   * command settles exactly once however many results or alarms arrive.
+   * Moves a pending command to `state`. Returns false when it was no longer pending, which makes
+   * each command settle exactly once however many results or alarms arrive.
    */
   settle(id: string, state: Exclude<CommandState, "pending">, now: number): boolean {
     const cursor = this.sql.exec("UPDATE commands SET state = ?, settled_at = ? WHERE id = ? AND state = 'pending'", state, now, id);

@@ -2,7 +2,7 @@
  * @module Reporter liveness. Each frame refreshes `lastSeenAt` in the socket attachment (no
  * storage write), and a single "heartbeat" deadline wakes the object when the quietest reporter
  * would reach OFFLINE_AFTER_MS. A reporter past it is closed and the instance marked offline;
- * a socket that never said hello within the same time is refused.
+ * a socket that sent no hello within the same time is rejected.
  */
 import { OFFLINE_AFTER_MS } from "@comfycarry/shared";
 

@@ -1,5 +1,5 @@
 /**
- * @module One Durable Object per instance. It holds the reporter's and the browsers' sockets
+ * @module One Durable Object per instance. It accepts the reporter's and the browsers' sockets
  * through the hibernation API, keeps the latest snapshot and the link state in SQLite-backed
  * storage, and relays commands. The work is done by the modules beside this file; this class
  * routes runtime events to them.
@@ -23,6 +23,21 @@ import type { InstanceParts } from "./parts.js";
 import { onReporterMessage } from "./reporter-session.js";
 import { rewindClocks } from "./rewind.js";
 import { ROLE_HEADER } from "./roles.js";
+
+/**
+ * Replies to the peer's Close frame, which this runtime (workerd 1.20261103 with our compatibility
+ * date, observed under `wrangler dev`) does not do by itself: without it the client waits about
+ * 10 s and reports 1006. Codes 1005, 1006 and 1015 only describe a close locally and may not be
+ * sent, so they are answered with 1000.
+ */
+function completeClose(ws: WebSocket, code: number, reason: string): void {
+  const sendable = code === 1000 || (code >= 1001 && code <= 1014 && code !== 1005 && code !== 1006) || (code >= 3000 && code <= 4999);
+  try {
+    ws.close(sendable ? code : 1000, reason);
+  } catch {
+    // Already closed, e.g. when the runtime replied to the Close frame itself.
+  }
+}
 
 export class InstanceObject extends DurableObject<Env> {
   private readonly store: InstanceStore;
@@ -126,6 +141,7 @@ export class InstanceObject extends DurableObject<Env> {
 
   override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
     this.onSocketGone(ws, { code, reason });
+    completeClose(ws, code, reason);
   }
 
   override async webSocketError(ws: WebSocket, error: unknown): Promise<void> {

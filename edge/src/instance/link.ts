@@ -1,6 +1,6 @@
 /**
  * @module The reporter link as browsers and HTTP callers see it: builds the overview from the
- * stored snapshot and the live sockets, records online/offline changes, and tells browsers and
+ * stored snapshot and the live sockets, records online/offline changes, and sends browsers and
  * the reporter what changed.
  */
 import { toUtcTimestamp } from "@comfycarry/shared";
@@ -79,14 +79,14 @@ export class InstanceLink {
     }
   }
 
-  /** Records that a reporter said hello at `now`. */
+  /** Records that a reporter sent hello at `now`. */
   markOnline(now: number): void {
     this.store.markOnline(iso(now));
   }
 
   /**
-   * Records the link as lost at `now` unless another reporter is still connected, and tells the
-   * browsers. `closing` is the reporter socket going away; `lastSeenAt` is its last frame.
+   * Records the link as lost at `now` unless another reporter is still connected, and sends the
+   * browsers a fresh overview. `closing` is the reporter socket going away; `lastSeenAt` is its last frame.
    * Does nothing when the link is already offline, so a close after a heartbeat timeout is harmless.
    */
   markOfflineUnlessConnected(now: number, closing: WebSocket, lastSeenAt: number): void {

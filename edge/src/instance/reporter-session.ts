@@ -99,7 +99,7 @@ async function acceptHello(parts: InstanceParts, socket: ReporterSocket, hello: 
   const fields = { instanceId: parts.instanceId, connectionId: socket.attachment.connectionId, reporterVersion: hello.reporter_version, protocolVersion: hello.protocol_version };
 
   if (!isProtocolVersionSupported(hello.protocol_version)) {
-    log.warn(fields, "refused a reporter with an unsupported protocol version");
+    log.warn(fields, "rejected a reporter with an unsupported protocol version");
     refuseReporter(ws, {
       code: "protocol_version_unsupported",
       message: `reporter protocol version ${hello.protocol_version} is not supported; this edge accepts versions ${MIN_PROTOCOL_VERSION} to ${PROTOCOL_VERSION}. Update the reporter`,
@@ -108,7 +108,7 @@ async function acceptHello(parts: InstanceParts, socket: ReporterSocket, hello: 
     return;
   }
   if (hello.instance_id !== parts.instanceId) {
-    log.warn({ ...fields, helloInstanceId: hello.instance_id }, "refused a reporter whose hello names another instance");
+    log.warn({ ...fields, helloInstanceId: hello.instance_id }, "rejected a reporter whose hello names another instance");
     refuseReporter(ws, {
       code: "unauthorized",
       message: `this token belongs to instance ${parts.instanceId}, but hello names ${hello.instance_id}; use the token issued for ${hello.instance_id}`,

@@ -1,4 +1,4 @@
-/** @module How the Worker tells an instance object which kind of socket it forwards. */
+/** @module The header that names the kind of socket the Worker forwards to an instance object. */
 
 /** Header set by the Worker on an authenticated socket upgrade it forwards to an instance object. */
 export const ROLE_HEADER = "X-ComfyCarry-Role";

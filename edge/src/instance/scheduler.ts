@@ -1,7 +1,7 @@
 /**
  * @module Many named deadlines on the object's single alarm. Each deadline is a row in SQLite
- * (key, due time); the alarm handler takes what is due and the scheduler re-arms the alarm for
- * the earliest row left. Every `setAlarm` is a billed row write, so the alarm is only moved
+ * with a key and a due time. The alarm handler takes what is due, and the scheduler re-arms the
+ * alarm for the earliest row left. Every `setAlarm` is a billed row write, so the alarm is only moved
  * when the earliest deadline changes.
  */
 

@@ -40,7 +40,7 @@ export const instanceRoutes = new Hono<AppEnv>()
       return errorResponse(describeInvalidCommand(raw, parsed.issues));
     }
 
-    // The object holds this request open until the reporter answers or the deadline passes.
+    // The object keeps this request open until the reporter returns a result or the deadline passes.
     const outcome = await instanceStub(c.env, instanceId).runCommand(parsed.value);
     return outcome.ok ? c.body(outcome.value, 200, { "Content-Type": "application/json" }) : errorResponse(outcome.error);
   })

@@ -1,7 +1,7 @@
 /**
- * @module `GET /api/reporter/ws`: the reporter's socket. The instance token (Bearer header, or
- * `?token=` for clients that cannot set headers) is hashed and looked up in the fleet registry;
- * the upgrade is then handed to that instance's object.
+ * @module `GET /api/reporter/ws`: the reporter's socket. The instance token comes as a Bearer
+ * header, or as `?token=` for clients that cannot set headers. Its hash is looked up in the fleet
+ * registry, and the upgrade goes on to that instance's object.
  */
 import { ComfyCarryError } from "@comfycarry/shared";
 import { Hono } from "hono";
