@@ -1,0 +1,88 @@
+import { z } from "zod";
+
+import type { RuleInput } from "./schema.js";
+
+/**
+ * Presets: each returns an ordinary rule input that the user can edit afterwards.
+ * Local paths are relative to the workspace; `comfyui_dir` is the ComfyUI checkout
+ * relative to the workspace (default `ComfyUI`).
+ */
+
+export const PRESET_NAMES = ["outputs", "workflows", "user_settings", "node_snapshots", "models"] as const;
+export const presetNameSchema = z.enum(PRESET_NAMES);
+export type PresetName = z.infer<typeof presetNameSchema>;
+
+export const presetOptionsSchema = z.object({
+  remote: z.string().min(1),
+  /** Folder on the remote under which each preset puts its own subfolder. */
+  remote_base: z.string().min(1).default("comfycarry"),
+  comfyui_dir: z.string().min(1).default("ComfyUI"),
+  /**
+   * Whether ComfyUI has the system-user API (core v0.3.76 and later), which moves
+   * ComfyUI-Manager's data from `user/default/ComfyUI-Manager/` to `user/__manager/`.
+   */
+  manager_in_system_user: z.boolean().default(true),
+});
+export type PresetOptions = z.input<typeof presetOptionsSchema>;
+
+/** Builds the rule input for `preset`. */
+export function presetRule(preset: PresetName, input: PresetOptions): RuleInput {
+  const options = presetOptionsSchema.parse(input);
+  const base = options.remote_base.replace(/\/+$/, "");
+  const comfy = options.comfyui_dir.replace(/\/+$/, "");
+  const remote = options.remote;
+
+  switch (preset) {
+    case "outputs":
+      return {
+        name: "Outputs to remote",
+        local_path: `${comfy}/output`,
+        remote,
+        remote_path: `${base}/output`,
+        direction: "push",
+        method: "copy",
+        trigger: { type: "watch" },
+      };
+    case "workflows":
+      return {
+        name: "Workflows both ways",
+        local_path: `${comfy}/user/default/workflows`,
+        remote,
+        remote_path: `${base}/workflows`,
+        direction: "two_way",
+        method: "copy",
+        trigger: { type: "interval", every_s: 300 },
+      };
+    case "user_settings":
+      return {
+        name: "ComfyUI settings to remote",
+        local_path: `${comfy}/user/default`,
+        remote,
+        remote_path: `${base}/user-settings`,
+        direction: "push",
+        method: "copy",
+        trigger: { type: "interval", every_s: 600 },
+        filters: { include: ["comfy.settings.json", "comfy.templates.json"], exclude: [] },
+      };
+    case "node_snapshots":
+      return {
+        name: "Custom-node snapshots to remote",
+        local_path: options.manager_in_system_user ? `${comfy}/user/__manager/snapshots` : `${comfy}/user/default/ComfyUI-Manager/snapshots`,
+        remote,
+        remote_path: `${base}/node-snapshots`,
+        direction: "push",
+        method: "copy",
+        trigger: { type: "interval", every_s: 600 },
+      };
+    case "models":
+      return {
+        name: "Models from remote on deploy",
+        local_path: `${comfy}/models`,
+        remote,
+        remote_path: `${base}/models`,
+        direction: "pull",
+        method: "copy",
+        trigger: { type: "on_deploy" },
+      };
+  }
+}
