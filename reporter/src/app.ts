@@ -85,6 +85,10 @@ export async function startReporter(config: ReporterConfig, parts: ReporterParts
   bridge.on("event", (event) => edge.sendEvent(event));
   monitor.on("event", (event) => {
     edge.sendEvent(event);
+    // ComfyUI keeps its queue in memory, so a stopped or crashed process will never finish the running prompt.
+    if (event.kind === "comfyui.state" && (event.state === "offline" || event.state === "crashed")) {
+      bridge.abandonCurrent(`ComfyUI is ${event.state}; the prompt it was running is lost.`);
+    }
     void edge.sendSnapshotNow();
   });
   edge.on("fatal", onFatal);

@@ -112,6 +112,11 @@ export class ComfyuiBridge extends EventEmitter<ComfyuiBridgeEvents> {
     }
   }
 
+  /** Ends the running prompt as lost; for when ComfyUI's process is gone and will not finish it. */
+  abandonCurrent(reason: string): void {
+    this.#tracker.abandonCurrent(reason);
+  }
+
   /** Reads /queue; calls that arrive during a read fold into one more read after it. */
   async refreshQueue(): Promise<void> {
     if (this.#refreshing !== null) {

@@ -144,6 +144,16 @@ export class PromptTracker {
     this.#finish(promptId, terminalFromHistory(entry));
   }
 
+  /** Ends the current prompt as lost, e.g. when ComfyUI's process stopped and its queue went with it. */
+  abandonCurrent(reason: string): void {
+    const prompt = this.#current;
+    if (prompt === null || prompt.terminal) {
+      return;
+    }
+    this.#log.warn({ promptId: prompt.promptId, reason }, "ending the running prompt as lost");
+    this.#finish(prompt.promptId, { kind: "error", node: prompt.node, nodeType: null, exceptionType: "PromptLost", exceptionMessage: reason });
+  }
+
   /** Applies a tqdm bar from ComfyUI's log, used only for prompts that send no `progress` frames to us. */
   onLogProgress(progress: StepProgress): void {
     const prompt = this.#current;

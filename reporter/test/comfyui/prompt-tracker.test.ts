@@ -257,3 +257,15 @@ describe("prompt tracker fallback", () => {
     expect(events.at(-1)).toMatchObject({ kind: "comfyui.execution_success", nodes_done: 7, node_count: 7 });
   });
 });
+
+describe("prompt tracker abandon", () => {
+  it("ends the running prompt as lost", () => {
+    const { tracker: t, events } = tracker();
+    t.onQueue(queue([PROMPT]));
+
+    t.abandonCurrent("ComfyUI is offline");
+
+    expect(events.at(-1)).toMatchObject({ kind: "comfyui.execution_error", exception_type: "PromptLost", exception_message: "ComfyUI is offline" });
+    expect(t.current).toBeNull();
+  });
+});
