@@ -15,11 +15,11 @@ import { parseTqdm } from "./tqdm.js";
 export interface ComfyuiBridgeOptions {
   http: ComfyuiHttp;
   log: Logger;
-  /** Client id of the reporter's own socket; prompts the dashboard queues use it too. */
+  /** Client id of the reporter's own socket. Prompts queued with this client id send every per-prompt frame to it. */
   clientId?: string;
   /** Re-reads /queue this often while connected, in case a `status` frame was missed. */
   queuePollMs?: number;
-  /** Wait before a second /history read of a prompt that was not found, in ms. */
+  /** Delay before a second /history read of a prompt that was not found, in ms. */
   historyRetryMs?: number;
   socketBackoff?: BackoffOptions;
 }

@@ -19,7 +19,7 @@ type Terminal =
  * Turns ComfyUI's reports about prompts (its /ws frames, /queue, /history and tqdm log
  * lines) into protocol events. Frames of one prompt can arrive on several sockets
  * (the reporter's own and every proxied one), so each event is emitted once per prompt.
- * The tracker does no I/O: the bridge feeds it and asks which prompts need a /history look-up.
+ * The tracker does no I/O. The bridge feeds it and collects the prompts that need a /history look-up.
  */
 export class PromptTracker {
   readonly #emit: (event: ProtocolEvent) => void;
@@ -134,7 +134,7 @@ export class PromptTracker {
     }
   }
 
-  /** Finishes a prompt from its /history entry; null means ComfyUI no longer knows it. */
+  /** Finishes a prompt from its /history entry; null means ComfyUI has no record of it any more. */
   onHistory(promptId: string, entry: HistoryEntry | null): void {
     const prompt = this.#current?.promptId === promptId ? this.#current : (this.#recent.get(promptId) ?? null);
     if (prompt === null || prompt.terminal) {
