@@ -50,7 +50,7 @@ export class MockInstance {
     }
   }
 
-  /** The overview as the edge would serve it now. */
+  /** Returns the overview as the edge would serve it now. */
   overview(): InstanceOverview {
     const age = Math.max(0, Date.now() - Date.parse(this.snapshot.captured_at));
     return {

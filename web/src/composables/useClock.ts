@@ -11,18 +11,18 @@ export function useTimeText() {
   const { t, locale } = useI18n();
   const now = useClock();
 
-  /** "15 s ago" for an age in ms. */
+  /** Formats an age in ms, e.g. "15 s ago". */
   function age(ms: number): string {
     const parts = ageParts(ms);
     return t(`age.${parts.unit}`, { n: parts.value });
   }
 
-  /** The age of a UTC timestamp against the local clock. */
+  /** Formats the age of a UTC timestamp against the local clock. */
   function since(utc: string): string {
     return age(now.value - Date.parse(utc));
   }
 
-  /** A UTC timestamp in the viewer's local time. */
+  /** Formats a UTC timestamp in the viewer's local time. */
   function localTime(utc: string): string {
     return formatLocalTime(utc, locale.value, new Date(now.value));
   }

@@ -32,7 +32,7 @@ export interface UseInstanceLiveOptions {
   pongTimeoutMs?: number;
 }
 
-/** What `useInstanceLive` returns. */
+/** The return value of `useInstanceLive`. */
 export interface UseInstanceLiveReturn {
   state: Ref<LiveState>;
   link: Ref<LinkMode>;
@@ -51,8 +51,9 @@ export function reconnectDelayMs(attempt: number): number {
 }
 
 /**
- * Keeps one instance's live state current: one WebSocket to the edge, reconnecting
- * forever; while it is down, the overview is polled and the link is marked degraded.
+ * Keeps one instance's live state current over one WebSocket to the edge, which
+ * reconnects forever. While the socket is down, the overview is polled and the link
+ * is marked degraded.
  */
 export function useInstanceLive(instanceId: MaybeRefOrGetter<string>, options: UseInstanceLiveOptions = {}): UseInstanceLiveReturn {
   const { pollIntervalMs = 5000, connectGraceMs = 4000, heartbeatMs = 25_000, pongTimeoutMs = 10_000 } = options;

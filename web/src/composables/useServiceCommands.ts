@@ -7,6 +7,8 @@ import { postCommand } from "../api/edge";
 import { errorText } from "../lib/errorText";
 import { useLiveStore } from "../stores/liveStore";
 
+import type { ApiFailure } from "../api/client";
+import type { WireError } from "@comfycarry/shared";
 import type { MaybeRefOrGetter } from "vue";
 
 /** The PM2 commands the services table offers. */
@@ -20,9 +22,9 @@ export const SERVICE_COMMAND_KEYS: Record<ServiceCommand, string> = {
 };
 
 /**
- * Runs PM2 commands on an instance over HTTP. The edge holds the request open until the
- * reporter answers, so the answer is the result; the socket meanwhile brings the
- * service's new state. `pending` maps a service name to the command in flight.
+ * Runs PM2 commands on an instance over HTTP. The edge keeps the request open until the
+ * reporter returns the result, so the response is the result. Meanwhile the socket
+ * brings the service's new state. `pending` maps a service name to the command in flight.
  */
 export function useServiceCommands(instanceId: MaybeRefOrGetter<string>) {
   const pending = reactive<Record<string, ServiceCommand>>({});
@@ -41,7 +43,12 @@ export function useServiceCommands(instanceId: MaybeRefOrGetter<string>) {
     delete pending[service];
 
     const verb = t(SERVICE_COMMAND_KEYS[command]);
-    const failure = !response.ok ? response.error : response.value.ok ? null : response.value.error;
+    let failure: ApiFailure | WireError | null = null;
+    if (!response.ok) {
+      failure = response.error;
+    } else if (!response.value.ok) {
+      failure = response.value.error;
+    }
     if (failure !== null) {
       message.error(t("services.result.failed", { name: service, command: verb, error: errorText(t, failure) }), { duration: 8000 });
       return;

@@ -23,7 +23,7 @@ export function loadDarkTheme(): Promise<void> {
   return darkThemeLoad;
 }
 
-/** The theme choice, remembered in localStorage and shared by every component. */
+/** Returns the theme choice, remembered in localStorage and shared by every component. */
 export const useTheme = createGlobalState(() => {
   const stored = useStorage<string>("comfycarry.theme", "auto");
   const prefersDark = usePreferredDark();

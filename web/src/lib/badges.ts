@@ -10,14 +10,14 @@ export interface MessageRef {
   params?: Record<string, string | number>;
 }
 
-/** What a badge shows. */
+/** A badge's colour, value text and optional hint. */
 export interface BadgeView {
   level: Level;
   value: MessageRef;
   hint: MessageRef | null;
 }
 
-/** The hint for a section that is not available, by reason. */
+/** Returns the hint for a section that is not available, by reason. */
 function unavailableHint(prefix: "status.sync" | "status.tunnel", section: UnavailableSection): MessageRef {
   switch (section.reason) {
     case "not_built":
@@ -30,7 +30,7 @@ function unavailableHint(prefix: "status.sync" | "status.tunnel", section: Unava
 }
 
 /**
- * The sync badge: green after a successful run (with its age), amber while running,
+ * Returns the sync badge: green after a successful run (with its age), amber while running,
  * red when the last run failed or the worker is not running, neutral when never run
  * or not set up.
  */
@@ -57,9 +57,9 @@ export function syncBadge(sync: Overview["sync"], since: (utc: string) => string
 }
 
 /**
- * The tunnel badge: green online, red offline or failed, neutral when not set up.
- * `connecting` is amber: the roadmap's table has no amber tunnel state, but a tunnel
- * still coming up is neither reachable nor broken.
+ * Returns the tunnel badge: green online, red offline or failed, neutral when not set up.
+ * `connecting` is amber, because a tunnel still coming up is neither reachable nor
+ * broken.
  */
 export function tunnelBadge(tunnel: Overview["tunnel"]): BadgeView {
   if (!tunnel.available) {

@@ -27,8 +27,12 @@ describe("formatBytes", () => {
     expect(formatBytes(bytes)).toBe(text);
   });
 
-  it("puts used and total on the total's scale", () => {
-    expect(formatUsedTotal(8_804_769_792, 25_757_220_864)).toBe("8.2 / 24.0 GiB");
+  it.each([
+    [8_804_769_792, 25_757_220_864, "8.2 / 24.0 GiB"],
+    [10_240 * 1024 ** 2, 81_559 * 1024 ** 2, "10.0 / 79.6 GiB"],
+    [40 * 1024 ** 3, 100 * 1024 ** 3, "40 / 100 GiB"],
+  ])("puts %i and %i on one scale", (used, total, text) => {
+    expect(formatUsedTotal(used, total)).toBe(text);
   });
 });
 

@@ -1,5 +1,5 @@
-// Number and time formatting shared by every page. Units follow the roadmap's own
-// examples ("2h30m", "8.2/16 GB"), with binary sizes labelled as such (GiB).
+// Number and time formatting shared by every page: compact uptimes ("2h30m") and
+// binary sizes labelled as such (GiB), the way nvidia-smi and PM2 count them.
 
 /** Formats a duration in seconds compactly: "45s", "12m", "2h30m", "3d4h". */
 export function formatUptime(seconds: number): string {
@@ -44,10 +44,14 @@ export function formatBytes(bytes: number): string {
   return `${scaled(bytes / divisor)} ${unit}`;
 }
 
-/** Formats used and total in the total's unit, so both read on one scale: "8.2 / 24.0 GiB". */
+/**
+ * Formats used and total in the total's unit and with the same decimals, so both read
+ * on one scale: "8.2 / 24.0 GiB", "10.0 / 79.6 GiB", "40 / 100 GiB".
+ */
 export function formatUsedTotal(used: number, total: number): string {
   const { unit, divisor } = byteUnit(total);
-  return `${scaled(used / divisor)} / ${scaled(total / divisor)} ${unit}`;
+  const digits = total / divisor >= 100 ? 0 : 1;
+  return `${(used / divisor).toFixed(digits)} / ${(total / divisor).toFixed(digits)} ${unit}`;
 }
 
 /** Formats a transfer speed: "45 MiB/s". */

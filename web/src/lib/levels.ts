@@ -1,6 +1,6 @@
 import type { ComfyuiState } from "@comfycarry/shared";
 
-/** A status colour from the roadmap's table: green is normal, amber needs attention, red is abnormal. */
+/** A status colour: green is normal, amber needs attention, red is abnormal, neutral has no verdict. */
 export type Level = "green" | "amber" | "red" | "neutral";
 
 // Every threshold applies to the number as the page shows it, rounded to a whole unit,

@@ -1,10 +1,10 @@
 import type { InstanceOverview, ProtocolEvent } from "@comfycarry/shared";
 
 // The live view of one instance, folded from overview frames and events. Snapshots carry
-// the settled state every few seconds; events carry the motion between them, so each
-// piece of state remembers the reporter time it came from and the newer source wins.
+// the settled state every few seconds, and events carry the motion between them. Each
+// piece of state remembers the reporter time it came from, and the newer source wins.
 
-/** The prompt ComfyUI is running, as far as the dashboard knows. */
+/** The prompt ComfyUI is running, as last reported by a snapshot or an event. */
 export interface PromptProgress {
   prompt_id: string;
   node: string | null;
@@ -14,7 +14,7 @@ export interface PromptProgress {
   progress: { value: number; max: number } | null;
 }
 
-/** How the last prompt ended. */
+/** The last prompt's outcome. */
 export type PromptOutcome =
   | { kind: "success"; prompt_id: string; at: string; duration_ms: number | null }
   | { kind: "error"; prompt_id: string; at: string; node_class: string | null; exception_type: string; exception_message: string }

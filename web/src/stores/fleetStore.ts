@@ -7,7 +7,7 @@ import { readCachedFleet, writeCachedFleet } from "../lib/overviewCache";
 import type { ApiFailure } from "../api/client";
 import type { InstanceSummary } from "@comfycarry/shared";
 
-/** The instance list, seeded from the cache so the fleet page draws at once. */
+/** Holds the instance list, seeded from the cache so the fleet page draws at once. */
 export const useFleetStore = defineStore("fleet", () => {
   const instances = shallowRef<InstanceSummary[]>(readCachedFleet());
   const loaded = ref(false);

@@ -8,10 +8,10 @@ import { readCachedOverview, writeCachedOverview } from "../lib/overviewCache";
 import type { LiveState } from "../lib/liveState";
 import type { EdgeToBrowserMessage, InstanceOverview, ServiceStatus, WireError } from "@comfycarry/shared";
 
-/** How the page receives updates: the socket, the 5 s poll while the socket is down, or neither yet. */
+/** The page's update source: the socket (live), the 5 s poll while the socket is down (degraded), or neither yet. */
 export type LinkMode = "connecting" | "live" | "degraded";
 
-/** What happened to one inbound frame. */
+/** The outcome of one inbound frame: its type, or the parse issues. */
 export type FrameOutcome = { ok: true; type: EdgeToBrowserMessage["type"] } | { ok: false; issues: string };
 
 /** Live state of every instance the user has opened in this tab, fed by sockets and polls. */
@@ -70,8 +70,8 @@ export const useLiveStore = defineStore("live", () => {
         lastErrors[instanceId] = frame.error;
         break;
 
-      // Commands go over HTTP, whose answer carries the result; these frames report
-      // commands sent from other tabs and need no action here.
+      // Commands go over HTTP and the HTTP response carries the result, so these frames
+      // only report commands sent from other tabs and need no action here.
       case "command_accepted":
       case "command_result":
       case "pong":

@@ -4,12 +4,12 @@ import example from "../../../shared/examples/overview.example.json";
 
 import type { Gpu, InstanceOverview, Overview } from "@comfycarry/shared";
 
-/** The protocol's overview example, parsed, as a fresh copy each call. */
+/** Returns the protocol's overview example, parsed, as a fresh copy each call. */
 export function exampleSnapshot(patch: Partial<Overview> = {}): Overview {
   return { ...overviewSchema.parse(structuredClone(example)), ...patch };
 }
 
-/** An edge overview around the example snapshot. */
+/** Returns an edge overview around the example snapshot. */
 export function exampleOverview(patch: Partial<InstanceOverview> = {}, snapshot: Partial<Overview> = {}): InstanceOverview {
   const base = exampleSnapshot(snapshot);
   return instanceOverviewSchema.parse({
@@ -23,7 +23,7 @@ export function exampleOverview(patch: Partial<InstanceOverview> = {}, snapshot:
   });
 }
 
-/** One GPU with the given VRAM use and temperature; the rest from the example. */
+/** Returns one GPU with the given VRAM use and temperature, the rest copied from the example. */
 export function gpuWith(index: number, vramPercent: number, temperature: number): Gpu {
   const total = 24_000 * 1024 * 1024;
   const first = exampleSnapshot().system.gpus[0];

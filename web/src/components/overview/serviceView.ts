@@ -16,12 +16,12 @@ const STATUS_KEYS: Record<ServiceStatus, string> = {
   unknown: "unknown",
 };
 
-/** The i18n key of a PM2 status. */
+/** Returns the i18n key of a PM2 status. */
 export function serviceStatusKey(status: ServiceStatus): string {
   return `services.statusValue.${STATUS_KEYS[status]}`;
 }
 
-/** The colour of a PM2 status: running green, in transition amber, down or failed red. */
+/** Returns the colour of a PM2 status: running green, in transition amber, down or failed red. */
 export function serviceLevel(status: ServiceStatus): Level {
   switch (status) {
     case "online":
@@ -39,7 +39,7 @@ export function serviceLevel(status: ServiceStatus): Level {
   }
 }
 
-/** Whether a command makes sense in a status: no start while running, no stop while stopped. */
+/** Returns whether a command makes sense in a status: no start while running, no stop while stopped. */
 export function commandAllowed(command: ServiceCommand, status: ServiceStatus): boolean {
   if (command === "service.start") {
     return status !== "online" && status !== "launching";
