@@ -101,6 +101,8 @@ async function main(): Promise<void> {
   simConsole.buffer.subscribe((entries) => hub.sendLogs(entries));
 
   const server = new SimServer(app, ALL_ROUTES);
+  // The control port comes up first, so a test that waits for the ready line can use it at once.
+  await faults.startControl();
   if (!config.dontPrintServer) {
     simConsole.info("Starting server\n");
   }
@@ -110,7 +112,6 @@ async function main(): Promise<void> {
       simConsole.info(`To see the GUI go to: ${guiUrl(config, address, port)}`);
     }
   }
-  await faults.startControl();
   faults.armAfterReady();
 
   process.on("SIGINT", () => {

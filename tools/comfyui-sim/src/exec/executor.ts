@@ -35,6 +35,8 @@ interface RunState {
   executed: string[];
   uiOutputs: PyDict;
   results: Map<string, NodeResult>;
+  /** Input signatures by node, to read cached upstream outputs. */
+  signatures: Map<string, string>;
   /** Inputs of the node now running, for `current_inputs` in `execution_error`. */
   currentInputs: Map<string, ResolvedInput> | null;
 }
@@ -51,6 +53,8 @@ export interface ExecutorDeps {
 export class Executor {
   private readonly cache: OutputCache;
   private interrupted = false;
+  /** When the running sampler's progress bar started, for tqdm's rate and remaining time. */
+  private stepStarted = 0;
   /** The running prompt's client sid and executing node, for sockets that reconnect mid-run. */
   private current: { sid: string | null; node: string | null; promptId: string } | null = null;
 
@@ -126,12 +130,14 @@ export class Executor {
       uiOutputs: new Map(),
       results: new Map(),
       currentInputs: null,
+      signatures: new Map(),
     };
     this.current = { sid: state.sid, node: null, promptId: item.promptId };
     this.deps.faults.fire("prompt");
 
     this.addMessage(state, "execution_start", dict([["prompt_id", item.promptId]]), false);
     const nodeSignatures = signatures(item.prompt, (nodeId) => this.inputFileOf(item.prompt, nodeId));
+    state.signatures = nodeSignatures;
     const cachedNodes = [...item.prompt.keys()].filter((nodeId) => this.cache.get(nodeSignatures.get(nodeId) ?? "") !== undefined);
     this.addMessage(state, "execution_cached", dict([["nodes", cachedNodes], ["prompt_id", item.promptId]]), false);
 
@@ -269,7 +275,7 @@ export class Executor {
           continue;
         }
         if (Array.isArray(value) && typeof value[0] === "string") {
-          const upstream = state.results.get(value[0]);
+          const upstream = state.results.get(value[0]) ?? this.cache.get(state.signatures.get(value[0]) ?? "");
           const slot = typeof value[1] === "number" ? value[1] : 0;
           resolved.set(name, upstream?.outputs[slot] ?? null);
         } else {
@@ -328,8 +334,6 @@ export class Executor {
     // Yield so an /interrupt request can land between steps even with a zero step time.
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
-
-  private stepStarted = 0;
 
   private failureBase(state: RunState, nodeId: string): PyDict {
     const node = state.item.prompt.get(nodeId);

@@ -7,6 +7,7 @@ import { createServer, type Server } from "node:http";
 
 import type { FaultTrigger, SimConfig } from "../config.js";
 import { simConsole } from "../log/logger.js";
+import { formatException } from "../py/traceback.js";
 
 export type FaultPoint = "startup" | "prompt" | "step";
 
@@ -40,7 +41,10 @@ export class Faults {
   fire(point: FaultPoint): void {
     const { crash: crashTrigger, hang: hangTrigger, crashCode } = this.config.sim;
     if (matches(crashTrigger, point)) {
-      simConsole.write("stderr", "Fatal Python error: Segmentation fault\n\n");
+      // A status exit looks like an unhandled CUDA error; a signal kills without a word, like the OOM killer.
+      if (!crashCode.startsWith("SIG")) {
+        simConsole.error(formatException([], "torch.AcceleratorError", "CUDA error: an illegal memory access was encountered").trimEnd());
+      }
       crash(crashCode);
     }
     if (matches(hangTrigger, point)) {

@@ -55,7 +55,7 @@ export class SocketHub {
       if (!negotiating || isBinary) {
         return;
       }
-      const text = Array.isArray(data) ? Buffer.concat(data).toString("utf8") : Buffer.from(data as ArrayBuffer).toString("utf8");
+      const text = (Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data)).toString("utf8");
       let message;
       try {
         message = parsePyJson(text);
