@@ -146,7 +146,7 @@ async function pump(res: ServerResponse, read: (from: number, to: number) => Buf
     const chunk = read(offset, Math.min(end, offset + chunkSize));
     sent += chunk.length;
     if (!res.write(chunk)) {
-      await Promise.race([once(res, "drain"), once(res, "close")]);
+      await drainOrClose(res);
     }
     if (bytesPerSecond > 0) {
       // Sleep until the bytes sent so far fit the cap, so the average never exceeds it.
@@ -158,4 +158,16 @@ async function pump(res: ServerResponse, read: (from: number, to: number) => Buf
     }
   }
   res.end();
+}
+
+function drainOrClose(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      res.off("drain", done);
+      res.off("close", done);
+      resolve();
+    };
+    res.on("drain", done);
+    res.on("close", done);
+  });
 }
