@@ -96,7 +96,12 @@ export async function writeTree(dir: string, count: number): Promise<string[]> {
 /** Returns relative path → SHA-256 for every file under `dir`, skipping names that match `skip`. */
 export async function hashTree(dir: string, skip?: RegExp): Promise<Map<string, string>> {
   const hashes = new Map<string, string>();
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch((error: unknown) => {
+    if (error instanceof Error && "code" in error && error.code === "ENOENT") {
+      return [];
+    }
+    throw error;
+  });
   for (const entry of entries) {
     if (!entry.isFile()) {
       continue;

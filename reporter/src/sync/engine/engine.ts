@@ -9,7 +9,7 @@ import { JobHistory } from "../jobs/history.js";
 import type { JobQuery, JobRecord } from "../jobs/history.js";
 import { runJob } from "../jobs/run-job.js";
 import type { JobResult } from "../jobs/run-job.js";
-import { OFFLINE_FAILURES, RETRYABLE_FAILURES } from "../rclone/classify.js";
+import { describeFailure } from "../rclone/classify.js";
 import { runRclone } from "../rclone/runner.js";
 import type { RcloneEnvironment, RcloneRun, RcloneRunOptions } from "../rclone/runner.js";
 import { detectRclone } from "../rclone/version.js";
@@ -22,6 +22,7 @@ import { resolveLocalPath } from "../rules/local-path.js";
 import { RuleStore } from "../rules/store.js";
 import { resolveOptions } from "./options.js";
 import type { ResolvedOptions, SyncEngineOptions } from "./options.js";
+import { handleFailure } from "./retry-policy.js";
 import { RuleRuntime } from "./rule-runtime.js";
 import type { RunRequest } from "./rule-runtime.js";
 import { RuleWatcher } from "./watch.js";
@@ -41,7 +42,8 @@ export interface RunOptions {
   resync?: boolean;
 }
 
-const CONFIRMATION_FAILURES = new Set(["delete_limit", "bisync_needs_resync", "bisync_safety_abort"]);
+// Short, so probing an offline remote stays cheap.
+const PROBE_TIMEOUT_MS = 5_000;
 
 export class SyncEngineCore {
   protected readonly options: ResolvedOptions;
@@ -274,7 +276,7 @@ export class SyncEngineCore {
       runtime.abort = null;
     }
 
-    this.#settle(runtime, request, result, batch, versionBefore, startedAt, log);
+    await this.#settle(runtime, request, result, batch, versionBefore, startedAt, log);
     history.finish(jobId, {
       status: result.ok ? "success" : result.failure?.code === "canceled" ? "canceled" : "failed",
       files: result.files,
@@ -290,7 +292,7 @@ export class SyncEngineCore {
     return record;
   }
 
-  #settle(
+  async #settle(
     runtime: RuleRuntime,
     request: RunRequest,
     result: JobResult,
@@ -298,7 +300,7 @@ export class SyncEngineCore {
     versionBefore: number,
     startedAt: number,
     log: Logger,
-  ): void {
+  ): Promise<void> {
     runtime.jobId = null;
     runtime.progress = null;
 
@@ -317,22 +319,13 @@ export class SyncEngineCore {
       return;
     }
 
-    const failure = result.failure;
-    runtime.lastError = failure;
-    const code = failure?.code ?? "transfer_failed";
-    if (code === "canceled") {
-      runtime.status = runtime.rule.enabled ? "idle" : "disabled";
-      log.info("sync job canceled");
-      return;
-    }
-    if (RETRYABLE_FAILURES.has(code) && this.started && this.runtimes.get(runtime.rule.id) === runtime) {
-      const delay = runtime.retry.schedule(() => void this.request(runtime, { ...request, reason: "retry" }));
-      runtime.status = OFFLINE_FAILURES.has(code) ? "remote_offline" : "retry_wait";
-      log.warn({ code, attempt: runtime.retry.attempt, retryInMs: delay, exitCode: result.exitCode, error: failure?.message }, "sync job failed; retrying");
-      return;
-    }
-    runtime.status = CONFIRMATION_FAILURES.has(code) ? "needs_confirmation" : "failed";
-    log.error({ code, exitCode: result.exitCode, error: failure?.message }, "sync job failed");
+    await handleFailure(runtime, result.failure ?? describeFailure("transfer_failed", runtime.rule.remote, null), {
+      probe: async (remote) => (await testRemote(this.environment, remote, PROBE_TIMEOUT_MS)).failure,
+      rerun: () => void this.request(runtime, { ...request, reason: "retry" }),
+      isCurrent: () => this.started && this.runtimes.get(runtime.rule.id) === runtime,
+      emitStatus: () => this.emitStatus(runtime),
+      log,
+    });
   }
 }
 
