@@ -1,4 +1,5 @@
 /** Entry point: parse the command line as ComfyUI does, start up, serve, run prompts. */
+import { existsSync, readdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 
 import { UsageError, formatHelp, formatUsage, parseArgs } from "./cli/argparse.js";
@@ -11,16 +12,15 @@ import { Folders } from "./folders/folders.js";
 import { LEVELS, simConsole } from "./log/logger.js";
 import { coreNodeClasses } from "./nodes/core.js";
 import { NodeRegistry } from "./nodes/registry.js";
+import type { Dumpable } from "./py/format.js";
 import { formatException } from "./py/traceback.js";
 import { ALL_ROUTES } from "./routes/index.js";
-import { queueInfo } from "./routes/prompt.js";
 import { serverFeatures } from "./routes/system.js";
 import type { AppContext } from "./server/context.js";
 import { SimServer } from "./server/http.js";
 import { Faults } from "./sim/faults.js";
 import { guiUrl, importPacks, listPacks, printDeviceLines, printPrestartup } from "./startup.js";
 import { SocketHub } from "./ws/hub.js";
-import { existsSync, readdirSync, writeFileSync } from "node:fs";
 
 const PROG = "main.py";
 
@@ -88,16 +88,18 @@ async function main(): Promise<void> {
     process.exit(0);
   }
 
-  // The hub and the queue refer to each other through these late-bound callbacks.
-  const app = {} as AppContext;
+  // The hub, queue and executor refer to each other, so the hub's callbacks look them up late.
+  let executor: Executor | null = null;
+  let queue: PromptQueue | null = null;
+  const statusPayload = (): Dumpable => ({ exec_info: { queue_remaining: queue?.remaining() ?? 0 } });
   const hub = new SocketHub(
-    () => queueInfo(app),
-    (sid) => app.executor.executingNodeFor(sid),
-    () => serverFeatures(app),
+    statusPayload,
+    (sid) => executor?.executingNodeFor(sid) ?? null,
+    () => serverFeatures(config),
   );
-  const queue = new PromptQueue(() => hub.send("status", { status: queueInfo(app) }, null));
-  Object.assign(app, { config, folders, registry, queue, hub, promptCounter: { next: 0 } });
-  app.executor = new Executor({ config, folders, registry, queue, hub, faults });
+  queue = new PromptQueue(() => hub.send("status", { status: statusPayload() }, null));
+  executor = new Executor({ config, folders, registry, queue, hub, faults });
+  const app: AppContext = { config, folders, registry, queue, executor, hub, promptCounter: { next: 0 } };
   simConsole.buffer.subscribe((entries) => hub.sendLogs(entries));
 
   const server = new SimServer(app, ALL_ROUTES);
@@ -122,7 +124,7 @@ async function main(): Promise<void> {
     process.exit(0);
   });
 
-  await app.executor.run();
+  await executor.run();
 }
 
 main().catch((error: unknown) => {

@@ -11,7 +11,7 @@ import { postJson, txt2img } from "./helpers/workflow.js";
 
 const CONTROL_LINE = /\[comfyui-sim\] control port: (http:\/\/127\.0\.0\.1:\d+)/;
 
-/** Returns whether `/system_stats` answers within `ms`. */
+/** Returns whether `/system_stats` responds within `ms`. */
 async function answers(sim: SimHandle, ms: number): Promise<boolean> {
   try {
     const response = await fetch(`${sim.url}/system_stats`, { signal: AbortSignal.timeout(ms) });
@@ -119,7 +119,7 @@ describe("GPU loss while running", () => {
     copyFileSync(path.join(presets, "h100.json"), presetFile);
     const sim = await startSim({ env: { FAKE_NVIDIA_SMI_PRESET: presetFile } });
     try {
-      // Rewrite atomically, as the preset contract asks: write a temp file, then rename.
+      // Rewrite atomically, as the preset contract requires: write a temp file, then rename.
       writeFileSync(`${presetFile}.tmp`, JSON.stringify({ driver_version: "550.127.05", cuda_version: "12.4", failure: "nvml", gpus: [] }));
       renameSync(`${presetFile}.tmp`, presetFile);
       const failing = await fetch(`${sim.url}/system_stats`);

@@ -76,7 +76,7 @@ export class Executor {
     return this.current !== null && this.current.sid === sid ? this.current.node : null;
   }
 
-  /** The worker loop: takes items, runs them, and applies `/free` flags between prompts. */
+  /** Runs the worker loop: takes items, runs them, and applies `/free` flags between prompts. */
   async run(): Promise<void> {
     for (;;) {
       await this.deps.queue.waitForWork();
@@ -296,7 +296,7 @@ export class Executor {
   }
 
   /**
-   * One sampler step: tqdm line, progress_state, metadata preview, progress, legacy preview.
+   * Reports one sampler step: tqdm line, progress_state, metadata preview, progress, legacy preview.
    * Step 0 only starts the progress bar.
    */
   private async reportStep(state: RunState, nodeId: string, value: number, max: number, seed: number): Promise<void> {

@@ -1,4 +1,4 @@
-/** What each simulated node does when it runs: timing, progress, files and its output objects. */
+/** Simulated node behaviour: timing, progress, written files and output objects. */
 import { randomInt } from "node:crypto";
 import { readFileSync } from "node:fs";
 import path from "node:path";
@@ -28,7 +28,7 @@ export interface NodeContext {
   step: (value: number, max: number, seed: number) => Promise<void>;
 }
 
-/** Raised when an input asks for a failure; shows up as a RuntimeError in `execution_error`. */
+/** Marker text that makes a node raise a RuntimeError, which clients see as `execution_error`. */
 export const FAIL_MARKER = "sim:fail";
 
 export function isSimObject(value: ResolvedInput | undefined): value is SimObject {

@@ -177,7 +177,7 @@ export class Folders {
     return pySorted([...files]);
   }
 
-  /** Returns the absolute path of a model file, or null when no search path holds it. */
+  /** Returns the absolute path of a model file, or null when no search path contains it. */
   modelPath(key: string, relative: string): string | null {
     for (const dir of this.folderDirs(key)) {
       const candidate = path.resolve(dir, relative);

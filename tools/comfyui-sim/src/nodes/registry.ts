@@ -1,4 +1,4 @@
-/** The node classes ComfyUI knows in this process: core classes, then loaded custom packs. */
+/** The node classes registered in this process: core classes, then loaded custom packs. */
 import type { NodeClass } from "./types.js";
 
 export class NodeRegistry {

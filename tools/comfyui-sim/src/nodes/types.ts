@@ -1,4 +1,4 @@
-/** Node classes as the simulator knows them: their `/object_info` description and how they run. */
+/** Node class definitions: their `/object_info` description and their simulated behaviour. */
 import type { PyDict, PyValue } from "../py/value.js";
 
 /** An input spec as on the wire: `[type_or_options, {options}]`. */
@@ -18,7 +18,7 @@ export interface SimObject {
   label?: string;
 }
 
-/** What a running node hands back: one value per output slot, and UI output for history. */
+/** A node's result: one value per output slot, and UI output for history. */
 export interface NodeResult {
   outputs: SimObject[];
   ui: PyDict | null;

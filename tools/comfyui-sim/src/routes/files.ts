@@ -62,7 +62,7 @@ function view(request: SimRequest, _params: Record<string, string>, app: AppCont
   const content = readFileSync(file);
   const preview = request.query.get("preview");
   if (preview !== null) {
-    // NOTE: no WebP encoder is bundled, so `preview=webp;Q` is answered with JPEG as well.
+    // NOTE: no WebP encoder is bundled, so `preview=webp;Q` returns JPEG as well.
     const quality = Number.parseInt(preview.split(";")[1] ?? "90", 10);
     return bytes(pngToJpeg(content, Number.isInteger(quality) ? quality : 90), "image/jpeg", { "Content-Disposition": `filename="${baseName}"` });
   }

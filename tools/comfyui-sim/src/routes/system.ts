@@ -2,6 +2,7 @@
 import { statSync } from "node:fs";
 import path from "node:path";
 
+import type { SimConfig } from "../config.js";
 import { GpuUnavailableError, systemStats } from "../gpu/system-stats.js";
 import { simConsole } from "../log/logger.js";
 import { describeNodeClass } from "../nodes/core.js";
@@ -12,9 +13,9 @@ import { json, text, type SimResponse } from "../server/respond.js";
 
 const INDEX_HTML = "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>ComfyUI</title></head><body><div id=\"vue-app\"></div></body></html>\n";
 
-/** The server's feature flags, as `/features` and the WebSocket `feature_flags` reply carry them. */
-export function serverFeatures(app: AppContext): PyDict {
-  const maxUpload: PyValue = app.config.maxUploadIsFloat ? new PyFloat(app.config.maxUploadBytes) : app.config.maxUploadBytes;
+/** Returns the server's feature flags, as `/features` and the WebSocket `feature_flags` reply carry them. */
+export function serverFeatures(config: SimConfig): PyDict {
+  const maxUpload: PyValue = config.maxUploadIsFloat ? new PyFloat(config.maxUploadBytes) : config.maxUploadBytes;
   return dict([
     ["supports_preview_metadata", true],
     ["max_upload_size", maxUpload],
@@ -26,7 +27,7 @@ function getSystemStats(_request: SimRequest, _params: Record<string, string>, a
     return json(systemStats(app.config));
   } catch (error) {
     if (error instanceof GpuUnavailableError) {
-      // torch raises inside the handler, so aiohttp answers 500.
+      // torch raises inside the handler, so aiohttp returns 500.
       throw new PyError("RuntimeError", error.message);
     }
     throw error;
@@ -96,8 +97,9 @@ function getFolderPaths(_request: SimRequest, _params: Record<string, string>, a
 
 export const systemRoutes: RouteDef[] = [
   { method: "GET", path: "/", handler: () => text(INDEX_HTML, 200, "text/html") },
+  { method: "GET", path: "/ws", handler: () => text('No WebSocket UPGRADE hdr: None\n Can "Upgrade" only to "WebSocket".', 400) },
   { method: "GET", path: "/system_stats", handler: getSystemStats },
-  { method: "GET", path: "/features", handler: (_request, _params, app) => json(serverFeatures(app)) },
+  { method: "GET", path: "/features", handler: (_request, _params, app) => json(serverFeatures(app.config)) },
   { method: "GET", path: "/object_info", handler: getObjectInfo },
   { method: "GET", path: "/object_info/{node_class}", handler: getObjectInfoClass },
   { method: "GET", path: "/embeddings", handler: getEmbeddings },

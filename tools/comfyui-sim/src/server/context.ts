@@ -21,7 +21,7 @@ export interface AppContext {
 
 export type Handler = (request: SimRequest, params: Record<string, string>, app: AppContext) => Promise<SimResponse> | SimResponse;
 
-/** A route on its base path. Every route also answers under `/api` unless `internal` is set. */
+/** A route on its base path. Every route is also served under `/api` unless `internal` is set. */
 export interface RouteDef {
   method: "GET" | "POST" | "PATCH" | "PUT" | "DELETE";
   path: string;

@@ -14,7 +14,7 @@ import { BodyTooLargeError, SimRequest } from "./request.js";
 import { empty, internalError, methodNotAllowed, notFound, text, type SimResponse } from "./respond.js";
 import { Router } from "./router.js";
 
-// aiohttp names itself in every response; a client comparing headers sees the same.
+// aiohttp names itself in every response, so the simulator sends the same Server header.
 const SERVER_HEADER = "Python/3.12 aiohttp/3.12.15";
 
 function segmentsOf(rawUrl: string | undefined): string[] {

@@ -4,7 +4,7 @@ import type { IncomingMessage } from "node:http";
 import { parsePyJson } from "../py/parse.js";
 import type { PyValue } from "../py/value.js";
 
-/** Raised when a body passes `--max-upload-size`; answered with 413 like aiohttp. */
+/** Raised when a body is over `--max-upload-size`, so the server returns 413 like aiohttp. */
 export class BodyTooLargeError extends Error {
   constructor(
     readonly maxSize: number,

@@ -32,5 +32,5 @@ export function methodNotAllowed(allowed: string[]): SimResponse {
   return response;
 }
 
-/** aiohttp's answer when a handler raises. */
+/** aiohttp's response when a handler raises. */
 export const internalError = (): SimResponse => text("500 Internal Server Error\n\nServer got itself in trouble", 500);

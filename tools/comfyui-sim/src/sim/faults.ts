@@ -1,7 +1,7 @@
 /**
- * Simulated failures: crash (exit with a status or signal) and hang (block the event loop, so
- * the port accepts connections but nothing answers), fired at start-up, when a prompt starts,
- * at the first sampler step, after a delay, or through the opt-in control port.
+ * Simulated failures. A crash exits with a status or dies by a signal. A hang blocks the event
+ * loop, so the port accepts connections but nothing responds. Either fires at start-up, when a
+ * prompt starts, at the first sampler step, after a delay, or through the opt-in control port.
  */
 import { createServer, type Server } from "node:http";
 

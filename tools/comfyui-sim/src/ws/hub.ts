@@ -1,6 +1,6 @@
 /**
  * The `/ws` sockets, keyed by sid, and ComfyUI's `send_sync` rules: a null sid broadcasts,
- * any other sid reaches that one socket or nobody.
+ * any other sid reaches that one socket, or none when it is closed.
  */
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage } from "node:http";
@@ -55,7 +55,7 @@ export class SocketHub {
       if (!negotiating || isBinary) {
         return;
       }
-      const text = (Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data)).toString("utf8");
+      const text = (Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(new Uint8Array(data))).toString("utf8");
       let message;
       try {
         message = parsePyJson(text);

@@ -1,6 +1,6 @@
 /**
  * Checklist "Manager". The simulator does not include ComfyUI-Manager, so these checks run only
- * against a real server that has it; they are skipped when the version route is missing.
+ * against a real server that has it. They skip themselves when the version route is missing.
  */
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 
