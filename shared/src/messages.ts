@@ -87,7 +87,8 @@ export const browserMessageSchema = z.discriminatedUnion("type", [
     type: z.literal("command"),
     request_id: requestIdSchema,
     name: commandNameSchema,
-    args: z.unknown(),
+    /** Omitted arguments mean `{}`, as for commands that take none. */
+    args: z.unknown().optional(),
     deadline_ms: z.number().int().positive().optional(),
   }),
   z.object({ type: z.literal("ping") }),
