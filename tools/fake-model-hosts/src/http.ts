@@ -12,8 +12,14 @@ export interface LoggedRequest {
   url: string;
   headers: Record<string, string | string[] | undefined>;
   status: number;
+  /** Body bytes written before the response finished or the client went away. */
+  bodyBytes: number;
+  /** When the request arrived and when its response ended, in ms since the epoch. */
+  startedAt: number;
   at: number;
 }
+
+const bodyBytes = new WeakMap<ServerResponse, number>();
 
 /** A loopback HTTP server on a port the OS picked. */
 export interface RunningServer {
@@ -41,12 +47,14 @@ export async function listenLoopback(handler: RequestListener): Promise<RunningS
 
 /** Records each finished response in `log`. */
 export function logRequests(log: LoggedRequest[], req: IncomingMessage, res: ServerResponse): void {
-  res.on("finish", () => {
-    log.push({ method: req.method ?? "", url: req.url ?? "", headers: { ...req.headers }, status: res.statusCode, at: Date.now() });
-  });
+  const startedAt = Date.now();
+  const record = (): void => {
+    log.push({ method: req.method ?? "", url: req.url ?? "", headers: { ...req.headers }, status: res.statusCode, bodyBytes: bodyBytes.get(res) ?? 0, startedAt, at: Date.now() });
+  };
+  res.on("finish", record);
   res.on("close", () => {
     if (!res.writableFinished) {
-      log.push({ method: req.method ?? "", url: req.url ?? "", headers: { ...req.headers }, status: res.statusCode, at: Date.now() });
+      record();
     }
   });
 }
@@ -145,7 +153,9 @@ async function pump(res: ServerResponse, read: (from: number, to: number) => Buf
   for (let offset = start; offset < end && !res.destroyed; offset += chunkSize) {
     const chunk = read(offset, Math.min(end, offset + chunkSize));
     sent += chunk.length;
-    if (!res.write(chunk)) {
+    const accepted = res.write(chunk);
+    bodyBytes.set(res, sent);
+    if (!accepted) {
       await drainOrClose(res);
     }
     if (bytesPerSecond > 0) {

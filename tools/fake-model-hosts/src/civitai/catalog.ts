@@ -14,6 +14,8 @@ export interface CivitaiFileSpec {
   file: SyntheticFile;
   /** Served by the store instead of the file, to model a storage host that returns HTML. */
   bodyOverride?: Buffer;
+  /** SHA-256 to publish instead of the real one: a wrong hash, or a huge file nobody should hash. */
+  publishedSha256?: string;
 }
 
 export interface CivitaiVersionSpec {
@@ -68,7 +70,7 @@ export function fileDownloadUrl(origin: string, version: CivitaiVersionSpec, fil
 export async function formatFiles(origin: string, version: CivitaiVersionSpec, explicitPrimary: boolean): Promise<unknown[]> {
   const files: unknown[] = [];
   for (const file of version.files) {
-    const sha = (await file.file.sha256()).toUpperCase();
+    const sha = (file.publishedSha256 ?? (await file.file.sha256())).toUpperCase();
     const metadata: Record<string, string> = { format: file.format };
     if (file.size !== undefined) {
       metadata.size = file.size;

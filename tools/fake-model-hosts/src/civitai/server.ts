@@ -185,7 +185,7 @@ export class FakeCivitai {
     for (const model of this.options.models) {
       for (const version of model.versions) {
         for (const file of version.files) {
-          const sha = (await file.file.sha256()).toUpperCase();
+          const sha = (file.publishedSha256 ?? (await file.file.sha256())).toUpperCase();
           if (sha === hash || sha.slice(0, 10) === hash) {
             sendJson(res, 200, await formatVersion(origin, model, version), { "Cache-Control": "public, s-maxage=3600, stale-while-revalidate=1800" });
             return;
