@@ -1,5 +1,5 @@
 import { randomBytes, createHash } from "node:crypto";
-import { open, writeFile } from "node:fs/promises";
+import { mkdir, open, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -65,19 +65,23 @@ describe("watch trigger", () => {
     "uploads a batch of new outputs",
     async () => {
       const names = ["ComfyUI_00001_.png", "ComfyUI_00002_.png", "子目录/ComfyUI_00003_.png"];
-      const { mkdir } = await import("node:fs/promises");
       await mkdir(join(fixture.workspace, "ComfyUI", "output", "子目录"), { recursive: true });
       for (const name of names) {
         await writeFile(join(fixture.workspace, "ComfyUI", "output", name), randomBytes(4096));
       }
       const local = await hashTree(join(fixture.workspace, "ComfyUI", "output"));
 
-      await waitFor("three outputs on the remote", async () => {
+      // The upload lands on the remote just before its job settles, so wait for both.
+      await waitFor("three outputs on the remote and settled", async () => {
         const remote = await hashTree(remoteOutput());
-        return names.every((name) => remote.get(name) === local.get(name));
+        const safety = await fixture.engine.safeToDestroy();
+        return safety.unsynced_files === 0 && names.every((name) => remote.get(name) === local.get(name));
       });
-      const safety = await fixture.engine.safeToDestroy();
-      expect(safety.unsynced_files).toBe(0);
+      const remote = await hashTree(remoteOutput());
+      for (const name of names) {
+        expect(remote.get(name)).toBe(local.get(name));
+      }
+      expect((await fixture.engine.safeToDestroy()).safe).toBe(true);
     },
     30_000,
   );
