@@ -145,10 +145,12 @@ describe("colour thresholds", () => {
     await stack.setPreset(twoGpuPreset(percent, 50));
     await stack.setDisk({ total_bytes: DISK_TOTAL, used_bytes: percent * GIB, free_bytes: (100 - percent) * GIB });
 
-    await waitForAttribute(page, "[data-testid=vram-card-0]", "data-level", level);
-    await waitForAttribute(page, "[data-testid=vram-card-1]", "data-level", level);
-    await waitForAttribute(page, "[data-testid=disk-card]", "data-level", level);
-    expect(await page.textContent("[data-testid=vram-card-1] [data-testid=capacity-percent]")).toBe(`${percent}%`);
+    // Wait for the new figures first: two cases in a row can share a colour.
+    await waitForText(page, "[data-testid=vram-card-1] [data-testid=capacity-percent]", `${percent}%`);
+    await waitForText(page, "[data-testid=disk-card] [data-testid=capacity-percent]", `${percent}%`);
+    expect(await page.getAttribute("[data-testid=vram-card-0]", "data-level")).toBe(level);
+    expect(await page.getAttribute("[data-testid=vram-card-1]", "data-level")).toBe(level);
+    expect(await page.getAttribute("[data-testid=disk-card]", "data-level")).toBe(level);
   });
 
   it.each([
@@ -159,9 +161,10 @@ describe("colour thresholds", () => {
   ])("colours both GPU cards at %i °C %s", async (celsius, level) => {
     await stack.setPreset(twoGpuPreset(10, celsius));
 
-    await waitForAttribute(page, "[data-testid=gpu-card-0]", "data-level", level);
-    await waitForAttribute(page, "[data-testid=gpu-card-1]", "data-level", level);
-    expect(await page.textContent("[data-testid=gpu-card-1] [data-testid=gpu-temperature]")).toContain(`${celsius} °C`);
+    await waitForText(page, "[data-testid=gpu-card-1] [data-testid=gpu-temperature]", `${celsius} °C`);
+    await waitForText(page, "[data-testid=gpu-card-0] [data-testid=gpu-temperature]", `${celsius} °C`);
+    expect(await page.getAttribute("[data-testid=gpu-card-0]", "data-level")).toBe(level);
+    expect(await page.getAttribute("[data-testid=gpu-card-1]", "data-level")).toBe(level);
   });
 });
 
