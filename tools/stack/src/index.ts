@@ -1,6 +1,7 @@
 /** @module Starts the local ComfyCarry stack for the demo, the end-to-end tests and the benchmarks. */
-export { Stack, COMFY_SERVICE, REPORTER_SERVICE, type StackOptions } from "./stack.js";
+export { Stack, COMFY_SERVICE, REPORTER_SERVICE, REPORTER_FATAL_EXIT_CODE, type StackOptions } from "./stack.js";
 export { EdgeClient, EdgeHttpError, type CreatedInstance } from "./edge-client.js";
+export { LinkCutter } from "./link-cutter.js";
 export { Pm2Cli, type Pm2ProcessInfo } from "./pm2.js";
 export { BrowserSocketRecorder, frameOfType } from "./browser-socket.js";
 export { queuePrompt, txt2imgPrompt, startWorkload } from "./workload.js";

@@ -21,6 +21,8 @@ export interface Pm2StartOptions {
   cwd: string;
   /** Delay between automatic restarts, in milliseconds. */
   restartDelayMs?: number;
+  /** Exit codes after which PM2 must not restart the process. */
+  stopExitCodes?: number[];
 }
 
 /**
@@ -58,6 +60,9 @@ export class Pm2Cli {
       String(options.restartDelayMs ?? 1000),
       "--time",
     ];
+    if (options.stopExitCodes !== undefined && options.stopExitCodes.length > 0) {
+      args.push("--stop-exit-codes", ...options.stopExitCodes.map(String));
+    }
     if (options.args.length > 0) {
       args.push("--", ...options.args);
     }

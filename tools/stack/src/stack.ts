@@ -7,12 +7,16 @@ import { z } from "zod";
 import { EdgeClient } from "./edge-client.js";
 import { startEdge, type LocalEdge } from "./edge.js";
 import { paths } from "./paths.js";
+import { LinkCutter } from "./link-cutter.js";
 import { Pm2Cli } from "./pm2.js";
 import { findFreePort, waitFor } from "./ports.js";
 
 /** Names of the PM2 services the stack runs. */
 export const COMFY_SERVICE = "comfy";
 export const REPORTER_SERVICE = "comfycarry-reporter";
+
+/** Exit code of a reporter that the edge refused for good (see reporter/src/main.ts). */
+export const REPORTER_FATAL_EXIT_CODE = 78;
 
 export interface StackOptions {
   /** Folder for all state: edge storage, PM2_HOME, workspace, logs. */
@@ -28,6 +32,8 @@ export interface StackOptions {
   /** Reuse the password and instance stored in `stateDir` by an earlier run (the demo). */
   reuseState?: boolean;
   instanceName?: string;
+  /** Route the reporter's edge connection through a relay that tests can cut. */
+  cuttableLink?: boolean;
 }
 
 const storedStateSchema = z.object({
@@ -41,14 +47,16 @@ type StoredState = z.infer<typeof storedStateSchema>;
 /** A running local stack: edge in workerd, the simulator and the reporter under PM2. */
 export class Stack {
   readonly pm2: Pm2Cli;
-  readonly client: EdgeClient;
   readonly workspaceDir: string;
   readonly presetFile: string;
   readonly diskFile: string;
+  /** The relay between reporter and edge, when `cuttableLink` is set. */
+  linkCutter: LinkCutter | null = null;
 
   private constructor(
     readonly options: StackOptions,
     readonly edge: LocalEdge,
+    readonly client: EdgeClient,
     readonly password: string,
     readonly instanceId: string,
     readonly tokenFile: string,
@@ -56,7 +64,6 @@ export class Stack {
     readonly comfyuiProxyPort: number,
   ) {
     this.pm2 = new Pm2Cli(join(options.stateDir, "pm2"));
-    this.client = new EdgeClient(edge.url);
     this.workspaceDir = join(options.stateDir, "workspace");
     this.presetFile = join(options.stateDir, "gpu-preset.json");
     this.diskFile = join(options.stateDir, "disk.json");
@@ -88,7 +95,7 @@ export class Stack {
       const tokenFile = join(options.stateDir, "instance-token");
       await writeFile(tokenFile, state.token ?? "", { mode: 0o600 });
 
-      const stack = new Stack(options, edge, state.password, instanceId, tokenFile, await findFreePort(), await findFreePort());
+      const stack = new Stack(options, edge, client, state.password, instanceId, tokenFile, await findFreePort(), await findFreePort());
       await stack.startServices();
       return stack;
     } catch (error) {
@@ -108,6 +115,9 @@ export class Stack {
     const common = { PATH: pathWithFakes, FAKE_NVIDIA_SMI_PRESET: this.presetFile };
 
     await this.pm2.kill();
+    if (this.options.cuttableLink === true) {
+      this.linkCutter = await LinkCutter.start(Number(new URL(this.edge.url).port));
+    }
     await this.pm2.start({
       name: COMFY_SERVICE,
       script: paths.simulatorEntry,
@@ -133,7 +143,7 @@ export class Stack {
     const env: Record<string, string> = {
       PATH: `${paths.fakeNvidiaSmiBin}:${process.env.PATH ?? ""}`,
       FAKE_NVIDIA_SMI_PRESET: this.presetFile,
-      EDGE_URL: this.edge.url,
+      EDGE_URL: this.linkCutter === null ? this.edge.url : `http://127.0.0.1:${this.linkCutter.port}`,
       COMFYCARRY_INSTANCE_ID: this.instanceId,
       COMFYCARRY_TOKEN_FILE: this.tokenFile,
       WORKSPACE_DIR: this.workspaceDir,
@@ -158,6 +168,9 @@ export class Stack {
       args: [],
       env: this.reporterEnv(),
       cwd: this.workspaceDir,
+      // The reporter exits with 78 when the edge refuses it for good (replaced, revoked);
+      // restarting it would only meet the same refusal.
+      stopExitCodes: [REPORTER_FATAL_EXIT_CODE],
     });
   }
 
@@ -195,6 +208,7 @@ export class Stack {
 
   async stop(): Promise<void> {
     await this.pm2.kill();
+    await this.linkCutter?.stop();
     await this.edge.stop();
   }
 }

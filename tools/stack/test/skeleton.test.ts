@@ -20,6 +20,7 @@ beforeAll(async () => {
     stateDir,
     preset: "h100",
     stepMs: 40,
+    cuttableLink: true,
     fakeDisk: { total_bytes: 100 * 1024 * MIB, used_bytes: 40 * 1024 * MIB, free_bytes: 60 * 1024 * MIB },
   });
 });
@@ -48,7 +49,10 @@ async function watch(): Promise<BrowserSocketRecorder> {
 
 describe("overview", () => {
   it("carries the exact preset, PM2 and simulator values", async () => {
-    const overview = await stack.client.overview(stack.instanceId);
+    // The first snapshot may go out before nvidia-smi's first sample. A viewer switches the
+    // reporter to the 2 s cadence, so the next snapshot carries the sample.
+    const viewer = await watch();
+    const overview = await waitForOverview((candidate) => (candidate.snapshot?.system.gpus.length ?? 0) > 0, 15_000).finally(() => viewer.close());
     const snapshot = overviewSchema.parse(overview.snapshot);
 
     const gpu = snapshot.system.gpus[0];
@@ -179,7 +183,7 @@ describe("prompt progress", () => {
     const recorder = await watch();
     try {
       // The simulator fails KSampler with a CUDA out-of-memory error for this seed (see its README).
-      const promptId = await queuePrompt(stack.comfyuiProxyUrl, { clientId: "third-party-client-0003", seed: 4_294_967_295 });
+      const promptId = await queuePrompt(stack.comfyuiProxyUrl, { clientId: "third-party-client-0003", seed: 13_013_013 });
       const failed = await recorder.waitFor("execution_error", eventFrame("comfyui.execution_error", promptId));
       expect(failed.message.event.node_class).toBe("KSampler");
       expect(failed.message.event.exception_type.length).toBeGreaterThan(0);
@@ -198,20 +202,22 @@ describe("commands", () => {
     expect(after?.restarts).toBe((before?.restarts ?? 0) + 1);
   });
 
-  it("does not repeat a restart when the reporter reconnects", async () => {
+  it("does not repeat a restart when the link drops before the result", async () => {
     const rounds = soak ? 10 : 2;
     for (let round = 0; round < rounds; round += 1) {
-      const before = (await stack.pm2.find(COMFY_SERVICE))?.restarts ?? 0;
-      const pending = stack.client.command(stack.instanceId, "service.restart", { name: COMFY_SERVICE }, 45_000);
-      // Drop the reporter's connection while the command is in flight; the edge re-sends
-      // the pending command with the same id to the restarted reporter.
-      await new Promise((resolveDelay) => setTimeout(resolveDelay, 50 + round * 150));
-      await stack.pm2.restart("comfycarry-reporter");
-      const result = await pending;
+      const result = await restartWithLostResult(() => {
+        // A dropped connection: the reporter reconnects and the edge re-sends the command with the same id.
+        linkCutter().cutAll();
+        return Promise.resolve();
+      });
       expect(result.ok).toBe(true);
-      const after = (await stack.pm2.find(COMFY_SERVICE))?.restarts ?? 0;
-      expect(after - before).toBe(1);
     }
+  });
+
+  it("does not repeat a restart when the reporter itself restarts", async () => {
+    // A new reporter process finds the command id in its SQLite store and answers from it.
+    const result = await restartWithLostResult(() => stack.pm2.restart("comfycarry-reporter"));
+    expect(result.ok).toBe(true);
   });
 
   it("returns the timeout error exactly once", async () => {
@@ -261,6 +267,40 @@ describe("reporter loss", () => {
     expect(online.offline_since).toBeNull();
   });
 });
+
+function linkCutter(): NonNullable<Stack["linkCutter"]> {
+  if (stack.linkCutter === null) {
+    throw new Error("the stack was started without cuttableLink");
+  }
+  return stack.linkCutter;
+}
+
+/**
+ * Restarts comfy through the edge while the reporter's answers are dropped, then breaks
+ * the link with `breakLink` once the restart happened. Asserts that comfy restarted
+ * exactly once and returns the command's outcome.
+ */
+async function restartWithLostResult(breakLink: () => Promise<void>): Promise<Awaited<ReturnType<Stack["client"]["command"]>>> {
+  const before = (await stack.pm2.find(COMFY_SERVICE))?.restarts ?? 0;
+  linkCutter().holdUpstream();
+  const pending = stack.client.command(stack.instanceId, "service.restart", { name: COMFY_SERVICE }, 45_000);
+
+  const deadline = Date.now() + 20_000;
+  while (((await stack.pm2.find(COMFY_SERVICE))?.restarts ?? 0) === before) {
+    if (Date.now() > deadline) {
+      throw new Error("comfy was not restarted within 20 s of the command");
+    }
+    await new Promise((resolveDelay) => setTimeout(resolveDelay, 100));
+  }
+  // Let the reporter store and try to send its result, which the held link drops.
+  await new Promise((resolveDelay) => setTimeout(resolveDelay, 500));
+  await breakLink();
+
+  const result = await pending;
+  await new Promise((resolveDelay) => setTimeout(resolveDelay, 1_000));
+  expect(((await stack.pm2.find(COMFY_SERVICE))?.restarts ?? 0) - before).toBe(1);
+  return result;
+}
 
 async function waitForOverview(
   predicate: (overview: Awaited<ReturnType<Stack["client"]["overview"]>>) => boolean,
