@@ -15,7 +15,7 @@ import type { RcloneRemotes } from "../../../tools/rclone-remotes/src/remotes.js
 /** Whether the soak mode (full file counts) is on. */
 export const SOAK = process.env.COMFYCARRY_SOAK === "1";
 
-/** A logger whose lines are kept in memory, so tests can read them and assert no secret leaks. */
+/** Creates a logger that keeps its lines in memory, so tests can read them and assert no secret leaks. */
 export function memoryLogger(): { log: Logger; text: () => string } {
   const chunks: string[] = [];
   const stream = new Writable({
@@ -116,7 +116,7 @@ export async function hashTree(dir: string, skip?: RegExp): Promise<Map<string, 
   return hashes;
 }
 
-/** Polls `check` until it returns true or `timeoutMs` passes; says what it waited for. */
+/** Polls `check` until it returns true, or throws after `timeoutMs` with an error naming `what`. */
 export async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {

@@ -21,7 +21,7 @@ afterAll(async () => {
   await remotes.close();
 });
 
-/** Every file under the rule's backup folder, by name without the dated prefix. */
+/** Returns every file under the rule's backup folder, keyed by name without the dated prefix. */
 async function backedUp(ruleId: string): Promise<Map<string, string>> {
   const all = await hashTree(join(remotes.sftp.root, "mirror", ".comfycarry-backups", ruleId));
   return new Map([...all].map(([path, hash]) => [path.split("/").slice(2).join("/"), hash]));

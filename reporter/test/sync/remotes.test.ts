@@ -31,7 +31,7 @@ function listen(server: Server): Promise<number> {
 beforeAll(async () => {
   remotes = await startRcloneRemotes();
   fixture = await startEngine(remotes, {}, { onConfigChanged: (change) => changes.push(change) });
-  // A server that accepts connections and never answers, for the time-limit case.
+  // A server that accepts connections and never responds, for the time-limit case.
   silent = createServer(() => undefined);
   await listen(silent);
   const probe = createServer();

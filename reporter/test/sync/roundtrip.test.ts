@@ -25,7 +25,8 @@ afterAll(async () => {
 });
 
 function remoteRoot(name: string): string {
-  return name === "wd" ? remotes.webdav.root : name === "sf" ? remotes.sftp.root : remotes.disk.root;
+  const roots: Record<string, string> = { wd: remotes.webdav.root, sf: remotes.sftp.root, disk: remotes.disk.root };
+  return roots[name] ?? remotes.disk.root;
 }
 
 describe.each(["disk", "wd", "sf"])("round trip on %s", (remote) => {

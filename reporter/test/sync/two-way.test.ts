@@ -1,4 +1,4 @@
-import { readFile, readdir, writeFile } from "node:fs/promises";
+import { mkdir, readFile, readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -32,7 +32,6 @@ describe("two-way rule", () => {
     "keeps both versions of a conflicting file",
     async () => {
       const local = join(fixture.workspace, "workflows");
-      const { mkdir } = await import("node:fs/promises");
       await mkdir(local, { recursive: true });
       await writeFile(join(local, "工作流 flow.json"), '{"v":0}\n');
       await writeFile(join(local, "other.json"), '{"other":true}\n');

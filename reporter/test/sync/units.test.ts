@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readFile, stat, symlink } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, stat, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -177,7 +177,6 @@ describe("rules file", () => {
 
   it("names the field of a corrupt rule on load", async () => {
     const dir = await mkdtemp(join(tmpdir(), "sync-rules-"));
-    const { writeFile } = await import("node:fs/promises");
     await writeFile(join(dir, "rules.json"), JSON.stringify({ version: 1, rules: [{ ...rule(), direction: "sideways" }] }));
     await expect(new RuleStore(join(dir, "rules.json")).load()).rejects.toThrow(/rules\.0\.direction/);
     expect(await readFile(join(dir, "rules.json"), "utf8")).toContain("sideways");

@@ -52,12 +52,12 @@ export interface StartOptions {
 
 const READY_PATTERN = /(?:started on https?:\/\/|listening on )127\.0\.0\.1:(\d+)/;
 
-function waitForReady(child: ChildProcess, what: string): Promise<number> {
+function waitForReady(child: ChildProcess, label: string): Promise<number> {
   return new Promise((resolve, reject) => {
     let output = "";
     const timer = setTimeout(() => {
       child.kill("SIGKILL");
-      reject(new Error(`${what} did not report a listening address within 20 s; output: ${output.slice(-2000)}`));
+      reject(new Error(`${label} did not report a listening address within 20 s; output: ${output.slice(-2000)}`));
     }, 20_000);
     const onData = (chunk: Buffer): void => {
       output += chunk.toString("utf8");
@@ -73,7 +73,7 @@ function waitForReady(child: ChildProcess, what: string): Promise<number> {
     child.stderr?.on("data", onData);
     child.once("exit", (code, signal) => {
       clearTimeout(timer);
-      reject(new Error(`${what} exited early (code ${String(code)}, signal ${String(signal)}); output: ${output.slice(-2000)}`));
+      reject(new Error(`${label} exited early (code ${String(code)}, signal ${String(signal)}); output: ${output.slice(-2000)}`));
     });
   });
 }

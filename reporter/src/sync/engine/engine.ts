@@ -200,7 +200,7 @@ export class SyncEngineCore {
     }
   }
 
-  /** Stops a runtime's triggers and its running job, and forgets it. */
+  /** Stops a runtime's triggers and its running job, and removes it from the engine. */
   protected async detach(ruleId: string): Promise<void> {
     const runtime = this.runtimes.get(ruleId);
     if (runtime === undefined) {
@@ -277,8 +277,12 @@ export class SyncEngineCore {
     }
 
     await this.#settle(runtime, request, result, batch, versionBefore, startedAt, log);
+    let status: "success" | "failed" | "canceled" = result.ok ? "success" : "failed";
+    if (result.failure?.code === "canceled") {
+      status = "canceled";
+    }
     history.finish(jobId, {
-      status: result.ok ? "success" : result.failure?.code === "canceled" ? "canceled" : "failed",
+      status,
       files: result.files,
       bytes: result.bytes,
       errors: result.errors,

@@ -4,14 +4,14 @@ import type { SyncFailure } from "../rclone/classify.js";
 import type { RuleRuntime } from "./rule-runtime.js";
 
 /**
- * What happens to a rule after a failed job. Retryable failures are retried with
+ * The retry policy after a failed job. Retryable failures are retried with
  * backoff. When the remote is unreachable the rule is marked "remote offline" and each
  * later attempt first probes the remote with a short listing, so an offline remote costs
  * one cheap probe per backoff step instead of a full rclone run.
  */
 
 export interface RetryDeps {
-  /** Lists the remote's root with a short time limit; null when it answered. */
+  /** Lists the remote's root with a short time limit and returns null when the listing worked. */
   probe: (remote: string) => Promise<SyncFailure | null>;
   /** Requests the retry run. */
   rerun: () => void;
