@@ -59,7 +59,7 @@ describe.each(["disk", "sf"])("two-way round trip on %s", (remote) => {
     async () => {
       const local = join(fixture.workspace, `two-${remote}`);
       await mkdir(local, { recursive: true });
-      await writeTree(local, Math.min(SMALL_FILES, 200));
+      await writeTree(local, SMALL_FILES);
       const rule = await fixture.engine.createRule({ name: `two ${remote}`, local_path: `two-${remote}`, remote, remote_path: `two/${remote}`, direction: "two_way" });
 
       const first = await fixture.engine.runRule(rule.id);
