@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 
 import { overviewSchema, parseValue } from "@comfycarry/shared";
@@ -37,7 +38,6 @@ export class MockInstance {
   offlineSince: string | null = null;
   private listeners = new Set<MockListener>();
   private timers: NodeJS.Timeout[] = [];
-  private promptRun = 0;
 
   constructor(id: string, name: string, snapshot: Overview, online: boolean) {
     this.id = id;
@@ -151,8 +151,7 @@ export class MockInstance {
       return;
     }
 
-    this.promptRun += 1;
-    const promptId = `mock-prompt-${String(this.promptRun).padStart(4, "0")}`;
+    const promptId = randomUUID();
     const startedAt = Date.now();
     const nodeCount = NODE_CLASSES.length;
     const position = (done: number) => ({ prompt_id: promptId, nodes_done: done, node_count: nodeCount });
