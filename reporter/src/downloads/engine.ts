@@ -7,7 +7,8 @@ import { ComfyCarryError } from "@comfycarry/shared";
 
 import type { Logger } from "../log/logger.js";
 import { Aria2Supervisor } from "./aria2/supervisor.js";
-import { asFailure, DownloadFailure } from "./failure.js";
+import { assertFits } from "./disk-space.js";
+import { asFailure } from "./failure.js";
 import { removePartial } from "./finalize.js";
 import type { HostRegistry, TokenSource } from "./hosts.js";
 import { failJob, finalizeJob, pollJob, startJob } from "./job-runner.js";
@@ -175,9 +176,11 @@ export class DownloadEngine extends EventEmitter<DownloadEngineEvents> {
     }
 
     if (!preview.fits) {
-      const required = Math.ceil((preview.total_bytes ?? 0) * 1.05);
-      const error = new DownloadFailure("insufficient_space", `not enough free space for ${preview.file_name}: ${preview.free_bytes} bytes free, ${required} needed (file size + 5 %)`, { free_bytes: preview.free_bytes, required_bytes: required, path: preview.folder });
-      return { outcome: "refused", error: error.toInfo(), preview };
+      try {
+        assertFits(preview.total_bytes ?? 0, 0, preview.free_bytes, join(this.options.modelsRoot, preview.folder));
+      } catch (error) {
+        return { outcome: "refused", error: asFailure(error).toInfo(), preview };
+      }
     }
     if (preview.duplicates.length > 0 && parsed.allow_duplicate !== true) {
       return { outcome: "duplicate", preview };

@@ -3,6 +3,7 @@ import { join } from "node:path";
 
 import type { Logger } from "../log/logger.js";
 import type { Aria2Rpc, Aria2Status } from "./aria2/rpc-client.js";
+import { scrubAria2Line } from "./aria2/supervisor.js";
 import { readControlFile } from "./control-file.js";
 import { assertFits, freeBytes } from "./disk-space.js";
 import { asFailure, DownloadFailure } from "./failure.js";
@@ -170,7 +171,7 @@ export async function pollJob(context: RunnerContext, job: JobRecord): Promise<v
 
 async function handleTransferError(context: RunnerContext, job: JobRecord, status: Aria2Status): Promise<void> {
   const code = status.errorCode ?? "";
-  const message = status.errorMessage ?? "";
+  const message = scrubAria2Line(status.errorMessage ?? "");
   const log = context.logger.child({ job: job.id });
   if (code === ARIA2_DISK_FULL || /no space left/i.test(message)) {
     await failJob(context, job, new DownloadFailure("disk_full", `the disk filled up while downloading ${job.file_name ?? ""}; the partial file was deleted. Free some space, then retry`, { aria2_code: code }), false);

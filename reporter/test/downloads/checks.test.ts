@@ -9,6 +9,7 @@ import { assertFits, requiredBytes } from "../../src/downloads/disk-space.js";
 import { fileNameFromDisposition, safeModelFileName } from "../../src/downloads/file-name.js";
 import { prepareTargetDir } from "../../src/downloads/model-folders.js";
 import { civitaiFolder, huggingFaceFolder } from "../../src/downloads/target-folder.js";
+import { scrubAria2Line } from "../../src/downloads/aria2/supervisor.js";
 
 describe("fileNameFromDisposition", () => {
   it("prefers filename* and tolerates Hugging Face's trailing semicolon", () => {
@@ -112,7 +113,7 @@ describe("free space", () => {
   });
 
   it("refuses a 2 GB file with 500 MB free, showing both", () => {
-    expect(() => assertFits(2_000_000_000, 0, 500_000_000, "/models/checkpoints")).toThrow(/476\.8 MiB free, 1\.96 GiB needed/);
+    expect(() => assertFits(2_000_000_000, 0, 500_000_000, "/models/checkpoints")).toThrow(/476\.8 MiB free, 2\.0 GiB needed/);
   });
 });
 
@@ -148,5 +149,12 @@ describe("target folders", () => {
     expect(huggingFaceFolder("vae/diffusion_pytorch_model.safetensors")).toBe("vae");
     expect(huggingFaceFolder("split_files/text_encoders/umt5_xxl_fp8.safetensors")).toBe("text_encoders");
     expect(huggingFaceFolder("transformer/model.safetensors")).toBe("diffusion_models");
+  });
+});
+
+describe("scrubAria2Line", () => {
+  it("removes presigned query strings and colour codes", () => {
+    const line = "\u001b[1;31mERROR\u001b[0m URI=https://b2.example/file/x.safetensors?Authorization=3_abc&b2ContentDisposition=y failed";
+    expect(scrubAria2Line(line)).toBe("ERROR URI=https://b2.example/file/x.safetensors?[redacted] failed");
   });
 });

@@ -71,7 +71,7 @@ describe("disk space", () => {
     const error = result.outcome === "refused" ? result.error : null;
     expect(error?.code).toBe("insufficient_space");
     expect(error?.params?.free_bytes).toBeGreaterThan(400 * 1000 * 1000);
-    expect(error?.message).toMatch(/\d+ bytes free/);
+    expect(error?.message).toMatch(/\d+\.\d MiB free, 2\.0 GiB needed/);
     expect(civitai.store.requests.filter((r) => r.headers.range !== "bytes=0-63")).toEqual([]);
   });
 

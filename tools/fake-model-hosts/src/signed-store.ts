@@ -48,6 +48,7 @@ export class SignedStore {
   /** When false, HEAD on a GET-signed URL answers 403, as S3 does. */
   headAllowed = false;
   private readonly objects = new Map<string, StoredObject>();
+  private readonly open = new Set<ServerResponse>();
   private readonly secret = randomBytes(32);
   private running: RunningServer | null = null;
 
@@ -71,6 +72,13 @@ export class SignedStore {
   async close(): Promise<void> {
     await this.running?.close();
     this.running = null;
+  }
+
+  /** Cuts every response in progress, as a network blip does; clients must reconnect. */
+  dropConnections(): void {
+    for (const res of this.open) {
+      res.destroy();
+    }
   }
 
   put(key: string, object: StoredObject): void {
@@ -108,6 +116,8 @@ export class SignedStore {
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
     logRequests(this.requests, req, res);
+    this.open.add(res);
+    res.on("close", () => this.open.delete(res));
     const url = new URL(req.url ?? "/", "http://store.invalid");
     if (req.headers.authorization !== undefined) {
       this.deny(res, 400, "InvalidArgument", "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string parameter or the Authorization header should be specified");

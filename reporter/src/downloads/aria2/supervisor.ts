@@ -115,7 +115,7 @@ export class Aria2Supervisor {
     for (const stream of [child.stdout, child.stderr]) {
       createInterface({ input: stream }).on("line", (line) => {
         if (line.trim() !== "") {
-          log.warn({ line }, "aria2 output");
+          log.warn({ line: scrubAria2Line(line) }, "aria2 output");
         }
       });
     }
@@ -174,4 +174,12 @@ async function freePort(): Promise<number> {
   server.close();
   await once(server, "close");
   return port;
+}
+
+/**
+ * Strips colour codes and query strings from an aria2 console line: aria2 prints whole
+ * URIs, and a presigned URL's query is a credential (B2 even calls it `Authorization`).
+ */
+export function scrubAria2Line(line: string): string {
+  return line.replace(/\u001b\[[0-9;]*m/g, "").replace(/(https?:\/\/[^\s?]*)\?\S*/g, "$1?[redacted]");
 }
