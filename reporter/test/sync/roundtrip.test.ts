@@ -80,3 +80,20 @@ describe.each(["disk", "sf"])("two-way round trip on %s", (remote) => {
     60_000,
   );
 });
+
+describe("restore step", () => {
+  it(
+    "pulls on-deploy rules into the workspace",
+    async () => {
+      const models = join(remotes.disk.root, "restore", "models", "checkpoints");
+      await mkdir(models, { recursive: true });
+      await writeFile(join(models, "模型 model.safetensors"), "weights\n");
+      await fixture.engine.createFromPreset("models", { remote: "disk", remote_base: "restore" });
+
+      const records = await fixture.engine.runRestore();
+      expect(records.map((record) => record.status)).toContain("success");
+      expect(await hashTree(join(fixture.workspace, "ComfyUI", "models"))).toEqual(await hashTree(join(remotes.disk.root, "restore", "models")));
+    },
+    60_000,
+  );
+});

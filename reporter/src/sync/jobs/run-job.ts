@@ -121,6 +121,9 @@ async function runBisync(rule: SyncRule, context: JobContext, argsContext: ArgsC
     }
   }
 
+  // NOTE: `--resync` makes no conflict copies. rclone 1.60 documents it as copying
+  // remote-only files here, then syncing local to remote, so the local version wins a path
+  // that differs on both sides at the first run.
   const resync = firstRun || flags.resync === true;
   const run = await context.rclone(bisyncArgs(rule, argsContext, { ...flags, resync }), runOptions);
   if (run.ok && resync) {
