@@ -23,18 +23,42 @@ const serviceResultSchema = z.object({
 /** ComfyUI prompt ids are client-chosen strings; this bounds them to a safe shape. */
 export const promptIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, "a prompt id of 1–128 letters, digits, '_' or '-'");
 
-export const commandSchemas = {
-  "service.start": { args: serviceArgsSchema, result: serviceResultSchema },
-  "service.stop": { args: serviceArgsSchema, result: serviceResultSchema },
-  "service.restart": { args: serviceArgsSchema, result: serviceResultSchema },
+/**
+ * Who may send a command. `read` commands change nothing, `control` ones act on the
+ * instance (restart, interrupt), `admin` ones change settings or secrets.
+ */
+export const commandScopeSchema = z.enum(["read", "control", "admin"]);
+export type CommandScope = z.infer<typeof commandScopeSchema>;
+
+/** One allowlisted command: its argument and result schemas and the scope it needs. */
+export interface CommandSpec {
+  args: z.ZodType;
+  result: z.ZodType;
+  scope: CommandScope;
+}
+
+const coreCommands = {
+  "service.start": { args: serviceArgsSchema, result: serviceResultSchema, scope: "control" },
+  "service.stop": { args: serviceArgsSchema, result: serviceResultSchema, scope: "control" },
+  "service.restart": { args: serviceArgsSchema, result: serviceResultSchema, scope: "control" },
   "comfyui.interrupt": {
     args: z.strictObject({ prompt_id: promptIdSchema.optional() }),
     result: z.object({ interrupted: z.boolean() }),
+    scope: "control",
   },
   "comfyui.queue.clear": {
     args: z.strictObject({}),
     result: z.object({ cleared: z.number().int().nonnegative() }),
+    scope: "control",
   },
+} as const satisfies Record<string, CommandSpec>;
+
+/**
+ * Every allowlisted command. A feature adds its commands as a `const … satisfies
+ * Record<string, CommandSpec>` object in its own module and spreads it in here.
+ */
+export const commandSchemas = {
+  ...coreCommands,
 } as const;
 
 export type CommandName = keyof typeof commandSchemas;
