@@ -3,7 +3,7 @@ import { errorBodySchema, parseValue } from "@comfycarry/shared";
 import type { ErrorCode, WireError } from "@comfycarry/shared";
 import type { z } from "zod";
 
-// The one place the dashboard talks HTTP to the edge. Every answer comes back as a
+// The one place the dashboard talks HTTP to the edge. Every response comes back as a
 // value, never a throw, and every body is parsed with the schema the caller names.
 
 /** Codes the dashboard raises itself when no error body came from the edge. */
@@ -23,7 +23,7 @@ export type ApiResult<T> = { ok: true; value: T } | { ok: false; error: ApiFailu
 /** Called on any 401 outside the auth routes, so the app can send the user to the login page. */
 let unauthorizedHandler: (() => void) | null = null;
 
-/** Sets the handler for 401 answers. */
+/** Sets the handler for 401 responses. */
 export function onUnauthorized(handler: (() => void) | null): void {
   unauthorizedHandler = handler;
 }
@@ -31,7 +31,7 @@ export function onUnauthorized(handler: (() => void) | null): void {
 /** Options for one request. */
 export interface RequestOptions {
   body?: unknown;
-  /** Skip the global 401 handler: the login and session routes answer 401 as part of their job. */
+  /** Skip the global 401 handler, because the login and session routes return 401 as part of their job. */
   expectUnauthorized?: boolean;
   signal?: AbortSignal;
 }

@@ -41,7 +41,7 @@ export function postCommand(instanceId: string, name: CommandName, args: unknown
   return requestJson("POST", `/api/instances/${encodeURIComponent(instanceId)}/commands`, commandResponseSchema, { body });
 }
 
-/** The socket address for an instance's live frames, on the page's own origin. */
+/** Returns the socket URL for an instance's live frames, on the page's own origin. */
 export function instanceSocketUrl(instanceId: string, location: Pick<Location, "protocol" | "host"> = window.location): string {
   const scheme = location.protocol === "https:" ? "wss" : "ws";
   return `${scheme}://${location.host}/api/instances/${encodeURIComponent(instanceId)}/ws`;

@@ -62,7 +62,7 @@ export function comfyuiLevel(state: ComfyuiState): Level {
 /** The queue badge's state; a backlog is more than this many prompts waiting. */
 export const QUEUE_BACKLOG_ABOVE = 5;
 
-/** Which queue label applies: idle, running, or backlog when more than five prompts wait. */
+/** Returns the queue label: idle, running, or backlog when more than five prompts wait. */
 export function queueState(running: number, pending: number): "idle" | "running" | "backlog" {
   if (pending > QUEUE_BACKLOG_ABOVE) {
     return "backlog";

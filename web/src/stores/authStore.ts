@@ -6,7 +6,7 @@ import { clearCache } from "../lib/overviewCache";
 
 import type { ApiFailure } from "../api/client";
 
-/** The owner session: whether the cookie is valid, and login/logout. */
+/** Holds the owner session (whether the cookie is valid) and performs login and logout. */
 export const useAuthStore = defineStore("auth", () => {
   /** null until the edge has been asked. */
   const authenticated = ref<boolean | null>(null);
@@ -25,7 +25,7 @@ export const useAuthStore = defineStore("auth", () => {
     return result.ok ? null : result.error;
   }
 
-  /** Logs out and drops cached snapshots, so the next person at this browser sees none. */
+  /** Logs out and drops cached snapshots, so the next person at this browser finds none. */
   async function logout(): Promise<void> {
     await postLogout();
     clearCache();
