@@ -27,7 +27,7 @@ const versionSchema = z.object({
 
 const modelSchema = z.object({ modelVersions: z.array(z.object({ id: z.number().int() })) });
 
-/** What CivitAI's metadata says about the file a link points at. */
+/** CivitAI's metadata of the file a link points at. */
 export interface CivitaiFileMeta {
   versionId: number;
   fileId: number;
@@ -110,7 +110,7 @@ async function getJson(url: string, context: CivitaiMetaContext): Promise<unknow
     throw new DownloadFailure("rate_limited", "CivitAI is rate limiting requests; the download will be retried later", {}, true);
   }
   if (!response.ok) {
-    throw new DownloadFailure("http_error", `CivitAI answered ${response.status} for ${target.pathname}`, { status: response.status }, response.status >= 500);
+    throw new DownloadFailure("http_error", `CivitAI returned HTTP ${response.status} for ${target.pathname}`, { status: response.status }, response.status >= 500);
   }
   return response.json();
 }

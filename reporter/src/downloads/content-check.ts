@@ -1,6 +1,6 @@
 import { open } from "node:fs/promises";
 
-/** What the first bytes of a file say it is. */
+/** File kind detected from the first bytes. */
 export type Sniffed = "safetensors" | "gguf" | "html" | "json" | "zip" | "pickle" | "unknown";
 
 /**
@@ -35,7 +35,7 @@ export function sniff(head: Buffer, fileSize: number): Sniffed {
   return "unknown";
 }
 
-/** Whether the sniffed kind is acceptable for a file with this name. */
+/** Checks whether the sniffed kind is acceptable for a file with this name. */
 export function matchesExtension(fileName: string, kind: Sniffed): boolean {
   const lower = fileName.toLowerCase();
   if (kind === "html" || kind === "json") {

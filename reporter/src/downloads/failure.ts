@@ -20,7 +20,7 @@ export class DownloadFailure extends Error {
   }
 }
 
-/** The error for a sign-in page or 401/403 where a model was expected. */
+/** Builds the error for a sign-in page or 401/403 where a model was expected. */
 export function tokenRequired(host: string): DownloadFailure {
   return new DownloadFailure("token_required", `token required or invalid for ${host}: add or renew the token in Settings → Tokens`, { host, setting: "tokens" });
 }

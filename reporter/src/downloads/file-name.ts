@@ -42,7 +42,7 @@ export function safeModelFileName(raw: string): string | null {
   return MODEL_EXTENSIONS.some((ext) => lower.endsWith(ext) && lower.length > ext.length) ? cleaned : null;
 }
 
-/** The last path segment of a URL, decoded; the query string is never used for names. */
+/** Returns the decoded last path segment of a URL; the query string is never used for names. */
 export function fileNameFromUrlPath(url: string): string | null {
   const segment = new URL(url).pathname.split("/").pop() ?? "";
   try {

@@ -27,7 +27,7 @@ export interface ErrorContext {
   repoPage?: string;
 }
 
-/** Turns a non-2xx answer while resolving a link into a failure with a message the user can act on. */
+/** Turns a non-2xx response while resolving a link into a failure with a message the user can act on. */
 export async function failureFromResponse(response: Response, context: ErrorContext): Promise<DownloadFailure> {
   if (context.kind === "huggingface") {
     return huggingFaceFailure(response, context);
@@ -49,12 +49,12 @@ export async function failureFromResponse(response: Response, context: ErrorCont
   if (status === 429) {
     return new DownloadFailure("rate_limited", `${context.host} is rate limiting downloads (429); it will be retried later`, { host: context.host }, true);
   }
-  return new DownloadFailure("http_error", `${context.host} answered HTTP ${status}`, { host: context.host, status }, status >= 500);
+  return new DownloadFailure("http_error", `${context.host} returned HTTP ${status}`, { host: context.host, status }, status >= 500);
 }
 
 /**
  * Hugging Face errors are classified by `X-Error-Code`, as huggingface_hub does, because
- * 401 can mean a missing repo as well as a gate. The two 403 gate cases are told apart by
+ * 401 can mean a missing repo as well as a gate. The two 403 gate cases are distinguished by
  * asking `/api/whoami-v2` whether the token is fine-grained without gated-repo access.
  */
 async function huggingFaceFailure(response: Response, context: ErrorContext): Promise<DownloadFailure> {
@@ -86,7 +86,7 @@ async function huggingFaceFailure(response: Response, context: ErrorContext): Pr
   if (response.status === 429) {
     return new DownloadFailure("rate_limited", `${context.host} is rate limiting downloads (429); it will be retried later`, { host: context.host }, true);
   }
-  return new DownloadFailure("http_error", `${context.host} answered HTTP ${response.status}${message === "" ? "" : `: ${message}`}`, { host: context.host, status: response.status }, response.status >= 500);
+  return new DownloadFailure("http_error", `${context.host} returned HTTP ${response.status}${message === "" ? "" : `: ${message}`}`, { host: context.host, status: response.status }, response.status >= 500);
 }
 
 async function isFineGrainedWithoutGatedAccess(context: ErrorContext): Promise<boolean> {

@@ -7,14 +7,14 @@ export interface ProbeContext {
   timeoutMs: number;
 }
 
-/** The last response of a redirect chain plus what earlier hops said about the file. */
+/** The last response of a redirect chain plus file metadata from earlier hops. */
 export interface ProbeResult {
   /** URL of the final response; relative `Location` values are resolved against each hop. */
   finalUrl: string;
   /** Whether the final URL is on the origin the chain started at (the only one that saw the token). */
   sameOrigin: boolean;
   response: Response;
-  /** Up to 64 bytes of the body of a 2xx answer. */
+  /** Up to 64 bytes of the body of a 2xx response. */
   head: Buffer;
   /** Hugging Face's `X-Linked-Etag` (the LFS SHA-256) and `X-Linked-Size`, from any hop. */
   linkedEtag: string | null;
@@ -27,7 +27,7 @@ const HEAD_BYTES = 64;
 /**
  * Follows redirects by hand with `GET` + `Range: bytes=0-63` (HEAD counts as a download on
  * CivitAI and is refused by GET-signed storage URLs). The token goes only to URLs on the
- * starting origin whose host matches a service exactly; a hop to any other origin is sent
+ * starting origin whose host matches a service exactly. A hop to any other origin is sent
  * without it, and no later hop gets it back.
  */
 export async function probe(startUrl: string, context: ProbeContext): Promise<ProbeResult> {

@@ -16,7 +16,7 @@ export interface ResolveContext {
   timeoutMs: number;
 }
 
-/** Where the bytes of a link are right now, and what the file should be. */
+/** The current location of a link's bytes and the expected file. */
 export interface ResolvedSource {
   /** URL to hand to aria2. For redirects this is the presigned target, valid for a limited time. */
   transferUrl: string;
@@ -59,7 +59,7 @@ export async function resolveSource(link: NormalisedLink, context: ResolveContex
     throw await failureFromResponse(result.response, errorContext);
   }
 
-  // A sign-in or error page where weights were expected: CivitAI answers 200 text/html without a token.
+  // A sign-in or error page where weights were expected: CivitAI can return 200 text/html without a token.
   const contentType = result.response.headers.get("content-type")?.toLowerCase() ?? "";
   const kind = sniff(result.head, Number.MAX_SAFE_INTEGER);
   if (contentType.startsWith("text/html") || contentType.startsWith("application/json") || kind === "html" || kind === "json") {

@@ -1,11 +1,11 @@
 import { z } from "zod";
 
 /**
- * Why a download job failed or was refused. The dashboard shows each through an i18n key;
+ * Failure reason of a download job or a rejected request. The dashboard shows each through an i18n key;
  * `params` carries the values the message needs (host, repo page, free bytes).
  */
 export const downloadFailureCodeSchema = z.enum([
-  "token_required", // The host answered a sign-in page, 401 or 403: the token is missing or invalid.
+  "token_required", // The host returned a sign-in page, 401 or 403, so the token is missing or invalid.
   "hf_token_missing", // Gated Hugging Face repo and no token.
   "hf_terms_not_accepted", // Gated repo whose terms the token's user has not accepted.
   "hf_token_gated_disabled", // Fine-grained token without access to gated repos.
@@ -63,7 +63,7 @@ export const downloadJobSchema = z.object({
 });
 export type DownloadJob = z.infer<typeof downloadJobSchema>;
 
-/** What the user asks to download: a pasted link plus optional overrides. */
+/** A download request: a pasted link plus optional overrides. */
 export const addDownloadRequestSchema = z.object({
   url: z.string().min(1).max(4000),
   /** Overrides the folder guessed from CivitAI type or HF path, relative to the models root. */
@@ -83,7 +83,7 @@ export const duplicateSchema = z.object({
 });
 export type Duplicate = z.infer<typeof duplicateSchema>;
 
-/** What a link resolves to before anything is downloaded, for the confirmation step. */
+/** The resolved view of a link before anything is downloaded, for the confirmation step. */
 export const downloadPreviewSchema = z.object({
   source_kind: sourceKindSchema,
   url: z.string(),
@@ -98,7 +98,7 @@ export const downloadPreviewSchema = z.object({
 export type DownloadPreview = z.infer<typeof downloadPreviewSchema>;
 
 export const addDownloadResultSchema = z.discriminatedUnion("outcome", [
-  // "added": the job is in the queue; it may already be `failed` when the link did not resolve, so the user can add a token and retry.
+  // "added": the job is in the queue. It is already `failed` when the link did not resolve, so the user can add a token and retry.
   z.object({ outcome: z.literal("added"), job: downloadJobSchema }),
   z.object({ outcome: z.literal("duplicate"), preview: downloadPreviewSchema }),
   z.object({ outcome: z.literal("refused"), error: downloadFailureSchema, preview: downloadPreviewSchema.nullable() }),

@@ -105,7 +105,7 @@ export function parseRange(header: string | undefined, size: number): ByteRange 
 
 export interface ServeFileOptions {
   file: SyntheticFile;
-  /** Extra headers for both 200 and 206 answers (Content-Disposition, ETag, …). */
+  /** Extra headers for both 200 and 206 responses (Content-Disposition, ETag, …). */
   headers: Record<string, string>;
   /** Per-connection cap in bytes per second; 0 means uncapped. */
   bytesPerSecond: number;

@@ -45,7 +45,7 @@ export interface SignedStoreOptions {
  */
 export class SignedStore {
   readonly requests: LoggedRequest[] = [];
-  /** When false, HEAD on a GET-signed URL answers 403, as S3 does. */
+  /** When false, HEAD on a GET-signed URL returns 403, as S3 does. */
   headAllowed = false;
   private readonly objects = new Map<string, StoredObject>();
   private readonly open = new Set<ServerResponse>();
@@ -85,7 +85,7 @@ export class SignedStore {
     this.objects.set(key, object);
   }
 
-  /** Returns a URL for `key` that works for `ttlMs` from now and names the file in the disposition it asks for. */
+  /** Signs a URL for `key`, valid for `ttlMs`, whose response carries `disposition` as Content-Disposition. */
   sign(key: string, ttlMs: number, disposition: string): string {
     const path = `/${encodeURI(key)}`;
     const expiresAt = this.options.clock.now() + ttlMs;

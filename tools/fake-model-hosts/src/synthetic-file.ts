@@ -1,6 +1,6 @@
 import { createCipheriv, createHash } from "node:crypto";
 
-/** Which header the generated file starts with, so clients can check magic bytes. */
+/** Header format of the generated file, so clients can check magic bytes. */
 export type SyntheticFormat = "safetensors" | "gguf" | "raw";
 
 export interface SyntheticFileSpec {

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import { basename } from "node:path";
 
-/** The argument that marks an aria2c as ours: its session file lives in our state directory. */
+/** Builds the argument that marks an aria2c as ours, because its session file lives in our state directory. */
 export function sessionArgument(sessionPath: string): string {
   return `--save-session=${sessionPath}`;
 }
@@ -58,7 +58,7 @@ function signal(pid: number, name: NodeJS.Signals): void {
   }
 }
 
-/** Whether `pid` is running and not a zombie waiting to be reaped. */
+/** Checks whether `pid` is running and not a zombie waiting to be reaped. */
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);

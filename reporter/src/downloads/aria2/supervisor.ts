@@ -138,13 +138,25 @@ export class Aria2Supervisor {
         log.info({ code, signal }, "aria2 stopped");
         return;
       }
-      this.failures = Date.now() - startedAt > HEALTHY_AFTER_MS ? 1 : this.failures + 1;
-      const delay = Math.min(MAX_BACKOFF_MS, 500 * 2 ** (this.failures - 1));
-      log.error({ code, signal, restart_in_ms: delay }, "aria2 exited unexpectedly; restarting");
-      this.restartTimer = setTimeout(() => {
-        this.launch().then(this.options.onRestart, (error: unknown) => log.error({ err: error }, "aria2 restart failed"));
-      }, delay);
+      log.error({ code, signal }, "aria2 exited unexpectedly");
+      this.scheduleRestart(Date.now() - startedAt > HEALTHY_AFTER_MS);
     });
+  }
+
+  /** Relaunches aria2 after an exponential backoff (0.5 s doubling to 30 s), reset after a healthy minute. */
+  private scheduleRestart(wasHealthy: boolean): void {
+    this.failures = wasHealthy ? 1 : this.failures + 1;
+    const delay = Math.min(MAX_BACKOFF_MS, 500 * 2 ** (this.failures - 1));
+    this.options.logger.info({ restart_in_ms: delay, failures: this.failures }, "restarting aria2");
+    this.restartTimer = setTimeout(() => {
+      if (this.stopping) {
+        return;
+      }
+      this.launch().then(this.options.onRestart, (error: unknown) => {
+        this.options.logger.error({ err: error }, "aria2 restart failed");
+        this.scheduleRestart(false);
+      });
+    }, delay);
   }
 }
 
@@ -162,10 +174,10 @@ async function waitReady(client: Aria2Rpc, child: ChildProcess): Promise<void> {
     }
   }
   child.kill("SIGKILL");
-  throw new Error(`aria2c RPC did not answer within ${READY_TIMEOUT_MS} ms`);
+  throw new Error(`aria2c RPC did not respond within ${READY_TIMEOUT_MS} ms; check that aria2c runs on this machine`);
 }
 
-/** A port that was free a moment ago; aria2 cannot take port 0, so one is picked for it. */
+/** Picks a port that was free a moment ago, because aria2 cannot listen on port 0. */
 async function freePort(): Promise<number> {
   const server = createServer();
   server.listen(0, "127.0.0.1");

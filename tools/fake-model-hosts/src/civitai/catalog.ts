@@ -14,7 +14,7 @@ export interface CivitaiFileSpec {
   file: SyntheticFile;
   /** Served by the store instead of the file, to model a storage host that returns HTML. */
   bodyOverride?: Buffer;
-  /** SHA-256 to publish instead of the real one: a wrong hash, or a huge file nobody should hash. */
+  /** SHA-256 to publish instead of the real one: a wrong hash, or a stand-in for a huge file that tests never download. */
   publishedSha256?: string;
 }
 

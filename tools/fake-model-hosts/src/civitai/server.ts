@@ -19,7 +19,7 @@ export interface FakeCivitaiOptions {
   /** Lifetime of presigned object-store URLs; 60 s unless set. */
   presignTtlMs?: number;
   /**
-   * How a non-browser client without a session is answered when login is required:
+   * Response to a non-browser client without a session when login is required:
    * "json-401" as CivitAI's route does, or "html-200" with the sign-in page, which is what
    * clients behind a browser User-Agent or a proxy end up saving.
    */

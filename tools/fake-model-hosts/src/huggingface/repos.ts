@@ -22,7 +22,7 @@ export interface HfRepoSpec {
   /** Commit id of `main`; 40 hex digits. */
   sha: string;
   files: HfFileSpec[];
-  /** Old ids that answer a relative 307 to this repo. */
+  /** Old ids that redirect (relative 307) to this repo. */
   renamedFrom?: string[];
 }
 

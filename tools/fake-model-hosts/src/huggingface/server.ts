@@ -123,7 +123,7 @@ export class FakeHuggingFace {
     sendJson(res, 200, { type: "user", id: "64b2f0c1e4b0a1b2c3d4e5f6", name: token.user, fullname: token.user, orgs: [], auth: { type: "access_token", accessToken } });
   }
 
-  /** Returns the repo when the caller may see it; otherwise answers RepoNotFound (401 anonymous, 404 signed in). */
+  /** Returns the repo when the caller may see it; otherwise sends RepoNotFound (401 anonymous, 404 signed in). */
   private visibleRepo(req: IncomingMessage, res: ServerResponse, caller: Caller, id: string): HfRepoSpec | null {
     const repo = this.options.repos.find((r) => r.id === id);
     const member = caller.kind === "user" && (repo?.members ?? []).includes(caller.token.user);
@@ -239,7 +239,7 @@ function cdnKey(repo: HfRepoSpec, spec: HfFileSpec): string {
   return `repos/${repo.id}/${spec.path}`;
 }
 
-/** Answers a Hub error with `X-Error-Code`/`X-Error-Message` headers, on HEAD too, and a JSON body on GET. */
+/** Sends a Hub error with `X-Error-Code`/`X-Error-Message` headers, on HEAD too, and a JSON body on GET. */
 function hubError(req: IncomingMessage, res: ServerResponse, status: number, code: string | null, message: string, extra: Record<string, string> = {}): void {
   const headers: Record<string, string> = { "X-Error-Message": message, ...extra };
   if (code !== null) {
