@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-import { COMFY_SERVICE, queuePrompt, Stack } from "@comfycarry/stack";
+import { COMFY_SERVICE, Pm2Cli, queuePrompt, Stack } from "@comfycarry/stack";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { assertDashboardBuilt, horizontalOverflow, launchChromium, openDashboard, rawKeysOnPage, waitForAttribute, waitForText } from "./support";
@@ -16,8 +16,10 @@ const GIB = 1024 ** 3;
 const DISK_TOTAL = 100 * GIB;
 
 let stack: Stack;
-let stateDir: string;
+let stateDir = "";
 let browser: Browser;
+/** Set once Stack.start has returned, so cleanup knows whether `stack` exists. */
+let stackStarted = false;
 
 beforeAll(async () => {
   assertDashboardBuilt();
@@ -28,13 +30,22 @@ beforeAll(async () => {
     stepMs: 150,
     fakeDisk: { total_bytes: DISK_TOTAL, used_bytes: 40 * GIB, free_bytes: 60 * GIB },
   });
+  stackStarted = true;
   browser = await launchChromium();
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await stack?.stop();
-  await rm(stateDir, { recursive: true, force: true });
+  // `browser` stays unset when the stack failed to start.
+  await (browser as Browser | undefined)?.close();
+  if (stackStarted) {
+    await stack.stop();
+  } else if (stateDir !== "") {
+    // Stack.start stops the edge when it fails, but PM2 may already run the services.
+    await new Pm2Cli(join(stateDir, "pm2")).kill();
+  }
+  if (stateDir !== "") {
+    await rm(stateDir, { recursive: true, force: true });
+  }
 });
 
 describe("overview", () => {
