@@ -18,7 +18,7 @@ const DISK_TOTAL = 100 * GIB;
 let stack: Stack;
 let stateDir = "";
 let browser: Browser;
-/** Set once Stack.start has returned, so cleanup knows whether `stack` exists. */
+/** Set once Stack.start has returned, so cleanup can tell whether `stack` exists. */
 let stackStarted = false;
 
 beforeAll(async () => {
