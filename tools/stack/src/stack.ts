@@ -27,6 +27,8 @@ export interface StackOptions {
   preset?: string;
   /** Simulated time per sampler step, in milliseconds. */
   stepMs?: number;
+  /** Simulated ComfyUI start-up time, in milliseconds; real ComfyUI takes seconds to minutes. */
+  startupMs?: number;
   /** Feed the reporter's disk figures from a file the test rewrites, instead of the real disk. */
   fakeDisk?: { total_bytes: number; used_bytes: number; free_bytes: number };
   /** Reuse the password and instance stored in `stateDir` by an earlier run (the demo). */
@@ -122,7 +124,11 @@ export class Stack {
       name: COMFY_SERVICE,
       script: paths.simulatorEntry,
       args: ["--listen", "127.0.0.1", "--port", String(this.comfyuiPort), "--base-directory", join(this.workspaceDir, "ComfyUI")],
-      env: { ...common, COMFYUI_SIM_STEP_MS: String(this.options.stepMs ?? 150) },
+      env: {
+        ...common,
+        COMFYUI_SIM_STEP_MS: String(this.options.stepMs ?? 150),
+        COMFYUI_SIM_STARTUP_MS: String(this.options.startupMs ?? 3_000),
+      },
       cwd: this.workspaceDir,
     });
     await this.startReporter();
