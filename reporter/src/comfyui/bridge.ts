@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import { EventEmitter } from "node:events";
 
 import { parseFrame } from "@comfycarry/shared";
@@ -6,21 +5,25 @@ import type { CurrentPrompt, ProtocolEvent } from "@comfycarry/shared";
 
 import type { BackoffOptions } from "../link/backoff.js";
 import type { Logger } from "../log/logger.js";
+import { FrameGate } from "./frame-gate.js";
 import type { ComfyuiHttp } from "./http.js";
 import { ComfyuiSocket } from "./own-socket.js";
+import { PromptGraphs } from "./prompt-graphs.js";
 import { PromptTracker } from "./prompt-tracker.js";
-import { frameDataSchemas, wsFrameSchema } from "./schemas.js";
+import { QUEUED_PROMPT_SOURCE, parseQueuedPrompt } from "./queued-prompt.js";
+import { frameDataSchemas, graphOfHistory, wsFrameSchema } from "./schemas.js";
+import type { WsFrame } from "./schemas.js";
 import { parseTqdm } from "./tqdm.js";
 
 export interface ComfyuiBridgeOptions {
   http: ComfyuiHttp;
   log: Logger;
-  /** Client id of the reporter's own socket. Prompts queued with this client id send every per-prompt frame to it. */
-  clientId?: string;
   /** Re-reads /queue this often while connected, in case a `status` frame was missed. */
   queuePollMs?: number;
   /** Delay before a second /history read of a prompt that was not found, in ms. */
   historyRetryMs?: number;
+  /** Maximum wait for the graph of a prompt whose frames arrive before the graph is known, in ms. */
+  graphWaitMs?: number;
   socketBackoff?: BackoffOptions;
 }
 
@@ -36,18 +39,26 @@ export interface PromptView {
   last_activity_at: string | null;
 }
 
+/** The /ws frame types the tracker turns into prompt events. */
+const PROMPT_FRAMES = new Set(["execution_start", "execution_cached", "executing", "progress", "executed", "execution_success", "execution_error", "execution_interrupted"]);
+
 /**
  * Follows ComfyUI's prompts for the dashboard. Frames come from the reporter's own socket
  * and, through `observe`, from every socket the proxy relays. Prompts queued by clients
  * that bypass both are found through /queue and finished through /history. Their step
  * progress comes from the tqdm bars in ComfyUI's log stream.
+ *
+ * Every prompt event carries the node count and node classes, so a prompt's frames wait in
+ * a `FrameGate` until its graph is known. The graph comes from the `POST /prompt` the proxy
+ * saw, or else from /queue (or /history for a prompt that already finished).
  */
 export class ComfyuiBridge extends EventEmitter<ComfyuiBridgeEvents> {
-  readonly clientId: string;
   readonly #http: ComfyuiHttp;
   readonly #log: Logger;
   readonly #socket: ComfyuiSocket;
   readonly #tracker: PromptTracker;
+  readonly #graphs = new PromptGraphs();
+  readonly #gate: FrameGate;
   readonly #queuePollMs: number;
   readonly #historyRetryMs: number;
   #refreshing: Promise<void> | null = null;
@@ -56,17 +67,32 @@ export class ComfyuiBridge extends EventEmitter<ComfyuiBridgeEvents> {
 
   constructor(options: ComfyuiBridgeOptions) {
     super();
-    this.clientId = options.clientId ?? randomUUID().replaceAll("-", "");
     this.#http = options.http;
     this.#log = options.log.child({ component: "comfyui-bridge" });
     this.#queuePollMs = options.queuePollMs ?? 10_000;
     this.#historyRetryMs = options.historyRetryMs ?? 500;
-    this.#tracker = new PromptTracker((event) => this.emit("event", event), this.#log);
-    this.#socket = new ComfyuiSocket(this.#http.baseUrl, this.clientId, this.#log, options.socketBackoff);
+    this.#tracker = new PromptTracker((event) => this.emit("event", event), this.#log, this.#graphs);
+    this.#gate = new FrameGate({
+      isReady: (promptId) => this.#tracker.tracks(promptId) || this.#graphs.has(promptId),
+      apply: (frame, source) => this.#apply(frame, source),
+      requestGraph: (promptId) => void this.#lookUpGraph(promptId),
+      waitMs: options.graphWaitMs ?? 1_000,
+      log: this.#log,
+    });
+    this.#socket = new ComfyuiSocket(this.#http.baseUrl, this.#log, options.socketBackoff);
 
-    this.#socket.on("open", () => void this.#onOpen());
+    this.#socket.on("open", (clientId) => void this.#onOpen(clientId));
     this.#socket.on("text", (text) => this.observe(text, "own"));
     this.#socket.on("close", () => this.#stopPolling());
+  }
+
+  /**
+   * Client id of the reporter's own socket. It changes on every (re)connect: ComfyUI drops a
+   * client id when its old socket closes, even after a new socket took the id over, which
+   * would leave a reconnected socket with the same id receiving nothing.
+   */
+  get clientId(): string {
+    return this.#socket.clientId;
   }
 
   /** Whether the reporter's own socket to ComfyUI is open. */
@@ -85,6 +111,7 @@ export class ComfyuiBridge extends EventEmitter<ComfyuiBridgeEvents> {
 
   stop(): void {
     this.#stopPolling();
+    this.#gate.stop();
     this.#socket.stop();
   }
 
@@ -97,6 +124,10 @@ export class ComfyuiBridge extends EventEmitter<ComfyuiBridgeEvents> {
     }
 
     const frame = parsed.value;
+    if (source === QUEUED_PROMPT_SOURCE) {
+      this.#onQueuedPrompt(frame.data);
+      return;
+    }
     if (frame.type === "status") {
       void this.refreshQueue();
       return;
@@ -106,9 +137,8 @@ export class ComfyuiBridge extends EventEmitter<ComfyuiBridgeEvents> {
       return;
     }
 
-    this.#tracker.onFrame(frame, source);
-    if (this.#tracker.needsGraph) {
-      void this.refreshQueue();
+    if (PROMPT_FRAMES.has(frame.type)) {
+      this.#gate.offer(frame, source);
     }
   }
 
@@ -135,7 +165,10 @@ export class ComfyuiBridge extends EventEmitter<ComfyuiBridgeEvents> {
     do {
       this.#refreshAgain = false;
       try {
-        this.#tracker.onQueue(await this.#http.queue());
+        const queue = await this.#http.queue();
+        this.#graphs.storeQueue(queue);
+        this.#gate.release();
+        this.#tracker.onQueue(queue);
         await Promise.all(this.#tracker.takeLookups().map((promptId) => this.#lookUp(promptId)));
       } catch (error) {
         this.#log.warn({ err: error }, "reading ComfyUI's queue failed");
@@ -163,9 +196,50 @@ export class ComfyuiBridge extends EventEmitter<ComfyuiBridgeEvents> {
     this.#tracker.onHistory(promptId, await this.#http.history(promptId));
   }
 
-  async #onOpen(): Promise<void> {
+  #apply(frame: WsFrame, source: string): void {
+    this.#tracker.onFrame(frame, source);
+    if (this.#tracker.needsGraph) {
+      void this.refreshQueue();
+    }
+  }
+
+  #onQueuedPrompt(data: unknown): void {
+    const queued = parseQueuedPrompt(data);
+    if (queued === null) {
+      this.#log.warn("queued-prompt report from the proxy without prompt id or graph, ignored");
+      return;
+    }
+    this.#log.debug({ promptId: queued.promptId, nodes: Object.keys(queued.graph).length }, "graph of a prompt queued through the proxy");
+    this.#graphs.store(queued.promptId, queued.graph);
+    this.#graphLearned(queued.promptId);
+  }
+
+  /** Reads /queue for a prompt the gate holds, and /history when the prompt has already left the queue. */
+  async #lookUpGraph(promptId: string): Promise<void> {
+    await this.refreshQueue();
+    if (this.#graphs.has(promptId) || this.#tracker.tracks(promptId)) {
+      return;
+    }
     try {
-      await this.#http.subscribeLogs(this.clientId, true);
+      const entry = await this.#http.history(promptId);
+      const graph = entry === null ? null : graphOfHistory(entry);
+      if (graph !== null) {
+        this.#graphs.store(promptId, graph);
+        this.#graphLearned(promptId);
+      }
+    } catch (error) {
+      this.#log.debug({ err: error, promptId }, "reading the graph of a prompt from /history failed");
+    }
+  }
+
+  #graphLearned(promptId: string): void {
+    this.#tracker.adoptGraph(promptId);
+    this.#gate.release();
+  }
+
+  async #onOpen(clientId: string): Promise<void> {
+    try {
+      await this.#http.subscribeLogs(clientId, true);
     } catch (error) {
       this.#log.warn({ err: error }, "subscribing to ComfyUI's log stream failed; prompts queued past the proxy get no step progress");
     }

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { EventEmitter } from "node:events";
 
 import WebSocket from "ws";
@@ -10,7 +11,8 @@ import { rawText } from "../link/edge-link.js";
 import type { Logger } from "../log/logger.js";
 
 export interface ComfyuiSocketEvents {
-  open: [];
+  /** The socket opened under `clientId`. */
+  open: [clientId: string];
   text: [text: string];
   close: [];
 }
@@ -18,26 +20,33 @@ export interface ComfyuiSocketEvents {
 export const COMFYUI_SOCKET_BACKOFF: BackoffOptions = { initialMs: 500, maxMs: 10_000, factor: 2 };
 
 /**
- * The reporter's own /ws connection to ComfyUI under a fixed client id, reopened with
- * backoff whenever ComfyUI goes away (restarts, crashes, not started yet).
+ * The reporter's own /ws connection to ComfyUI, reopened with backoff whenever ComfyUI goes
+ * away (restarts, crashes, not started yet). Each connection gets a new client id. ComfyUI
+ * (server.py, up to at least v0.3.64) removes a client id when a socket under it closes,
+ * even if a newer socket took the id over meanwhile, so reusing the id could leave the new
+ * socket receiving nothing.
  */
 export class ComfyuiSocket extends EventEmitter<ComfyuiSocketEvents> {
-  readonly #url: string;
+  readonly #baseUrl: URL;
   readonly #log: Logger;
   readonly #backoff: Backoff;
   #socket: WebSocket | null = null;
   #timer: NodeJS.Timeout | null = null;
   #stopped = true;
   #open = false;
+  #clientId = newClientId();
 
-  constructor(comfyuiUrl: string, clientId: string, log: Logger, backoff: BackoffOptions = COMFYUI_SOCKET_BACKOFF) {
+  constructor(comfyuiUrl: string, log: Logger, backoff: BackoffOptions = COMFYUI_SOCKET_BACKOFF) {
     super();
-    const url = new URL(`${comfyuiUrl}/ws`);
-    url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
-    url.searchParams.set("clientId", clientId);
-    this.#url = url.toString();
+    this.#baseUrl = new URL(`${comfyuiUrl}/ws`);
+    this.#baseUrl.protocol = this.#baseUrl.protocol === "https:" ? "wss:" : "ws:";
     this.#log = log;
     this.#backoff = new Backoff(backoff);
+  }
+
+  /** Client id of the current or latest connection; it changes on every connect. */
+  get clientId(): string {
+    return this.#clientId;
   }
 
   get isOpen(): boolean {
@@ -60,14 +69,18 @@ export class ComfyuiSocket extends EventEmitter<ComfyuiSocketEvents> {
   }
 
   #connect(): void {
-    const socket = new WebSocket(this.#url, { maxPayload: 64 * MAX_MESSAGE_BYTES, handshakeTimeout: 10_000 });
+    const clientId = newClientId();
+    this.#clientId = clientId;
+    const url = new URL(this.#baseUrl);
+    url.searchParams.set("clientId", clientId);
+    const socket = new WebSocket(url, { maxPayload: 64 * MAX_MESSAGE_BYTES, handshakeTimeout: 10_000 });
     this.#socket = socket;
 
     socket.on("open", () => {
       this.#open = true;
       this.#backoff.reset();
-      this.#log.info({ url: this.#url }, "connected to ComfyUI's WebSocket");
-      this.emit("open");
+      this.#log.info({ url: url.origin, clientId }, "connected to ComfyUI's WebSocket");
+      this.emit("open", clientId);
     });
     socket.on("message", (data, isBinary) => {
       // Binary frames are image previews; the bridge needs only the JSON ones.
@@ -97,4 +110,9 @@ export class ComfyuiSocket extends EventEmitter<ComfyuiSocketEvents> {
       this.#timer = setTimeout(() => this.#connect(), delayMs);
     });
   }
+}
+
+/** Returns a client id in the form ComfyUI makes its own: 32 hex digits. */
+function newClientId(): string {
+  return randomUUID().replaceAll("-", "");
 }

@@ -2,6 +2,9 @@ import { toUtcTimestamp } from "@comfycarry/shared";
 import type { CurrentPrompt, ProtocolEvent } from "@comfycarry/shared";
 
 import type { Logger } from "../log/logger.js";
+import { terminalFromHistory } from "./history-outcome.js";
+import type { Terminal } from "./history-outcome.js";
+import { PromptGraphs } from "./prompt-graphs.js";
 import { TrackedPrompt } from "./prompt-state.js";
 import { frameDataSchemas } from "./schemas.js";
 import type { FrameData, HistoryEntry, Queue, WsFrame } from "./schemas.js";
@@ -9,11 +12,6 @@ import type { StepProgress } from "./tqdm.js";
 
 /** Finished prompts remembered so late duplicates from other sockets are dropped. */
 const RECENT_LIMIT = 64;
-
-type Terminal =
-  | { kind: "success"; timestamp: number | null }
-  | { kind: "error"; node: string | null; nodeType: string | null; exceptionType: string; exceptionMessage: string }
-  | { kind: "interrupted"; node: string | null; nodeType: string | null };
 
 /**
  * Turns ComfyUI's reports about prompts (its /ws frames, /queue, /history and tqdm log
@@ -24,15 +22,18 @@ type Terminal =
 export class PromptTracker {
   readonly #emit: (event: ProtocolEvent) => void;
   readonly #log: Logger;
+  readonly #graphs: PromptGraphs;
   #current: TrackedPrompt | null = null;
   readonly #recent = new Map<string, TrackedPrompt>();
   readonly #lookups = new Set<string>();
   #queue = { running: 0, pending: 0 };
   #lastActivity: Date | null = null;
 
-  constructor(emit: (event: ProtocolEvent) => void, log: Logger) {
+  /** `graphs` supplies the graph of each prompt the tracker meets for the first time. */
+  constructor(emit: (event: ProtocolEvent) => void, log: Logger, graphs = new PromptGraphs()) {
     this.#emit = emit;
     this.#log = log;
+    this.#graphs = graphs;
   }
 
   get current(): CurrentPrompt | null {
@@ -50,6 +51,19 @@ export class PromptTracker {
   /** Whether the running prompt's graph is still unknown, so the bridge should read /queue. */
   get needsGraph(): boolean {
     return this.#current !== null && this.#current.graph === null;
+  }
+
+  /** Returns whether the prompt is the current one or a recently finished one. */
+  tracks(promptId: string): boolean {
+    return this.#current?.promptId === promptId || this.#recent.has(promptId);
+  }
+
+  /** Gives a tracked prompt that has no graph yet the one the graph store now contains. */
+  adoptGraph(promptId: string): void {
+    const prompt = this.#current?.promptId === promptId ? this.#current : (this.#recent.get(promptId) ?? null);
+    if (prompt !== null) {
+      prompt.graph ??= this.#graphs.get(promptId);
+    }
   }
 
   /** Prompts that left the queue without a terminal frame; the bridge reads their /history. */
@@ -188,6 +202,7 @@ export class PromptTracker {
       this.#remember(this.#current);
     }
     const prompt = new TrackedPrompt(promptId);
+    prompt.graph = this.#graphs.get(promptId);
     this.#current = prompt;
     return prompt;
   }
@@ -312,43 +327,4 @@ export class PromptTracker {
 
 function elapsedSince(start: Date | null): number | null {
   return start === null ? null : Date.now() - start.getTime();
-}
-
-/** Reads the outcome from `status.messages`: the last success, error or interrupted message decides. */
-function terminalFromHistory(entry: HistoryEntry | null): Terminal {
-  if (entry === null) {
-    return {
-      kind: "error",
-      node: null,
-      nodeType: null,
-      exceptionType: "PromptLost",
-      exceptionMessage: "ComfyUI no longer lists this prompt in its queue or history; it probably restarted before the prompt finished.",
-    };
-  }
-
-  const messages = entry.status?.messages ?? [];
-  for (const [type, data] of [...messages].reverse()) {
-    if (type === "execution_success") {
-      const parsed = frameDataSchemas.execution_success.safeParse(data);
-      return { kind: "success", timestamp: parsed.data?.timestamp ?? null };
-    }
-    if (type === "execution_error") {
-      const parsed = frameDataSchemas.execution_error.safeParse(data);
-      return {
-        kind: "error",
-        node: parsed.data?.node_id ?? null,
-        nodeType: parsed.data?.node_type ?? null,
-        exceptionType: parsed.data?.exception_type ?? "Exception",
-        exceptionMessage: parsed.data?.exception_message ?? "",
-      };
-    }
-    if (type === "execution_interrupted") {
-      const parsed = frameDataSchemas.execution_interrupted.safeParse(data);
-      return { kind: "interrupted", node: parsed.data?.node_id ?? null, nodeType: parsed.data?.node_type ?? null };
-    }
-  }
-
-  return entry.status?.status_str === "success"
-    ? { kind: "success", timestamp: null }
-    : { kind: "error", node: null, nodeType: null, exceptionType: "Exception", exceptionMessage: "ComfyUI recorded the prompt as failed without details." };
 }

@@ -37,6 +37,8 @@ export type SystemStats = z.output<typeof systemStatsSchema>;
 const historyMessageSchema = z.tuple([z.string(), z.record(z.string(), z.unknown())]);
 
 export const historyEntrySchema = z.looseObject({
+  /** The queue item as it was queued: `[number, prompt_id, prompt, extra_data, outputs_to_execute, ...]`. */
+  prompt: z.array(z.unknown()).optional(),
   status: z
     .looseObject({
       status_str: z.string().optional(),
@@ -46,6 +48,11 @@ export const historyEntrySchema = z.looseObject({
     .optional(),
 });
 export type HistoryEntry = z.output<typeof historyEntrySchema>;
+
+/** Returns the prompt graph stored in a history entry, or null when it has none. */
+export function graphOfHistory(entry: HistoryEntry): PromptGraph | null {
+  return promptGraphSchema.safeParse(entry.prompt?.[2]).data ?? null;
+}
 
 /** `GET /history/{id}`: `{ id: entry }`, or `{}` while queued or when unknown. */
 export const historySchema = z.record(z.string(), historyEntrySchema);

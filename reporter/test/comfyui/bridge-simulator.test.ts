@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import WebSocket from "ws";
 
 import type { ProtocolEvent, Service } from "@comfycarry/shared";
@@ -122,6 +122,31 @@ async function queuePrompt(baseUrl: string, clientId: string, seed?: number): Pr
   return promptId;
 }
 
+/** Queues a prompt without a `prompt_id` of its own, as most API clients do, and returns the id ComfyUI gave it. */
+async function queueUnnamedPrompt(baseUrl: string, clientId: string | null): Promise<string> {
+  const body = clientId === null ? { prompt: graph() } : { prompt: graph(), client_id: clientId };
+  const response = await fetch(`${baseUrl}/prompt`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  expect(response.status).toBe(200);
+  const answer = (await response.json()) as { prompt_id: string };
+  return answer.prompt_id;
+}
+
+/** Returns the node and step events of `promptId` that lack the graph's node count or node class. */
+function eventsWithoutGraph(promptId: string): ProtocolEvent[] {
+  const classes = new Map(Object.entries(graph(0)).map(([node, { class_type }]) => [node, class_type]));
+  return eventsOf(promptId).filter((event) => {
+    if (event.kind !== "comfyui.executing" && event.kind !== "comfyui.progress") {
+      return false;
+    }
+    return event.node_count !== classes.size || event.node === null || event.node_class !== classes.get(event.node);
+  });
+}
+
+/** Returns the node classes named by the step events of `promptId`. */
+function stepClasses(promptId: string): (string | null)[] {
+  return eventsOf(promptId).flatMap((event) => (event.kind === "comfyui.progress" ? [event.node_class] : []));
+}
+
 /** Returns every event the fake edge received for `promptId`. */
 function eventsOf(promptId: string): ProtocolEvent[] {
   return edge
@@ -220,6 +245,43 @@ describe("bridge against the simulator", () => {
     expect(end.kind).toBe("comfyui.execution_interrupted");
   });
 
+  it("gives proxied node and step events the graph", async () => {
+    const clientId = randomUUID().replaceAll("-", "");
+    const browser = new WebSocket(`ws://127.0.0.1:${reporter.proxyPort}/ws?clientId=${clientId}`, { origin: "https://comfy.example.com" });
+    await new Promise((resolve, reject) => browser.once("open", resolve).once("error", reject));
+
+    try {
+      const promptId = await queueUnnamedPrompt(`http://127.0.0.1:${reporter.proxyPort}`, clientId);
+      await waitForEnd(promptId);
+
+      expect(eventsOf(promptId).some((event) => event.kind === "comfyui.executing" && event.node === "3")).toBe(true);
+      expect(eventsWithoutGraph(promptId)).toEqual([]);
+      expect(new Set(stepClasses(promptId))).toEqual(new Set(["KSampler"]));
+    } finally {
+      browser.close();
+    }
+  });
+
+  it("gives node and step events of a direct prompt the graph", async () => {
+    const promptId = await queueUnnamedPrompt(simulator.url, reporter.bridge.clientId);
+
+    await waitForEnd(promptId);
+
+    expect(eventsOf(promptId).some((event) => event.kind === "comfyui.executing" && event.node === "3")).toBe(true);
+    expect(eventsWithoutGraph(promptId)).toEqual([]);
+    expect(new Set(stepClasses(promptId))).toEqual(new Set(["KSampler"]));
+  });
+
+  it("gives broadcast steps of a direct prompt the graph", async () => {
+    const promptId = await queueUnnamedPrompt(simulator.url, null);
+
+    await waitForEnd(promptId);
+
+    expect(stepClasses(promptId)).toHaveLength(STEPS);
+    expect(eventsWithoutGraph(promptId)).toEqual([]);
+    expect(new Set(stepClasses(promptId))).toEqual(new Set(["KSampler"]));
+  });
+
   it("clears progress after a simulator crash", async () => {
     const promptId = await queuePrompt(simulator.url, "somebody-else");
     await waitFor("step progress", () => {
@@ -233,5 +295,35 @@ describe("bridge against the simulator", () => {
 
     expect(end.kind === "comfyui.execution_error" ? end.exception_type : end.kind).toBe("PromptLost");
     expect(reporter.bridge.view().current).toBeNull();
+  });
+
+  it("hears status and logs after the simulator restarts", async () => {
+    const before = reporter.bridge.clientId;
+    await simulator.kill();
+    await simulator.launch();
+    await waitFor("the bridge socket to reopen", () => reporter.bridge.connected && reporter.bridge.clientId !== before, 15_000);
+
+    // A socket under the old client id that closes now stands for the old connection whose
+    // close ComfyUI handles late: ComfyUI then drops that client id, whichever socket uses it.
+    const stale = new WebSocket(`${simulator.url.replace("http:", "ws:")}/ws?clientId=${before}`);
+    await new Promise((resolve, reject) => stale.once("open", resolve).once("error", reject));
+    await new Promise((resolve) => stale.once("close", resolve).close());
+
+    const observe = vi.spyOn(reporter.bridge, "observe");
+    const heard = (type: string) =>
+      observe.mock.calls
+        .filter(([, source]) => source === "own")
+        .map(([text]) => JSON.parse(text) as { type: string; data: { sid?: string } })
+        // The greeting `status` frame carries the sid; queue changes are broadcast without one.
+        .filter((frame) => frame.type === type && frame.data.sid === undefined);
+    try {
+      await queuePrompt(simulator.url, "somebody-else");
+      await waitFor("status and logs frames on the bridge's own socket", () => heard("status").length > 0 && heard("logs").length > 0, 5_000).catch(() => undefined);
+
+      expect(heard("status").length).toBeGreaterThan(0);
+      expect(heard("logs").length).toBeGreaterThan(0);
+    } finally {
+      observe.mockRestore();
+    }
   });
 });

@@ -1,11 +1,13 @@
 import { createServer } from "node:http";
-import type { IncomingHttpHeaders, Server } from "node:http";
+import type { IncomingHttpHeaders, IncomingMessage, Server, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { gzipSync } from "node:zlib";
 
 import { afterEach, describe, expect, it } from "vitest";
 import WebSocket, { WebSocketServer } from "ws";
 
 import { ComfyuiProxy } from "../../src/comfyui/proxy/server.js";
+import { QUEUED_PROMPT_SOURCE } from "../../src/comfyui/queued-prompt.js";
 import { createRootLogger } from "../../src/log/logger.js";
 import { waitFor } from "../helpers/fake-edge.js";
 
@@ -17,8 +19,43 @@ afterEach(async () => {
   }
 });
 
-/** Starts a stand-in for ComfyUI with its origin check, an echo route and a /ws that sends two frames. */
-async function startUpstream(): Promise<{ url: string; seen: IncomingHttpHeaders[]; received: string[] }> {
+interface Upstream {
+  url: string;
+  seen: IncomingHttpHeaders[];
+  received: string[];
+  /** Responses to `POST /prompt` held back by the header `x-hold`; calling one sends it. */
+  held: (() => void)[];
+}
+
+/**
+ * Responds to `POST /prompt` like ComfyUI: `{prompt_id, number, node_errors}` with the body's own
+ * `prompt_id` or "generated-id". The headers `x-status`, `x-gzip` and `x-hold` change the response.
+ */
+function answerPrompt(request: IncomingMessage, response: ServerResponse, held: (() => void)[]): void {
+  const chunks: Buffer[] = [];
+  request.on("data", (chunk: Buffer) => chunks.push(chunk));
+  request.on("end", () => {
+    let promptId = "generated-id";
+    try {
+      promptId = (JSON.parse(Buffer.concat(chunks).toString("utf8")) as { prompt_id?: string }).prompt_id ?? promptId;
+    } catch {
+      // A body that is not JSON still gets a response, and the proxy must not report it.
+    }
+    const status = Number(request.headers["x-status"] ?? 200);
+    const json = Buffer.from(JSON.stringify({ prompt_id: promptId, number: 1, node_errors: {} }));
+    const gzip = request.headers["x-gzip"] !== undefined;
+    const send = () => response.writeHead(status, { "content-type": "application/json", ...(gzip ? { "content-encoding": "gzip" } : {}) }).end(gzip ? gzipSync(json) : json);
+    if (request.headers["x-hold"] === undefined) {
+      send();
+    } else {
+      held.push(send);
+    }
+  });
+}
+
+/** Starts a stand-in for ComfyUI with its origin check, an echo route, a prompt route and a /ws that sends two frames. */
+async function startUpstream(): Promise<Upstream> {
+  const held: (() => void)[] = [];
   const seen: IncomingHttpHeaders[] = [];
   const received: string[] = [];
   const originOk = (headers: IncomingHttpHeaders) => headers.origin === undefined || new URL(headers.origin).host === headers.host;
@@ -32,6 +69,10 @@ async function startUpstream(): Promise<{ url: string; seen: IncomingHttpHeaders
     if (request.url === "/echo") {
       response.writeHead(200, { "content-type": "application/octet-stream" });
       request.pipe(response);
+      return;
+    }
+    if (request.method === "POST" && (request.url === "/prompt" || request.url === "/api/prompt")) {
+      answerPrompt(request, response, held);
       return;
     }
     response.writeHead(200, { "content-type": "application/json" }).end('{"ok": true}');
@@ -55,7 +96,7 @@ async function startUpstream(): Promise<{ url: string; seen: IncomingHttpHeaders
     server.closeAllConnections();
     return new Promise((resolve) => server.close(resolve));
   });
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen, received };
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen, received, held };
 }
 
 async function startProxy(target: string, observed: [string, string][] = []): Promise<string> {
@@ -134,5 +175,102 @@ describe("ComfyUI proxy", () => {
     });
 
     expect(status).toBe(502);
+  });
+});
+
+const GRAPH = {
+  "4": { class_type: "CheckpointLoaderSimple", inputs: { ckpt_name: "v1-5-pruned-emaonly.safetensors" } },
+  "3": { class_type: "KSampler", inputs: { seed: 1, model: ["4", 0] } },
+};
+
+/** Returns the prompt reports the proxy sent to the bridge, as `[prompt_id, node classes]`. */
+function reports(observed: [string, string][]): [string, Record<string, { class_type?: string }>][] {
+  return observed
+    .filter(([, source]) => source === QUEUED_PROMPT_SOURCE)
+    .map(([text]) => {
+      const frame = JSON.parse(text) as { data: { prompt_id: string; prompt: Record<string, { class_type?: string }> } };
+      return [frame.data.prompt_id, frame.data.prompt];
+    });
+}
+
+async function post(url: string, body: string | Buffer, headers: Record<string, string> = {}): Promise<Response> {
+  const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body });
+  await response.arrayBuffer();
+  return response;
+}
+
+const CLASSES = { "4": { class_type: "CheckpointLoaderSimple" }, "3": { class_type: "KSampler" } };
+
+describe("ComfyUI proxy prompt graphs", () => {
+  it("reports the graph with the id from ComfyUI's response", async () => {
+    const upstream = await startUpstream();
+    const observed: [string, string][] = [];
+    const proxy = await startProxy(upstream.url, observed);
+
+    await post(`http://${proxy}/prompt`, JSON.stringify({ prompt: GRAPH, client_id: "abc" }));
+    await waitFor("a prompt report", () => reports(observed).length > 0);
+
+    expect(reports(observed)).toEqual([["generated-id", CLASSES]]);
+  });
+
+  it("reports a prompt with its own id before ComfyUI answers", async () => {
+    const upstream = await startUpstream();
+    const observed: [string, string][] = [];
+    const proxy = await startProxy(upstream.url, observed);
+
+    const answered = post(`http://${proxy}/api/prompt`, JSON.stringify({ prompt: GRAPH, prompt_id: "own-id" }), { "x-hold": "1" });
+    await waitFor("the request at ComfyUI", () => upstream.held.length === 1);
+    const before = reports(observed);
+    upstream.held.forEach((send) => send());
+    await answered;
+
+    expect(before).toEqual([["own-id", CLASSES]]);
+    expect(reports(observed)).toHaveLength(1);
+  });
+
+  it("reads a gzip response", async () => {
+    const upstream = await startUpstream();
+    const observed: [string, string][] = [];
+    const proxy = await startProxy(upstream.url, observed);
+
+    await post(`http://${proxy}/prompt`, JSON.stringify({ prompt: GRAPH }), { "x-gzip": "1" });
+    await waitFor("a prompt report", () => reports(observed).length > 0);
+
+    expect(reports(observed)).toEqual([["generated-id", CLASSES]]);
+  });
+
+  it("reports no prompt that ComfyUI rejected", async () => {
+    const upstream = await startUpstream();
+    const observed: [string, string][] = [];
+    const proxy = await startProxy(upstream.url, observed);
+
+    const response = await post(`http://${proxy}/prompt`, JSON.stringify({ prompt: GRAPH }), { "x-status": "400" });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+
+    expect(response.status).toBe(400);
+    expect(reports(observed)).toEqual([]);
+  });
+
+  it("forwards a body over the copy limit without reading it", async () => {
+    const upstream = await startUpstream();
+    const observed: [string, string][] = [];
+    const proxy = await startProxy(upstream.url, observed);
+    const big = JSON.stringify({ prompt: { ...GRAPH, "5": { class_type: "Note", inputs: { text: "x".repeat(17 * 1024 * 1024) } } } });
+
+    const response = await post(`http://${proxy}/prompt`, big);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+
+    expect(response.status).toBe(200);
+    expect(reports(observed)).toEqual([]);
+  });
+
+  it("reports nothing for other routes", async () => {
+    const upstream = await startUpstream();
+    const observed: [string, string][] = [];
+    const proxy = await startProxy(upstream.url, observed);
+
+    await post(`http://${proxy}/echo`, JSON.stringify({ prompt: GRAPH, prompt_id: "own-id" }));
+
+    expect(reports(observed)).toEqual([]);
   });
 });

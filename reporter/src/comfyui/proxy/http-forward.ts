@@ -5,11 +5,16 @@ import { pipeline } from "node:stream";
 
 import type { Logger } from "../../log/logger.js";
 import { downstreamHeaders, upstreamHeaders } from "./headers.js";
+import { PromptTee, isPromptPost } from "./prompt-tee.js";
 
 const agent = new Agent({ keepAlive: true, maxSockets: 64 });
 
-/** Forwards one HTTP request to ComfyUI; bodies stream in both directions and are never buffered whole. */
-export function forwardRequest(request: IncomingMessage, response: ServerResponse, target: URL, log: Logger): void {
+/**
+ * Forwards one HTTP request to ComfyUI; bodies stream in both directions and are never
+ * buffered whole. A `POST /prompt` is also copied aside to tell `observe` the prompt's graph.
+ */
+export function forwardRequest(request: IncomingMessage, response: ServerResponse, target: URL, log: Logger, observe: (text: string, source: string) => void): void {
+  const tee = isPromptPost(request) ? new PromptTee(request, observe, log) : null;
   const upstream = httpRequest({
     agent,
     host: target.hostname,
@@ -21,6 +26,7 @@ export function forwardRequest(request: IncomingMessage, response: ServerRespons
 
   upstream.on("response", (answer) => {
     response.writeHead(answer.statusCode ?? 502, answer.statusMessage, downstreamHeaders(answer.headers));
+    tee?.onResponse(answer);
     pipeline(answer, response, (error) => {
       if (error !== undefined && error !== null) {
         log.debug({ err: error, method: request.method, path: request.url }, "response from ComfyUI ended early");

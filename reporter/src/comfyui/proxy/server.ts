@@ -14,6 +14,7 @@ export interface ComfyuiProxyOptions {
   /** Port on 127.0.0.1; 0 picks a free one. */
   port: number;
   log: Logger;
+  /** Receives every text frame ComfyUI sends down a relayed socket, and the graph of every prompt queued through the proxy. */
   observe: (text: string, source: string) => void;
 }
 
@@ -37,7 +38,7 @@ export class ComfyuiProxy {
     this.#options = options;
     this.#target = new URL(options.target);
     this.#log = options.log.child({ component: "comfyui-proxy" });
-    this.#server = createServer((request, response) => forwardRequest(request, response, this.#target, this.#log));
+    this.#server = createServer((request, response) => forwardRequest(request, response, this.#target, this.#log, this.#options.observe));
 
     this.#server.on("upgrade", (request, socket, head) => {
       socket.on("error", (error) => this.#log.debug({ err: error }, "client socket error during upgrade"));
