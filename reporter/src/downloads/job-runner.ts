@@ -88,6 +88,10 @@ export async function startJob(context: RunnerContext, job: JobRecord): Promise<
       // switch to stop following redirects, so a later redirect from that host would carry the header.
       options.header = headers;
     }
+    if (context.store.require(job.id).status !== "queued") {
+      // Paused or canceled while the link was resolving: leave it as the user set it.
+      return;
+    }
     const gid = await rpc.addUri([resolved.transferUrl], options);
     log.info({ gid, file_name: fileName, total_bytes: total, resumed_bytes: onDisk }, "download started");
     context.emit(
@@ -181,7 +185,7 @@ async function handleTransferError(context: RunnerContext, job: JobRecord, statu
     // A presigned URL expired mid-transfer: resolve the link again and resume from the control file.
     if (job.reresolves < context.maxReresolves) {
       log.info({ aria2_code: code, attempt: job.reresolves + 1 }, "storage refused the transfer URL; resolving the link again");
-      await startJob(context, context.store.update(job.id, { gid: null, reresolves: job.reresolves + 1 }));
+      await startJob(context, context.store.update(job.id, { status: "queued", gid: null, reresolves: job.reresolves + 1 }));
       return;
     }
     await failJob(context, job, new DownloadFailure("link_expired", `the download URL kept expiring (${message}); retry later`, { aria2_code: code }), true);
