@@ -8,6 +8,7 @@ import { ComfyuiHttp } from "./comfyui/http.js";
 import { ComfyuiMonitor } from "./comfyui/monitor.js";
 import { ComfyuiProxy } from "./comfyui/proxy/server.js";
 import { comfyuiSection } from "./comfyui/section.js";
+import { pokeOnComfyuiChange } from "./comfyui/service-watch.js";
 import { CommandExecutor } from "./commands/executor.js";
 import { createCommandHandlers } from "./commands/handlers.js";
 import { CommandStore } from "./commands/store.js";
@@ -68,7 +69,7 @@ export async function startReporter(config: ReporterConfig, parts: ReporterParts
   });
   const executor = new CommandExecutor({
     store,
-    handlers: createCommandHandlers(parts.services, http),
+    handlers: createCommandHandlers(pokeOnComfyuiChange(parts.services, config.comfyuiService, () => monitor.poke()), http),
     log,
     now: () => Date.now() + (link?.clockOffsetMs ?? 0),
   });

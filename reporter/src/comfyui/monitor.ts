@@ -15,6 +15,10 @@ export interface ComfyuiMonitorOptions {
   serviceName: string;
   log: Logger;
   intervalMs?: number;
+  /** Interval while ComfyUI is expected to change state, e.g. right after a restart. */
+  fastIntervalMs?: number;
+  /** How long the fast interval lasts after a poke, unless ComfyUI comes online first. */
+  fastForMs?: number;
   now?: () => number;
 }
 
@@ -40,6 +44,10 @@ export class ComfyuiMonitor extends EventEmitter<ComfyuiMonitorEvents> {
   #timer: NodeJS.Timeout | null = null;
   #checking = false;
   #judged = false;
+  #fastTimer: NodeJS.Timeout | null = null;
+  #fastUntil = 0;
+  /** Whether a check since the last poke found ComfyUI not online, so "online" again ends the fast checks. */
+  #sawNotOnline = false;
 
   constructor(options: ComfyuiMonitorOptions) {
     super();
@@ -61,6 +69,36 @@ export class ComfyuiMonitor extends EventEmitter<ComfyuiMonitorEvents> {
       clearInterval(this.#timer);
       this.#timer = null;
     }
+    this.#stopFast();
+  }
+
+  /**
+   * Checks now and then often for a while, because ComfyUI is about to change state (a
+   * restart through PM2). Without it a quick restart can fall between two regular checks
+   * and the dashboard never sees ComfyUI leave `online`.
+   */
+  poke(): void {
+    const now = (this.#options.now ?? Date.now)();
+    this.#fastUntil = now + (this.#options.fastForMs ?? 60_000);
+    void this.check();
+    if (this.#fastTimer === null) {
+      this.#fastTimer = setInterval(() => {
+        const elapsed = (this.#options.now ?? Date.now)() > this.#fastUntil;
+        if (elapsed || (this.#health.state === "online" && this.#sawNotOnline)) {
+          this.#stopFast();
+          return;
+        }
+        void this.check();
+      }, this.#options.fastIntervalMs ?? 250);
+    }
+    this.#sawNotOnline = false;
+  }
+
+  #stopFast(): void {
+    if (this.#fastTimer !== null) {
+      clearInterval(this.#fastTimer);
+      this.#fastTimer = null;
+    }
   }
 
   /** Reads both sources once and updates the state. */
@@ -74,6 +112,9 @@ export class ComfyuiMonitor extends EventEmitter<ComfyuiMonitorEvents> {
       const crashLoop = service !== null && this.#restarts.record(service.restarts, (this.#options.now ?? Date.now)());
       const state = judgeComfyuiState(stats !== null, service, crashLoop);
       const previous = this.#health.state;
+      if (state !== "online") {
+        this.#sawNotOnline = true;
+      }
       this.#health = {
         online: stats !== null,
         state,
