@@ -1,33 +1,47 @@
 /**
- * @module The edge's HTTP app. Anonymous callers reach only health, login, the static dashboard
- * and the reporter socket, which authenticates with its instance token. Every other `/api` path
- * needs the owner session. State-changing requests pass the same-origin check first.
+ * @module The edge's HTTP app. Anonymous callers reach only health, login, first-run setup,
+ * the enrollment exchange (with an enrollment key), the reporter socket (with an instance
+ * token) and the static dashboard. Every other `/api` path goes through `authenticate`, which
+ * accepts the owner's session cookie or an API token, and each route then checks the scope
+ * it needs. State-changing requests pass the same-origin check first.
  */
 import { ComfyCarryError } from "@comfycarry/shared";
 import { Hono } from "hono";
 
-import { checkOrigin, requireOwner } from "./auth/middleware.js";
+import { authenticate, checkOrigin } from "./auth/middleware.js";
 import type { AppEnv } from "./http/app-env.js";
 import { handleError } from "./http/errors.js";
+import { apiTokenRoutes } from "./routes/api-tokens.js";
+import { auditRoutes } from "./routes/audit.js";
 import { authRoutes } from "./routes/auth.js";
+import { enrollRoutes } from "./routes/enroll.js";
+import { enrollmentKeyRoutes } from "./routes/enrollment-keys.js";
 import { healthRoutes } from "./routes/health.js";
 import { instanceRoutes } from "./routes/instances.js";
 import { reporterRoutes } from "./routes/reporter.js";
+import { secretRoutes } from "./routes/secrets.js";
+import { sessionRoutes } from "./routes/session.js";
 
-const ownerRoutes = new Hono<AppEnv>()
-  .use("*", requireOwner())
+const protectedRoutes = new Hono<AppEnv>()
+  .use("*", authenticate())
+  .route("/auth", sessionRoutes)
   .route("/instances", instanceRoutes)
+  .route("/tokens", apiTokenRoutes)
+  .route("/enrollment-keys", enrollmentKeyRoutes)
+  .route("/secrets", secretRoutes)
+  .route("/audit", auditRoutes)
   .all("*", (c) => {
     throw new ComfyCarryError("not_found", `no API route ${c.req.method} ${c.req.path}`);
   });
 
 export const app = new Hono<AppEnv>()
   .use("/api/*", checkOrigin())
-  // Public routes come before the owner routes, so they respond before `requireOwner` runs.
+  // Anonymous routes come before the protected ones, so they respond before `authenticate` runs.
   .route("/api", healthRoutes)
   .route("/api/auth", authRoutes)
   .route("/api/reporter", reporterRoutes)
-  .route("/api", ownerRoutes)
+  .route("/api/enroll", enrollRoutes)
+  .route("/api", protectedRoutes)
   // Only requests the asset layer passed on reach this, e.g. a missing file that is not a page navigation.
   .all("*", (c) => c.env.ASSETS.fetch(c.req.raw));
 

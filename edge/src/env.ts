@@ -9,9 +9,19 @@ export interface Env {
   FLEET: DurableObjectNamespace<FleetObject>;
   /** The built dashboard (web/dist) served by Workers Static Assets. */
   ASSETS: Fetcher;
-  /** The owner password (a secret; `edge/.dev.vars` in local dev). Login fails while it is unset. */
+  /**
+   * The owner password (a secret; `edge/.dev.vars` in local dev). Adopted on first use; a new
+   * value later replaces the stored password (the reset path) and ends every session.
+   */
   DASHBOARD_PASSWORD?: string;
-  /** HMAC-SHA-256 key for session cookies (a secret). Login fails while it is unset. */
+  /**
+   * One-time code for the first-run page, generated and printed by edge/scripts/deploy.mjs.
+   * Used only while no owner password exists and DASHBOARD_PASSWORD is unset.
+   */
+  SETUP_CODE?: string;
+  /** Key material (at least 32 characters) from which the AES-GCM key for stored secrets is derived. */
+  SECRETS_KEY?: string;
+  /** HMAC-SHA-256 key for session cookies and CSRF tokens (a secret). Login fails while it is unset. */
   SESSION_SECRET?: string;
   /**
    * Extra origins allowed on state-changing requests besides the request's own, comma-separated,

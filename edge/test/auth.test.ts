@@ -15,7 +15,7 @@ describe("login", () => {
 
     expect(response.status).toBe(204);
     const cookie = response.headers.get("Set-Cookie") ?? "";
-    expect(cookie).toMatch(/^cc_session=v1-\d+\.[A-Za-z0-9%]+;/);
+    expect(cookie).toMatch(/^cc_session=v2-[0-9a-f]{32}\.[A-Za-z0-9%]+;/);
     expect(cookie).toContain("HttpOnly");
     expect(cookie).toContain("SameSite=Lax");
     expect(cookie).toContain("Secure");
@@ -40,17 +40,17 @@ describe("login", () => {
     expect(response.headers.get("Set-Cookie")).toBeNull();
   });
 
-  it("explains how to set a missing DASHBOARD_PASSWORD", async () => {
+  it("explains how to set a missing SESSION_SECRET", async () => {
     const response = await app.request(
       `${ORIGIN}/api/auth/login`,
       { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ password: "" }) },
-      { ...env, DASHBOARD_PASSWORD: undefined },
+      { ...env, SESSION_SECRET: undefined },
     );
 
     expect(response.status).toBe(500);
     const { error } = errorBodySchema.parse(await response.json());
-    expect(error.message).toContain("DASHBOARD_PASSWORD is not set");
-    expect(error.message).toContain("wrangler secret put DASHBOARD_PASSWORD");
+    expect(error.message).toContain("SESSION_SECRET is not set");
+    expect(error.message).toContain("wrangler secret put SESSION_SECRET");
   });
 
   it("rejects a body that is not JSON", async () => {
@@ -91,7 +91,7 @@ describe("session", () => {
 
   it("rejects a tampered cookie", async () => {
     const cookie = await login();
-    const tampered = cookie.replace(/v1-\d+/, "v1-99999999999999");
+    const tampered = cookie.replace(/v2-[0-9a-f]{32}/, `v2-${"0".repeat(32)}`);
     const response = await call("/api/auth/session", { cookie: tampered });
 
     expect(response.status).toBe(401);

@@ -19,11 +19,15 @@ export const PASSWORD = "correct horse battery staple";
 /** Wait limit for one expected frame or close; far above what a local round trip takes. */
 const WAIT_MS = 5_000;
 
-type CallOptions = { method?: string; body?: unknown; cookie?: string | null; headers?: Record<string, string> };
+type CallOptions = { method?: string; body?: unknown; cookie?: string | null; headers?: Record<string, string>; origin?: string | null };
 
-/** Calls the Worker at `path` like a same-origin dashboard would. */
+/** Calls the Worker at `path` like a same-origin dashboard would: with `Origin` unless `origin` is null. */
 export async function call(path: string, options: CallOptions = {}): Promise<Response> {
   const headers = new Headers(options.headers);
+  const origin = options.origin === undefined ? ORIGIN : options.origin;
+  if (origin !== null && !headers.has("Origin")) {
+    headers.set("Origin", origin);
+  }
   if (options.cookie) {
     headers.set("Cookie", options.cookie);
   }
@@ -146,7 +150,7 @@ export type BrowserProbe = SocketProbe<EdgeToBrowserMessage>;
 export type ReporterProbe = SocketProbe<EdgeToReporterMessage>;
 
 async function upgrade(path: string, headers: Record<string, string>): Promise<WebSocket> {
-  const response = await SELF.fetch(`${ORIGIN}${path}`, { headers: { Upgrade: "websocket", ...headers } });
+  const response = await SELF.fetch(`${ORIGIN}${path}`, { headers: { Upgrade: "websocket", Origin: ORIGIN, ...headers } });
   if (response.webSocket === null) {
     throw new Error(`upgrade of ${path} answered ${response.status}: ${await response.text()}`);
   }

@@ -1,19 +1,13 @@
 /**
- * @module Bodies of `POST /api/instances`. They stay in the edge until the enrollment flow
- * settles; the demo and tests read the same field names from the edge API contract.
+ * @module Bodies of `POST /api/instances`. The schemas live in shared/src/security.ts, where
+ * the dashboard reads them too; these names stay for the edge's existing imports.
  */
-import { instanceIdSchema } from "@comfycarry/shared";
+import { MAX_INSTANCE_NAME_LENGTH, instanceCreateRequestSchema, instanceIdSchema } from "@comfycarry/shared";
 import { z } from "zod";
 
-export const MAX_INSTANCE_NAME_LENGTH = 64;
+export { MAX_INSTANCE_NAME_LENGTH };
 
-export const createInstanceRequestSchema = z.strictObject({
-  name: z
-    .string()
-    .trim()
-    .min(1, "a name of at least one visible character")
-    .max(MAX_INSTANCE_NAME_LENGTH, `a name of at most ${MAX_INSTANCE_NAME_LENGTH} characters`),
-});
+export const createInstanceRequestSchema = instanceCreateRequestSchema;
 
 export const createInstanceResponseSchema = z.object({
   instance_id: instanceIdSchema,

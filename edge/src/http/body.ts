@@ -4,12 +4,18 @@ import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { z } from "zod";
 
-/** Rejects bodies over MAX_MESSAGE_BYTES with 413 `payload_too_large`, the same limit as socket frames. */
-export function limitBody() {
+/** Limit for small JSON bodies (logins, names, token requests). */
+export const SMALL_BODY_BYTES = 16 * 1024;
+
+/**
+ * Rejects bodies over `maxBytes` with 413 `payload_too_large`. The default is MAX_MESSAGE_BYTES,
+ * the same limit as socket frames; routes with small bodies pass a smaller one.
+ */
+export function limitBody(maxBytes: number = MAX_MESSAGE_BYTES) {
   return bodyLimit({
-    maxSize: MAX_MESSAGE_BYTES,
+    maxSize: maxBytes,
     onError: () => {
-      throw new ComfyCarryError("payload_too_large", `request body is over the limit of ${MAX_MESSAGE_BYTES} bytes`, { max: MAX_MESSAGE_BYTES });
+      throw new ComfyCarryError("payload_too_large", `request body is over the limit of ${maxBytes} bytes`, { max: maxBytes });
     },
   });
 }

@@ -32,9 +32,11 @@ export function statusForCode(code: ErrorCode): ContentfulStatusCode {
   return STATUS_BY_CODE[code];
 }
 
-/** Builds the JSON error response for a wire error. */
+/** Builds the JSON error response for a wire error; a throttled one carries `Retry-After`. */
 export function errorResponse(error: WireError, status: ContentfulStatusCode = statusForCode(error.code)): Response {
-  return Response.json({ error }, { status });
+  const retryAfter = error.params?.retry_after_s;
+  const headers: Record<string, string> = typeof retryAfter === "number" ? { "Retry-After": String(retryAfter) } : {};
+  return Response.json({ error }, { status, headers });
 }
 
 /** The reporter's socket path; other socket upgrades come from browsers. */

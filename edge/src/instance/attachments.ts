@@ -5,6 +5,8 @@
  */
 import { z } from "zod";
 
+import { socketActorSchema } from "../auth/actor.js";
+
 export const reporterAttachmentSchema = z.object({
   role: z.literal("reporter"),
   connectionId: z.string(),
@@ -23,6 +25,8 @@ export const browserAttachmentSchema = z.object({
   role: z.literal("browser"),
   connectionId: z.string(),
   connectedAt: z.number(),
+  /** Who opened the socket; sockets from before scopes existed were owner sessions. */
+  actor: socketActorSchema.default({ kind: "owner", name: "owner", scope: "admin" }),
 });
 export type BrowserAttachment = z.infer<typeof browserAttachmentSchema>;
 

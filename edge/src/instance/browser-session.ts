@@ -7,6 +7,7 @@ import type { WireError } from "@comfycarry/shared";
 
 import { log } from "../log.js";
 import type { BrowserAttachment } from "./attachments.js";
+import { scopeError } from "./command-audit.js";
 import { checkCommand, describeInvalidCommand } from "./command-validation.js";
 import { frameText } from "./frames.js";
 import type { InstanceParts } from "./parts.js";
@@ -71,7 +72,13 @@ export async function onBrowserMessage(parts: InstanceParts, ws: WebSocket, atta
     sendError(frame.request_id, checked.error);
     return;
   }
-  const opened = await parts.relay.open(checked.value, { connectionId: attachment.connectionId, requestId: frame.request_id }, now);
+  const forbidden = scopeError(attachment.actor, frame.name);
+  if (forbidden !== null) {
+    await parts.audit.refused(attachment.actor, frame.name, checked.value.args, forbidden.code);
+    sendError(frame.request_id, forbidden);
+    return;
+  }
+  const opened = await parts.relay.open(checked.value, { connectionId: attachment.connectionId, requestId: frame.request_id }, attachment.actor, now);
   if (!opened.ok) {
     sendError(frame.request_id, opened.error);
     return;

@@ -8,6 +8,8 @@ import { commandSchemas, parseValue, toUtcTimestamp } from "@comfycarry/shared";
 import type { CommandResponse, EdgeToReporterMessage, ReporterMessage } from "@comfycarry/shared";
 
 import { log } from "../log.js";
+import type { SocketActor } from "../auth/actor.js";
+import type { CommandAudit } from "./command-audit.js";
 import type { CommandStore, StoredCommand } from "./command-store.js";
 import type { Checked, CheckedCommand } from "./command-validation.js";
 import type { InstanceLink } from "./link.js";
@@ -52,11 +54,13 @@ export class CommandRelay {
     private readonly scheduler: DeadlineScheduler,
     private readonly sockets: SocketRegistry,
     private readonly link: InstanceLink,
+    private readonly audit: CommandAudit,
   ) {}
 
   /** Stores a checked command and arms its deadline; fails with `instance_offline` when no reporter is connected. */
-  async open(command: CheckedCommand, origin: CommandOrigin, now: number): Promise<Checked<StoredCommand>> {
+  async open(command: CheckedCommand, origin: CommandOrigin, actor: SocketActor, now: number): Promise<Checked<StoredCommand>> {
     if (this.sockets.activeReporter() === null) {
+      await this.audit.refused(actor, command.name, command.args, "instance_offline");
       return { ok: false, error: this.link.offlineError(now) };
     }
 
@@ -71,6 +75,7 @@ export class CommandRelay {
       createdAt: now,
     };
     this.store.add(stored);
+    this.audit.remember(stored.id, actor);
     await this.scheduler.schedule(deadlineKey(stored.id), stored.deadlineAt);
     return { ok: true, value: stored };
   }
@@ -119,7 +124,7 @@ export class CommandRelay {
 
     this.store.settle(command.id, "answered", now);
     await this.scheduler.cancel(deadlineKey(command.id));
-    this.deliver(command, { ok: true, value: this.toResponse(command, frame) });
+    await this.deliver(command, { ok: true, value: this.toResponse(command, frame) });
   }
 
   /** Settles a command with `command_timeout` if it is still pending; a no-op otherwise. */
@@ -132,7 +137,7 @@ export class CommandRelay {
 
     const deadlineMs = command.deadlineAt - command.createdAt;
     log.warn({ instanceId: this.instanceId, commandId, command: command.name, deadlineMs }, "command timed out");
-    this.deliver(command, {
+    await this.deliver(command, {
       ok: false,
       error: {
         code: "command_timeout",
@@ -163,7 +168,7 @@ export class CommandRelay {
    * Hands the outcome to the waiting HTTP caller and to every browser. The browser that sent the
    * command receives its `request_id`; the others receive null, so each dashboard learns what happened.
    */
-  private deliver(command: StoredCommand, outcome: CommandOutcome): void {
+  private async deliver(command: StoredCommand, outcome: CommandOutcome): Promise<void> {
     const waiter = this.waiters.get(command.id);
     this.waiters.delete(command.id);
     waiter?.(outcome);
@@ -174,5 +179,6 @@ export class CommandRelay {
       const requestId = ws === origin ? command.requestId : null;
       sendFrame(ws, { type: "command_result", request_id: requestId, ...response });
     }
+    await this.audit.settled(command.id, command.name, command.args, response.ok ? "ok" : response.error.code);
   }
 }

@@ -5,7 +5,10 @@
  * routes runtime events to them.
  */
 import { DurableObject } from "cloudflare:workers";
-import type { CommandRequest, InstanceOverview, InstanceSummary } from "@comfycarry/shared";
+import type { CommandRequest, InstanceOverview, InstanceSummary, WireError } from "@comfycarry/shared";
+
+import { socketActorSchema } from "../auth/actor.js";
+import type { SocketActor } from "../auth/actor.js";
 
 import type { Env } from "../env.js";
 import { refuseUpgrade } from "../http/socket-refusal.js";
@@ -14,6 +17,7 @@ import { readAttachment } from "./attachments.js";
 import { onBrowserClose, onBrowserMessage, onBrowserOpen } from "./browser-session.js";
 import { commandIdOfKey } from "./command-relay.js";
 import { SETTLED_RETENTION_MS } from "./command-store.js";
+import { scopeError } from "./command-audit.js";
 import { checkCommand } from "./command-validation.js";
 import type { Checked } from "./command-validation.js";
 import { HEARTBEAT_KEY, armHeartbeat, checkHeartbeat } from "./heartbeat.js";
@@ -22,7 +26,8 @@ import { buildParts } from "./parts.js";
 import type { InstanceParts } from "./parts.js";
 import { onReporterMessage } from "./reporter-session.js";
 import { rewindClocks } from "./rewind.js";
-import { ROLE_HEADER } from "./roles.js";
+import { refuseReporter } from "./refuse.js";
+import { ACTOR_HEADER, ROLE_HEADER } from "./roles.js";
 
 /**
  * Replies to the peer's Close frame, which this runtime (workerd 1.20261103 with our compatibility
@@ -39,6 +44,18 @@ function completeClose(ws: WebSocket, code: number, reason: string): void {
   }
 }
 
+function parseActorHeader(value: string | null): SocketActor | null {
+  if (value === null) {
+    return null;
+  }
+  try {
+    const parsed = socketActorSchema.safeParse(JSON.parse(value));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}
+
 export class InstanceObject extends DurableObject<Env> {
   private readonly store: InstanceStore;
   /** Null until an instance is enrolled under this object's name. */
@@ -49,14 +66,63 @@ export class InstanceObject extends DurableObject<Env> {
     this.store = new InstanceStore(ctx.storage.kv);
     const meta = this.store.meta();
     if (meta !== null) {
-      this.parts = buildParts(ctx, this.store, meta.instanceId, meta.name);
+      this.parts = buildParts(ctx, env, this.store, meta.instanceId, meta.name);
     }
   }
 
   /** Records the enrolled instance; called once by enrollment. */
   register(instanceId: string, name: string, registeredAt: string): void {
     this.store.register(instanceId, name, registeredAt);
-    this.parts = buildParts(this.ctx, this.store, instanceId, name);
+    this.parts = buildParts(this.ctx, this.env, this.store, instanceId, name);
+  }
+
+  /** Changes the name shown in lists; the id stays. */
+  rename(name: string): boolean {
+    const meta = this.store.meta();
+    if (meta === null) {
+      return false;
+    }
+    this.register(meta.instanceId, name, meta.registeredAt);
+    return true;
+  }
+
+  /**
+   * Closes every reporter socket with `error` (`replaced` after a takeover, `unauthorized` after
+   * a token was rotated or revoked) and marks the instance offline. Returns how many were closed;
+   * the sockets are closed when this returns.
+   */
+  closeReporters(error: WireError): number {
+    const parts = this.parts;
+    if (parts === null) {
+      return 0;
+    }
+    const reporters = parts.sockets.reporters();
+    const now = Date.now();
+    for (const socket of reporters) {
+      refuseReporter(socket.ws, error);
+      if (socket.attachment.helloAt !== null) {
+        parts.link.markOfflineUnlessConnected(now, socket.ws, socket.attachment.lastSeenAt);
+      }
+    }
+    if (reporters.length > 0) {
+      log.info({ instanceId: parts.instanceId, closed: reporters.length, code: error.code }, "closed reporter sockets");
+    }
+    return reporters.length;
+  }
+
+  /** Forgets the instance: closes every socket and deletes all of this object's storage. */
+  async remove(): Promise<void> {
+    const parts = this.parts;
+    if (parts !== null) {
+      const gone: WireError = { code: "not_found", message: `instance ${parts.instanceId} was removed` };
+      this.closeReporters({ code: "unauthorized", message: gone.message });
+      for (const ws of parts.sockets.browsers()) {
+        ws.close(4000, gone.code);
+      }
+    }
+    this.parts = null;
+    await this.ctx.storage.deleteAlarm();
+    await this.ctx.storage.deleteAll();
   }
 
   /** Returns the overview, or `not_found` when no instance was enrolled here. */
@@ -78,16 +144,22 @@ export class InstanceObject extends DurableObject<Env> {
    * open meanwhile. The response travels as text because its `data` is `unknown`, which the
    * RPC types cannot carry.
    */
-  async runCommand(request: CommandRequest): Promise<Checked<string>> {
+  async runCommand(request: CommandRequest, actor: SocketActor): Promise<Checked<string>> {
     const parts = this.parts;
     if (parts === null) {
       return { ok: false, error: { code: "not_found", message: "no instance with this id" } };
     }
     const checked = checkCommand(request.name, request.args, request.deadline_ms);
     if (!checked.ok) {
+      await parts.audit.refused(actor, request.name, request.args, checked.error.code);
       return checked;
     }
-    const opened = await parts.relay.open(checked.value, null, Date.now());
+    const forbidden = scopeError(actor, request.name);
+    if (forbidden !== null) {
+      await parts.audit.refused(actor, request.name, checked.value.args, forbidden.code);
+      return { ok: false, error: forbidden };
+    }
+    const opened = await parts.relay.open(checked.value, null, actor, Date.now());
     if (!opened.ok) {
       return opened;
     }
@@ -98,10 +170,18 @@ export class InstanceObject extends DurableObject<Env> {
     return settled.ok ? { ok: true, value: JSON.stringify(settled.value) } : settled;
   }
 
-  /** Accepts a socket upgrade the Worker has already authenticated; the role comes from {@link ROLE_HEADER}. */
+  /**
+   * Accepts a socket upgrade the Worker has already authenticated; the role comes from
+   * {@link ROLE_HEADER} and a browser's caller from {@link ACTOR_HEADER}. The Worker builds
+   * these requests itself, so a request without them did not come through it and is refused.
+   */
   override async fetch(request: Request): Promise<Response> {
     const role = request.headers.get(ROLE_HEADER);
     const client = role === "reporter" ? "reporter" : "browser";
+    const actor = parseActorHeader(request.headers.get(ACTOR_HEADER));
+    if (role !== "reporter" && (role !== "browser" || actor === null)) {
+      return refuseUpgrade(client, { code: "unauthorized", message: "sockets are opened through the Worker's authenticated routes" });
+    }
     const parts = this.parts;
     if (parts === null) {
       return refuseUpgrade(client, { code: "not_found", message: "no instance with this id" });
@@ -115,7 +195,7 @@ export class InstanceObject extends DurableObject<Env> {
       await armHeartbeat(parts, now);
       log.info({ instanceId: parts.instanceId, connectionId }, "reporter socket opened");
     } else {
-      parts.sockets.acceptBrowser(pair[1], connectionId, now);
+      parts.sockets.acceptBrowser(pair[1], connectionId, actor ?? { kind: "owner", name: "owner", scope: "read" }, now);
       onBrowserOpen(parts, pair[1], now);
       log.info({ instanceId: parts.instanceId, connectionId }, "browser socket opened");
     }

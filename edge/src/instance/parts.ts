@@ -1,4 +1,6 @@
 /** @module Wires the pieces of one instance object together once its id is known. */
+import type { Env } from "../env.js";
+import { CommandAudit } from "./command-audit.js";
 import { CommandRelay } from "./command-relay.js";
 import { CommandStore } from "./command-store.js";
 import { InstanceLink } from "./link.js";
@@ -15,14 +17,16 @@ export type InstanceParts = {
   commands: CommandStore;
   link: InstanceLink;
   relay: CommandRelay;
+  audit: CommandAudit;
 };
 
 /** Builds the parts of the instance object for `instanceId` over its storage and sockets. */
-export function buildParts(ctx: DurableObjectState, store: InstanceStore, instanceId: string, name: string): InstanceParts {
+export function buildParts(ctx: DurableObjectState, env: Env, store: InstanceStore, instanceId: string, name: string): InstanceParts {
   const sockets = new SocketRegistry(ctx);
   const scheduler = new DeadlineScheduler(ctx.storage);
   const commands = new CommandStore(ctx.storage.sql);
   const link = new InstanceLink(instanceId, store, sockets);
-  const relay = new CommandRelay(instanceId, commands, scheduler, sockets, link);
-  return { instanceId, name, store, sockets, scheduler, commands, link, relay };
+  const audit = new CommandAudit(instanceId, ctx.storage.kv, env);
+  const relay = new CommandRelay(instanceId, commands, scheduler, sockets, link, audit);
+  return { instanceId, name, store, sockets, scheduler, commands, link, relay, audit };
 }

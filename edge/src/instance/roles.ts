@@ -4,3 +4,6 @@
 export const ROLE_HEADER = "X-ComfyCarry-Role";
 
 export type SocketRole = "reporter" | "browser";
+
+/** Header set by the Worker on a browser socket it forwards: the caller as JSON (`SocketActor`). */
+export const ACTOR_HEADER = "X-ComfyCarry-Actor";

@@ -5,6 +5,7 @@
  */
 import type { EdgeToBrowserMessage, EdgeToReporterMessage } from "@comfycarry/shared";
 
+import type { SocketActor } from "../auth/actor.js";
 import { errorFields, log } from "../log.js";
 import { readAttachment, writeAttachment } from "./attachments.js";
 import type { ReporterAttachment } from "./attachments.js";
@@ -52,9 +53,9 @@ export class SocketRegistry {
   }
 
   /** Accepts a browser socket with the hibernation API. */
-  acceptBrowser(ws: WebSocket, connectionId: string, now: number): void {
+  acceptBrowser(ws: WebSocket, connectionId: string, actor: SocketActor, now: number): void {
     this.ctx.acceptWebSocket(ws, [BROWSER_TAG, connectionTag(connectionId)]);
-    writeAttachment(ws, { role: "browser", connectionId, connectedAt: now });
+    writeAttachment(ws, { role: "browser", connectionId, connectedAt: now, actor });
   }
 
   /** Returns the open reporter sockets, `except` left out (a socket being closed is still listed). */

@@ -6,20 +6,15 @@
 import { ComfyCarryError } from "@comfycarry/shared";
 import { Hono } from "hono";
 
-import { hashInstanceToken } from "../auth/token.js";
+import { MAX_CREDENTIAL_LENGTH, bearerOf, hashCredential } from "../auth/token.js";
 import { fleetStub, instanceStub } from "../env.js";
 import type { AppEnv } from "../http/app-env.js";
 import { isUpgrade } from "../http/socket-refusal.js";
 import { log } from "../log.js";
 import { ROLE_HEADER } from "../instance/roles.js";
 
-/** Longer values cannot be tokens we issued; they are rejected before hashing. */
-const MAX_TOKEN_LENGTH = 256;
-
 function tokenOf(request: Request): string | null {
-  const header = request.headers.get("Authorization");
-  const bearer = header?.match(/^Bearer\s+(\S+)$/i)?.[1];
-  const token = bearer ?? new URL(request.url).searchParams.get("token");
+  const token = bearerOf(request.headers) ?? new URL(request.url).searchParams.get("token");
   return token === null || token === "" ? null : token;
 }
 
@@ -32,10 +27,10 @@ export const reporterRoutes = new Hono<AppEnv>().get("/ws", async (c) => {
   if (token === null) {
     throw new ComfyCarryError("unauthorized", "missing instance token; send Authorization: Bearer <token>");
   }
-  const instance = token.length > MAX_TOKEN_LENGTH ? null : await fleetStub(c.env).findByTokenHash(await hashInstanceToken(token));
+  const instance = token.length > MAX_CREDENTIAL_LENGTH ? null : await fleetStub(c.env).findByTokenHash(await hashCredential(token));
   if (instance === null) {
     log.warn({ ip: c.req.header("CF-Connecting-IP") ?? null }, "reporter presented an unknown token");
-    throw new ComfyCarryError("unauthorized", "unknown instance token; create an instance with POST /api/instances and use the token it returns");
+    throw new ComfyCarryError("unauthorized", "unknown or revoked instance token; enroll again with an enrollment key, or rotate the token under Settings → Instances");
   }
 
   // Only the role and the upgrade go on to the object; the token stays here.
