@@ -8,6 +8,7 @@ import { ComfyuiHttp } from "./comfyui/http.js";
 import { ComfyuiMonitor } from "./comfyui/monitor.js";
 import { ComfyuiProxy } from "./comfyui/proxy/server.js";
 import { comfyuiSection } from "./comfyui/section.js";
+import { ComfyuiControl, createComfyuiControlHandlers } from "./comfyui-control/index.js";
 import { pokeOnComfyuiChange } from "./comfyui/service-watch.js";
 import { CommandExecutor } from "./commands/executor.js";
 import { createCommandHandlers } from "./commands/handlers.js";
@@ -57,6 +58,7 @@ export async function startReporter(config: ReporterConfig, parts: ReporterParts
   const proxy = new ComfyuiProxy({ target: config.comfyuiUrl, port: config.comfyuiProxyPort, log, observe: (text, source) => bridge.observe(text, source) });
 
   let link: EdgeLink | null = null;
+  const comfyuiControl = new ComfyuiControl({ config, log, emit: (event) => link?.sendEvent(event) });
   const assembler = new SnapshotAssembler({
     instanceId: config.instanceId,
     version: REPORTER_VERSION,
@@ -69,7 +71,7 @@ export async function startReporter(config: ReporterConfig, parts: ReporterParts
   });
   const executor = new CommandExecutor({
     store,
-    handlers: createCommandHandlers(pokeOnComfyuiChange(parts.services, config.comfyuiService, () => monitor.poke()), http),
+    handlers: createCommandHandlers(pokeOnComfyuiChange(parts.services, config.comfyuiService, () => monitor.poke()), http, createComfyuiControlHandlers(comfyuiControl)),
     log,
     now: () => Date.now() + (link?.clockOffsetMs ?? 0),
   });
@@ -99,6 +101,7 @@ export async function startReporter(config: ReporterConfig, parts: ReporterParts
   bridge.start();
   monitor.start();
   edge.start();
+  comfyuiControl.start();
   log.info({ version: REPORTER_VERSION, proxyPort, comfyuiUrl: config.comfyuiUrl }, "reporter started");
 
   return {
@@ -110,6 +113,7 @@ export async function startReporter(config: ReporterConfig, parts: ReporterParts
       edge.stop();
       monitor.stop();
       bridge.stop();
+      await comfyuiControl.stop();
       await proxy.close();
       await parts.gpus.stop?.();
       await parts.services.close?.();

@@ -1,5 +1,6 @@
 import { z } from "zod";
 
+import { comfyuiControlCommands } from "./comfyui-control.js";
 import { serviceStatusSchema } from "./overview.js";
 
 // The allowlist of commands the edge relays and the reporter executes. Both sides parse
@@ -59,6 +60,7 @@ const coreCommands = {
  */
 export const commandSchemas = {
   ...coreCommands,
+  ...comfyuiControlCommands,
 } as const;
 
 export type CommandName = keyof typeof commandSchemas;

@@ -5,6 +5,7 @@ export * from "./time.js";
 export * from "./errors.js";
 export * from "./overview.js";
 export * from "./commands.js";
+export * from "./comfyui-control.js";
 export * from "./events.js";
 export * from "./messages.js";
 export * from "./parse.js";

@@ -1,9 +1,11 @@
 import type { ComfyuiHttp } from "../comfyui/http.js";
+import { unavailableComfyuiControl } from "../comfyui-control/index.js";
+import type { ComfyuiControlHandlers } from "../comfyui-control/index.js";
 import type { ServiceManager } from "../snapshot/sources.js";
 import type { CommandHandlers } from "./executor.js";
 
-/** Builds the handler of every allowlisted command; none of them runs a shell. */
-export function createCommandHandlers(services: ServiceManager, comfyui: ComfyuiHttp): CommandHandlers {
+/** Builds the handler of every allowlisted command; none of them runs a shell. Features pass theirs in. */
+export function createCommandHandlers(services: ServiceManager, comfyui: ComfyuiHttp, comfyuiControl: ComfyuiControlHandlers = unavailableComfyuiControl()): CommandHandlers {
   const serviceResult = (service: Awaited<ReturnType<ServiceManager["start"]>>) => ({
     name: service.name,
     status: service.status,
@@ -12,6 +14,8 @@ export function createCommandHandlers(services: ServiceManager, comfyui: Comfyui
   });
 
   return {
+    ...comfyuiControl,
+
     "service.start": async ({ name }) => serviceResult(await services.start(name)),
     "service.stop": async ({ name }) => serviceResult(await services.stop(name)),
     "service.restart": async ({ name }) => serviceResult(await services.restart(name)),

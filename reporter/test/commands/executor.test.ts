@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { ComfyCarryError, PROTOCOL_VERSION, toUtcTimestamp } from "@comfycarry/shared";
 import type { Service } from "@comfycarry/shared";
 
+import { unavailableComfyuiControl } from "../../src/comfyui-control/index.js";
 import { CommandExecutor } from "../../src/commands/executor.js";
 import type { CommandHandlers } from "../../src/commands/executor.js";
 import { CommandStore } from "../../src/commands/store.js";
@@ -51,6 +52,7 @@ function countingHandlers(delayMs = 0): { handlers: CommandHandlers; calls: stri
     memory_bytes: 0,
   });
   const handlers: CommandHandlers = {
+    ...unavailableComfyuiControl(),
     "service.start": ({ name }) => {
       calls.push(`start ${name}`);
       if (name === "missing") {

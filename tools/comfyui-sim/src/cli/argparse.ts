@@ -101,7 +101,8 @@ export function formatHelp(prog: string, specs: readonly OptionSpec[]): string {
     }
     rows.push([usagePart(spec), spec.help]);
   }
-  const body = rows.map(([name = "", help = ""]) => (name.length < 22 ? `  ${name.padEnd(22)}${help}` : `  ${name}\n                        ${help}`));
+  // argparse puts the help on the same line only when two spaces still fit before column 24.
+  const body = rows.map(([name = "", help = ""]) => (name.length <= 20 ? `  ${name.padEnd(22)}${help}` : `  ${name}\n                        ${help}`));
   return `${formatUsage(prog, specs)}\noptions:\n${body.join("\n")}\n`;
 }
 

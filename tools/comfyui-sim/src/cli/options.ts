@@ -97,6 +97,9 @@ export const COMFY_OPTIONS: readonly OptionSpec[] = [
   flag(["--enable-compress-response-body"], "enable_compress_response_body", "Gzip JSON and text responses."),
   value(["--comfy-api-base"], "comfy_api_base", "Base URL of the Comfy API."),
   value(["--database-url"], "database_url", "Database URL."),
+  flag(["--enable-manager"], "enable_manager", "Load ComfyUI-Manager v4 from its pip package."),
+  flag(["--disable-manager-ui"], "disable_manager_ui", "With --enable-manager: no Manager routes, background tasks still run."),
+  flag(["--enable-manager-legacy-ui"], "enable_manager_legacy_ui", "Use the legacy Manager UI and routes; implies --enable-manager."),
 ];
 
 /** Options real ComfyUI does not have. Hidden from usage so `--help` matches ComfyUI's. */

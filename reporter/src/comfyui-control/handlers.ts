@@ -1,0 +1,55 @@
+/** The command handlers of ComfyUI control, spread into the reporter's handler table. */
+import { ComfyCarryError } from "@comfycarry/shared";
+import { comfyuiControlCommands } from "@comfycarry/shared";
+
+import type { CommandHandlers } from "../commands/executor.js";
+import type { ComfyuiControl } from "./index.js";
+import { systemVersions } from "./status.js";
+
+export type ComfyuiControlHandlers = Pick<CommandHandlers, keyof typeof comfyuiControlCommands>;
+
+// TODO: remove once the version, prompt-journal and custom-node handlers land (same branch).
+const notBuilt = (): Promise<never> => Promise.reject(new ComfyCarryError("command_failed", "this command is not built yet"));
+
+export function createComfyuiControlHandlers(control: ComfyuiControl): ComfyuiControlHandlers {
+  return {
+    "comfyui.status": async () => {
+      const process = await control.process.status();
+      return {
+        process,
+        version: process.online ? await systemVersions(control.settings.comfyuiUrl) : { comfyui: null, pytorch: null, python: null },
+        args: await control.process.runningArgs(),
+        restart_needed: await control.launch.restartNeeded(),
+      };
+    },
+    "comfyui.launch.get": () => control.launch.get(),
+    "comfyui.launch.check": ({ options }) => control.launch.check(options),
+    "comfyui.launch.set": ({ options, restart }, { signal }) => control.launch.set(options, restart, control.settings.startTimeoutS, signal),
+    "comfyui.start": ({ wait_s: waitS }, { signal }) => control.process.start(waitS, signal),
+    "comfyui.stop": () => control.process.stop(),
+    "comfyui.restart": ({ wait_s: waitS }, { signal }) => control.process.restart(waitS, signal),
+
+    "comfyui.logs.tail": ({ lines, follow, follow_s: followS }) => control.logs.tail(lines, follow ? followS : null),
+    "comfyui.logs.older": async ({ before, lines }) => ({ lines: await control.logs.lines.before(before, lines) }),
+    "comfyui.logs.search": ({ query, limit }) => control.logs.lines.search(query, limit),
+    "comfyui.logs.download": ({ offset, length }) => control.logs.download(offset, length),
+
+    "comfyui.version.list": notBuilt,
+    "comfyui.version.switch": notBuilt,
+    "comfyui.prompts.journal": notBuilt,
+    "comfyui.prompts.requeue": notBuilt,
+    "nodes.list": notBuilt,
+    "nodes.registry": notBuilt,
+    "nodes.action": notBuilt,
+    "nodes.tasks": notBuilt,
+    "nodes.install_git": notBuilt,
+    "nodes.snapshot.save": notBuilt,
+    "nodes.snapshot.restore": notBuilt,
+  };
+}
+
+/** Handlers for a reporter built without ComfyUI control (tests of other parts): each refuses. */
+export function unavailableComfyuiControl(): ComfyuiControlHandlers {
+  const refuse = (): Promise<never> => Promise.reject(new ComfyCarryError("command_failed", "ComfyUI control is not set up in this reporter"));
+  return Object.fromEntries(Object.keys(comfyuiControlCommands).map((name) => [name, refuse])) as unknown as ComfyuiControlHandlers;
+}
