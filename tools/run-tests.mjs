@@ -13,6 +13,7 @@ const suites = [
   { name: "shared", workspace: "@comfycarry/shared" },
   { name: "fake-nvidia-smi", workspace: "@comfycarry/fake-nvidia-smi" },
   { name: "comfyui-sim", workspace: "@comfycarry/comfyui-sim" },
+  { name: "fake-model-hosts", workspace: "@comfycarry/fake-model-hosts" },
   { name: "edge", workspace: "@comfycarry/edge" },
   { name: "reporter", workspace: "@comfycarry/reporter" },
   { name: "web", workspace: "@comfycarry/web" },

@@ -59,7 +59,9 @@ async function main(): Promise<void> {
   const partsLog = log.child({ instanceId: config.instanceId });
   const parts = {
     system: new HostSystemSource({ workspacePath: config.workspaceDir }),
-    gpus: new GpuSampler({ logger: partsLog }),
+    // One sample a second, half the watched snapshot interval, so every snapshot carries a
+    // sample taken after the previous one.
+    gpus: new GpuSampler({ logger: partsLog, intervalMs: 1_000 }),
     services: new Pm2Client({ logger: partsLog }),
   };
 

@@ -131,6 +131,13 @@ export class Stack {
       },
       cwd: this.workspaceDir,
     });
+    // Start the reporter once ComfyUI answers, so its first snapshot already shows it online.
+    await waitFor(
+      `the ComfyUI simulator at ${this.comfyuiUrl}`,
+      async () => (await fetch(`${this.comfyuiUrl}/system_stats`)).ok,
+      60_000,
+      200,
+    );
     await this.startReporter();
 
     await waitFor(
