@@ -152,7 +152,7 @@ describe("colour thresholds", () => {
     [60, "amber"],
     [85, "amber"],
     [86, "red"],
-  ])("colours VRAM and disk at %i %% %s", async (percent, level) => {
+  ])("colours VRAM and disk at %i percent %s", async (percent, level) => {
     await stack.setPreset(twoGpuPreset(percent, 50));
     await stack.setDisk({ total_bytes: DISK_TOTAL, used_bytes: percent * GIB, free_bytes: (100 - percent) * GIB });
 
