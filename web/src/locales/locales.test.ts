@@ -2,8 +2,7 @@ import { ERROR_CODES } from "@comfycarry/shared";
 import { describe, expect, it } from "vitest";
 
 import { createAppI18n, detectLocale } from "../i18n";
-import en from "./en.json";
-import zhCN from "./zh-CN.json";
+import { enMessages as en, zhCNMessages as zhCN } from "./messages";
 
 /** Flattens nested messages into dotted keys. */
 function flatten(messages: object, prefix = ""): Map<string, string> {
