@@ -15,10 +15,11 @@ export default defineConfig({
     cloudflareTest({
       wrangler: { configPath: fileURLToPath(new URL("../wrangler.toml", import.meta.url)) },
       miniflare: {
-        // Fixed test secrets; the password test builds its own env without DASHBOARD_PASSWORD.
+        // Fixed test secrets; tests that need other settings pass their own env to `app.request`.
         bindings: {
           DASHBOARD_PASSWORD: "correct horse battery staple",
           SESSION_SECRET: "test-session-secret-0123456789abcdef",
+          SECRETS_KEY: "test-secrets-key-0123456789abcdef0123",
         },
       },
     }),
