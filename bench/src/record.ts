@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
-import { cpus, totalmem } from "node:os";
+import { cpus, loadavg, totalmem } from "node:os";
 import { join } from "node:path";
 
 import { repoRoot } from "@comfycarry/stack";
@@ -15,10 +15,14 @@ the machine, the baseline measured in the same run, and the figures. Rows are ap
 the benchmarks themselves; quick runs inside \`npm test\` do not write rows.
 `;
 
-/** Describes this machine in one short cell: CPU model, cores, memory, Node version. */
+/**
+ * Describes this machine in one short cell: CPU model, cores, memory, Node version and the
+ * 1-minute load average when the run ended, which shows whether other work shared the cores.
+ */
 export function describeMachine(): string {
   const cpu = cpus()[0]?.model.trim() ?? "unknown CPU";
-  return `${cpu}, ${cpus().length} cores, ${Math.round(totalmem() / 1024 ** 3)} GiB, Node ${process.version}`;
+  const load = loadavg()[0]?.toFixed(1) ?? "?";
+  return `${cpu}, ${cpus().length} cores, ${Math.round(totalmem() / 1024 ** 3)} GiB, Node ${process.version}, load ${load}`;
 }
 
 /** Returns the short hash of HEAD, with "+dirty" when the work tree has changes. */
