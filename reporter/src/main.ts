@@ -1,3 +1,5 @@
+import { ComfyCarryError } from "@comfycarry/shared";
+
 import { Pm2Client } from "./pm2/index.js";
 import { GpuSampler } from "./sources/gpu/index.js";
 import { SystemSource as HostSystemSource } from "./sources/system/index.js";
@@ -7,6 +9,7 @@ import type { RunningReporter } from "./app.js";
 import { loadConfig } from "./config/load.js";
 import type { ReporterConfig } from "./config/load.js";
 import { createRootLogger } from "./log/logger.js";
+import { withEnrollment } from "./enroll/index.js";
 
 /**
  * Exit status after the edge refused this reporter for good (replaced or unauthorized).
@@ -18,11 +21,13 @@ export const EXIT_REFUSED = 78;
 async function main(): Promise<void> {
   let config: ReporterConfig;
   try {
-    config = loadConfig();
+    // Enrollment (ENROLL_KEY) fills in the instance id and token file before the config is read.
+    config = loadConfig({ env: await withEnrollment(process.env, createRootLogger({ level: "info" })) });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    createRootLogger({ level: "info" }).fatal({ code: "invalid_arguments" }, `invalid configuration: ${message}`);
-    process.exitCode = 1;
+    const refused = error instanceof ComfyCarryError && error.code === "unauthorized";
+    createRootLogger({ level: "info" }).fatal({ code: refused ? "unauthorized" : "invalid_arguments" }, `invalid configuration: ${message}`);
+    process.exitCode = refused ? EXIT_REFUSED : 1;
     return;
   }
 
