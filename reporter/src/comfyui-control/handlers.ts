@@ -38,13 +38,13 @@ export function createComfyuiControlHandlers(control: ComfyuiControl): ComfyuiCo
     "comfyui.version.switch": notBuilt,
     "comfyui.prompts.journal": notBuilt,
     "comfyui.prompts.requeue": notBuilt,
-    "nodes.list": notBuilt,
-    "nodes.registry": notBuilt,
-    "nodes.action": notBuilt,
-    "nodes.tasks": notBuilt,
-    "nodes.install_git": notBuilt,
-    "nodes.snapshot.save": notBuilt,
-    "nodes.snapshot.restore": notBuilt,
+    "nodes.list": () => control.nodes.list(),
+    "nodes.registry": ({ search, sort, offset, limit }) => control.nodes.registry(search, sort, offset, limit),
+    "nodes.action": ({ action, id, version }) => control.nodes.action(action, id, version),
+    "nodes.tasks": () => Promise.resolve({ tasks: control.nodes.tasks.list(), busy: control.nodes.tasks.busy }),
+    "nodes.install_git": ({ url }, { signal }) => control.nodes.installGit(url, signal),
+    "nodes.snapshot.save": () => control.nodes.snapshotSave(),
+    "nodes.snapshot.restore": ({ snapshot }, { signal }) => control.nodes.snapshotRestore(snapshot, signal),
   };
 }
 

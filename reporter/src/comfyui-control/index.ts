@@ -9,6 +9,7 @@ import { LaunchPlanner } from "./launch/planner.js";
 import { LaunchService } from "./launch/service.js";
 import { LaunchStore } from "./launch/store.js";
 import { LogService } from "./logs/service.js";
+import { NodesService } from "./nodes/service.js";
 import { ProcessControl } from "./process/control.js";
 import { Pm2Launcher } from "./process/pm2-launcher.js";
 import type { ControlConfigSource, ControlSettings } from "./settings.js";
@@ -34,6 +35,7 @@ export class ComfyuiControl {
   readonly launch: LaunchService;
   readonly process: ProcessControl;
   readonly logs: LogService;
+  readonly nodes: NodesService;
 
   constructor(options: ComfyuiControlOptions) {
     const log = options.log.child({ component: "comfyui-control" });
@@ -49,9 +51,10 @@ export class ComfyuiControl {
       emit: options.emit,
       log,
     });
+    this.nodes = new NodesService(this.settings, log);
     const planner = new LaunchPlanner(this.settings);
     const store = new LaunchStore(join(this.settings.stateDir, "launch.json"), log);
-    this.process = new ProcessControl({ settings: this.settings, pm2: this.pm2, planner, store, log, beforeStart: () => this.logs.rotate() });
+    this.process = new ProcessControl({ settings: this.settings, pm2: this.pm2, planner, store, log, beforeStart: () => this.logs.rotate(), afterStart: () => this.nodes.started() });
     this.launch = new LaunchService(planner, store, this.process, log);
   }
 
@@ -61,6 +64,7 @@ export class ComfyuiControl {
 
   async stop(): Promise<void> {
     this.logs.stop();
+    this.nodes.stop();
     await this.pm2.close();
   }
 }

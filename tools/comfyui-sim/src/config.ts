@@ -35,6 +35,9 @@ export interface SimConfig {
   logLevel: "DEBUG" | "INFO" | "WARNING" | "ERROR" | "CRITICAL";
   logStdout: boolean;
   compressResponses: boolean;
+  /** `--enable-manager` or `--enable-manager-legacy-ui`: ComfyUI-Manager v4 from its pip package. */
+  enableManager: boolean;
+  disableManagerUi: boolean;
   vramState: string;
   sim: {
     version: string;
@@ -170,6 +173,8 @@ export function buildConfig(options: ParsedOptions, argv: string[]): SimConfig {
     logLevel: verbose as SimConfig["logLevel"],
     logStdout: options.get("log_stdout") === true,
     compressResponses: options.get("enable_compress_response_body") === true,
+    enableManager: options.get("enable_manager") === true || options.get("enable_manager_legacy_ui") === true,
+    disableManagerUi: options.get("disable_manager_ui") === true,
     vramState: vramStateOf(options),
     sim: {
       version: process.env.COMFYUI_SIM_VERSION ?? "0.3.64",

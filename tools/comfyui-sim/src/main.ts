@@ -18,6 +18,7 @@ import { ALL_ROUTES } from "./routes/index.js";
 import { serverFeatures } from "./routes/system.js";
 import type { AppContext } from "./server/context.js";
 import { SimServer } from "./server/http.js";
+import { managerRoutes } from "./manager/index.js";
 import { Faults } from "./sim/faults.js";
 import { guiUrl, importPacks, listPacks, printDeviceLines, printPrestartup } from "./startup.js";
 import { SocketHub } from "./ws/hub.js";
@@ -102,7 +103,7 @@ async function main(): Promise<void> {
   const app: AppContext = { config, folders, registry, queue, executor, hub, promptCounter: { next: 0 } };
   simConsole.buffer.subscribe((entries) => hub.sendLogs(entries));
 
-  const server = new SimServer(app, ALL_ROUTES);
+  const server = new SimServer(app, [...ALL_ROUTES, ...managerRoutes(config, folders.customNodesDir, hub)]);
   // The control port comes up first, so a test that waits for the ready line can use it at once.
   await faults.startControl();
   if (!config.dontPrintServer) {

@@ -42,7 +42,9 @@ export function printDeviceLines(config: SimConfig): void {
 
 /** Lists the packs ComfyUI would load under the custom-node options. */
 export function listPacks(config: SimConfig, folders: Folders): PackResult[] {
-  const allowed = (name: string): boolean => !config.disableAllCustomNodes || config.whitelistCustomNodes.includes(name);
+  // With --enable-manager, ComfyUI skips every folder whose name contains "comfyui-manager".
+  const allowed = (name: string): boolean =>
+    (!config.disableAllCustomNodes || config.whitelistCustomNodes.includes(name)) && !(config.enableManager && name.toLowerCase().includes("comfyui-manager"));
   return loadCustomNodePacks(folders, allowed);
 }
 

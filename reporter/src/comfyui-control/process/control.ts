@@ -25,6 +25,8 @@ export interface ProcessControlOptions {
   log: Logger;
   /** Called before each start, e.g. to rotate the log. */
   beforeStart?: () => Promise<void>;
+  /** Called once ComfyUI answers after a start by this class. */
+  afterStart?: () => void;
 }
 
 /** Owns ComfyUI's PM2 definition; every start frees the port from an orphan first. */
@@ -128,6 +130,7 @@ export class ProcessControl {
     if (!outcome.online) {
       throw new ComfyCarryError("command_failed", `ComfyUI did not come online: ${outcome.reason}.`, { reason: outcome.reason });
     }
+    this.#options.afterStart?.();
     return this.#result(await this.#describe(), orphan, true);
   }
 

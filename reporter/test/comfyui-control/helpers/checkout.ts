@@ -9,8 +9,11 @@ import { SIMULATOR_ENTRY } from "../../helpers/simulator.js";
 /** The fake Python: records pip calls, runs main.py through Node. */
 export const FAKE_PYTHON = new URL("../fixtures/bin/python", import.meta.url).pathname;
 
-/** Tags the checkout gets, oldest first; `v0.3.99` has a main.py that exits at once. */
-export const CHECKOUT_TAGS = ["v0.3.63", "v0.3.64", "v0.3.99"] as const;
+/**
+ * Tags the checkout gets, oldest first; `v0.3.99` has a main.py that exits at once. 0.3.76 is
+ * the first core on which legacy Manager 3.38+ allows changes.
+ */
+export const CHECKOUT_TAGS = ["v0.3.75", "v0.3.76", "v0.3.99"] as const;
 
 /** Runs git in `dir` with a fixed identity, so commits work on any machine. */
 export async function git(dir: string, args: string[]): Promise<string> {
@@ -34,7 +37,7 @@ function mainPy(version: string, broken: boolean): string {
   ].join("\n");
 }
 
-/** Creates the checkout in `dir` with one commit per tag, leaving `v0.3.64` checked out. */
+/** Creates the checkout in `dir` with one commit per tag, leaving `v0.3.76` checked out. */
 export async function createCheckout(dir: string): Promise<void> {
   mkdirSync(join(dir, "custom_nodes"), { recursive: true });
   await git(dir, ["init", "-q"]);
@@ -48,5 +51,5 @@ export async function createCheckout(dir: string): Promise<void> {
     await git(dir, ["commit", "-q", "-m", `ComfyUI ${version}`]);
     await git(dir, ["tag", tag]);
   }
-  await git(dir, ["checkout", "-q", "--detach", "refs/tags/v0.3.64"]);
+  await git(dir, ["checkout", "-q", "--detach", "refs/tags/v0.3.76"]);
 }

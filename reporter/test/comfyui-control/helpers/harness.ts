@@ -38,11 +38,19 @@ function prepareEnvironment(pipLog: string): void {
   process.env["COMFYUI_SIM_NODE_MS"] = "5";
 }
 
-export async function createHarness(env: Record<string, string> = {}): Promise<Harness> {
+export interface HarnessOptions {
+  /** Settings of ComfyUI control, as environment variables. */
+  env?: Record<string, string>;
+  /** Runs before the checkout exists, e.g. to create fixture repositories under `root`. */
+  prepare?: (root: string, comfyuiDir: string) => Promise<void>;
+}
+
+export async function createHarness(options: HarnessOptions = {}): Promise<Harness> {
   const root = await mkdtemp(join(tmpdir(), "cc-control-"));
   const comfyuiDir = join(root, "ComfyUI");
   const pipLog = join(root, "pip.log");
   prepareEnvironment(pipLog);
+  await options.prepare?.(root, comfyuiDir);
   await createCheckout(comfyuiDir);
 
   const port = await freePort();
@@ -54,7 +62,7 @@ export async function createHarness(env: Record<string, string> = {}): Promise<H
     log: pino({ level: process.env["TEST_LOG_LEVEL"] ?? "silent" }),
     emit: (event) => events.push(event),
     pm2Home: pm2.path,
-    env: { COMFYUI_PYTHON: FAKE_PYTHON, COMFYUI_START_TIMEOUT_S: "30", ...env },
+    env: { COMFYUI_PYTHON: FAKE_PYTHON, COMFYUI_START_TIMEOUT_S: "30", ...options.env },
   });
   const handlers = createComfyuiControlHandlers(control);
 
