@@ -1,6 +1,7 @@
 import { z } from "zod";
 
 import { comfyuiControlCommands } from "./comfyui-control.js";
+import { syncCommands } from "./sync.js";
 import { serviceStatusSchema } from "./overview.js";
 
 // The allowlist of commands the edge relays and the reporter executes. Both sides parse
@@ -61,6 +62,7 @@ const coreCommands = {
 export const commandSchemas = {
   ...coreCommands,
   ...comfyuiControlCommands,
+  ...syncCommands,
 } as const;
 
 export type CommandName = keyof typeof commandSchemas;

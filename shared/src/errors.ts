@@ -26,6 +26,7 @@ export const SYSTEM_ERROR_CODES = [
   "pm2_failed", // PM2 returned an error.
   "replaced", // Another container enrolled with this instance's name.
   "internal_error", // An unexpected failure; details are in the logs.
+  "sync_failed", // The sync engine could not do it; params.reason is a sync failure code or "engine_unavailable".
 ] as const;
 
 export const ERROR_CODES = [...USER_ERROR_CODES, ...SYSTEM_ERROR_CODES] as const;

@@ -1,6 +1,7 @@
 import { z } from "zod";
 
 import { comfyuiStateSchema, serviceStatusSchema } from "./overview.js";
+import { syncFailureSchema, syncJobSchema, syncProgressSchema, syncRuleStatusSchema } from "./sync.js";
 import { utcTimestampSchema } from "./time.js";
 
 // Events the reporter pushes as they happen. The edge fans them out to browsers
@@ -81,6 +82,13 @@ export const eventSchema = z.discriminatedUnion("kind", [
     level: z.enum(["debug", "info", "warn", "error"]),
     lines: z.array(z.string().max(8000)).max(500),
   }),
+  /** A sync job began; `rule_name` saves the page a rule lookup. */
+  z.object({ kind: z.literal("sync.job.started"), at, job: syncJobSchema, rule_name: z.string() }),
+  /** Live figures of a running sync job, about once a second. */
+  z.object({ kind: z.literal("sync.job.progress"), at, job_id: z.string().max(64), rule_id: z.string(), progress: syncProgressSchema }),
+  z.object({ kind: z.literal("sync.job.finished"), at, job: syncJobSchema, failure: syncFailureSchema.nullable() }),
+  /** A rule's state changed: running, retry planned (with `next_attempt_at`), remote offline, idle. */
+  z.object({ kind: z.literal("sync.rule.status"), at, status: syncRuleStatusSchema }),
 ]);
 export type ProtocolEvent = z.infer<typeof eventSchema>;
 export type EventKind = ProtocolEvent["kind"];

@@ -6,6 +6,7 @@ export * from "./errors.js";
 export * from "./overview.js";
 export * from "./commands.js";
 export * from "./comfyui-control.js";
+export * from "./sync.js";
 export * from "./events.js";
 export * from "./messages.js";
 export * from "./parse.js";

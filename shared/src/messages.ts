@@ -50,6 +50,17 @@ export const reporterMessageSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("event"), event: eventSchema }),
   commandOutcome({ type: z.literal("command_result"), id: commandIdSchema }),
   z.object({ type: z.literal("ping"), at: utcTimestampSchema }),
+  /**
+   * A secret the reporter changed, e.g. rclone.conf after rclone refreshed an OAuth token.
+   * The edge stores it encrypted and never fans it out to browsers. Sent only to an edge
+   * whose `welcome.features` lists `secret_update`.
+   */
+  z.object({
+    type: z.literal("secret_update"),
+    name: z.literal("rclone_conf"),
+    content: z.string().min(1).max(64 * 1024),
+    sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  }),
 ]);
 export type ReporterMessage = z.infer<typeof reporterMessageSchema>;
 
@@ -62,6 +73,8 @@ export const edgeToReporterMessageSchema = z.discriminatedUnion("type", [
     instance_id: instanceIdSchema,
     viewers: z.number().int().nonnegative(),
     server_time: utcTimestampSchema,
+    /** Optional capabilities of this edge, e.g. `secret_update`; absent on older edges. */
+    features: z.array(z.string().max(64)).max(64).optional(),
   }),
   z.object({
     type: z.literal("command"),

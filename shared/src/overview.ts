@@ -145,6 +145,17 @@ export const syncSchema = z.discriminatedUnion("available", [
     rules_count: z.number().int().nonnegative(),
     last_activity: utcTimestampSchema.nullable(),
     last_status: z.enum(["success", "running", "failed", "never"]),
+    // "Safe to destroy": optional, because reporters before this field did not send it.
+    /** True when every enabled push rule is on the remote, false when one is not, null when unknown. */
+    safe: z.boolean().nullable().optional(),
+    /** Files push rules cover that are not on the remote yet. */
+    unsynced_files: z.number().int().nonnegative().optional(),
+    /** Since when everything has been on the remote: "all synced 12 s ago". */
+    all_synced_at: utcTimestampSchema.nullable().optional(),
+    /** Rules whose remote is unreachable right now. */
+    offline_rules: z.number().int().nonnegative().optional(),
+    /** Rules that failed and need the user (credentials, confirmation). */
+    failed_rules: z.number().int().nonnegative().optional(),
   }),
   unavailableSectionSchema,
 ]);
