@@ -1,3 +1,6 @@
+import { applySyncEvent, emptySyncLive, isSyncEvent, settleSyncJobs } from "./syncLive";
+
+import type { SyncLive } from "./syncLive";
 import type { InstanceOverview, ProtocolEvent } from "@comfycarry/shared";
 
 // The live view of one instance, folded from overview frames and events. Snapshots carry
@@ -39,6 +42,8 @@ export interface LiveState {
   lastOutcome: PromptOutcome | null;
   lastActivityAt: string | null;
   trend: TrendSample[];
+  /** Running sync jobs, rule states and recent finished jobs, from sync events. */
+  sync: SyncLive;
 }
 
 /** Trend points kept: one hour of snapshots at the watched cadence of one every 2 s. */
@@ -46,7 +51,7 @@ export const MAX_TREND_SAMPLES = 1800;
 
 /** Returns a state with nothing known yet. */
 export function emptyLiveState(): LiveState {
-  return { overview: null, receivedAtMs: null, fromCache: false, prompt: null, promptAt: null, lastOutcome: null, lastActivityAt: null, trend: [] };
+  return { overview: null, receivedAtMs: null, fromCache: false, prompt: null, promptAt: null, lastOutcome: null, lastActivityAt: null, trend: [], sync: emptySyncLive() };
 }
 
 /** Returns whether reporter timestamp `a` is at or after `b`; a missing `b` counts as older. */
@@ -103,6 +108,7 @@ export function applyOverview(state: LiveState, overview: InstanceOverview, rece
   }
 
   state.lastActivityAt = later(state.lastActivityAt, snapshot.comfyui.last_activity_at);
+  settleSyncJobs(state.sync, snapshot);
   if (notOlder(snapshot.captured_at, state.promptAt)) {
     state.prompt = snapshot.comfyui.current === null ? null : { ...snapshot.comfyui.current };
     state.promptAt = snapshot.captured_at;
@@ -120,6 +126,10 @@ export function applyOverview(state: LiveState, overview: InstanceOverview, rece
 
 /** Applies one event from the reporter. */
 export function applyEvent(state: LiveState, event: ProtocolEvent): void {
+  if (isSyncEvent(event)) {
+    applySyncEvent(state.sync, event);
+    return;
+  }
   const snapshot = state.overview?.snapshot ?? null;
   const afterSnapshot = snapshot === null || notOlder(event.at, snapshot.captured_at);
 
