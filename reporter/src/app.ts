@@ -85,7 +85,10 @@ export async function startReporter(config: ReporterConfig, parts: ReporterParts
   });
   const edge = link;
 
-  bridge.on("event", (event) => edge.sendEvent(event));
+  bridge.on("event", (event) => {
+    edge.sendEvent(event);
+    comfyuiControl.observe(event);
+  });
   monitor.on("event", (event) => {
     edge.sendEvent(event);
     // ComfyUI keeps its queue in memory, so a stopped or crashed process will never finish the running prompt.

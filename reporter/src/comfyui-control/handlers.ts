@@ -36,8 +36,8 @@ export function createComfyuiControlHandlers(control: ComfyuiControl): ComfyuiCo
 
     "comfyui.version.list": notBuilt,
     "comfyui.version.switch": notBuilt,
-    "comfyui.prompts.journal": notBuilt,
-    "comfyui.prompts.requeue": notBuilt,
+    "comfyui.prompts.journal": ({ limit }) => control.prompts.list(limit),
+    "comfyui.prompts.requeue": async ({ prompt_ids: promptIds }) => ({ requeued: await control.prompts.requeue(promptIds) }),
     "nodes.list": () => control.nodes.list(),
     "nodes.registry": ({ search, sort, offset, limit }) => control.nodes.registry(search, sort, offset, limit),
     "nodes.action": ({ action, id, version }) => control.nodes.action(action, id, version),

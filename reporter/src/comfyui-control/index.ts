@@ -10,6 +10,7 @@ import { LaunchService } from "./launch/service.js";
 import { LaunchStore } from "./launch/store.js";
 import { LogService } from "./logs/service.js";
 import { NodesService } from "./nodes/service.js";
+import { PromptJournal } from "./prompts/journal.js";
 import { ProcessControl } from "./process/control.js";
 import { Pm2Launcher } from "./process/pm2-launcher.js";
 import type { ControlConfigSource, ControlSettings } from "./settings.js";
@@ -36,6 +37,7 @@ export class ComfyuiControl {
   readonly process: ProcessControl;
   readonly logs: LogService;
   readonly nodes: NodesService;
+  readonly prompts: PromptJournal;
 
   constructor(options: ComfyuiControlOptions) {
     const log = options.log.child({ component: "comfyui-control" });
@@ -52,6 +54,7 @@ export class ComfyuiControl {
       log,
     });
     this.nodes = new NodesService(this.settings, log);
+    this.prompts = new PromptJournal(join(this.settings.stateDir, "prompts.sqlite"), this.settings.comfyuiUrl, log);
     const planner = new LaunchPlanner(this.settings);
     const store = new LaunchStore(join(this.settings.stateDir, "launch.json"), log);
     this.process = new ProcessControl({ settings: this.settings, pm2: this.pm2, planner, store, log, beforeStart: () => this.logs.rotate(), afterStart: () => this.nodes.started() });
@@ -60,11 +63,18 @@ export class ComfyuiControl {
 
   start(): void {
     this.logs.start();
+    this.prompts.start();
+  }
+
+  /** Takes the ComfyUI bridge's events, so the prompt journal sees queue changes and endings. */
+  observe(event: ProtocolEvent): void {
+    this.prompts.observe(event);
   }
 
   async stop(): Promise<void> {
     this.logs.stop();
     this.nodes.stop();
+    this.prompts.stop();
     await this.pm2.close();
   }
 }

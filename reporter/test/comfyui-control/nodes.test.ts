@@ -7,8 +7,8 @@ import type { NodeTask } from "@comfycarry/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { SECURITY_REFUSAL } from "../../src/comfyui-control/nodes/refusals.js";
-import { waitFor } from "../helpers/fake-edge.js";
 import { createHarness } from "./helpers/harness.js";
+import { pollUntil } from "./helpers/poll.js";
 import type { Harness } from "./helpers/harness.js";
 import { FIXTURE_HOST, createPack, objectInfoClasses, routeFixtureHost, writeNodeList } from "./helpers/packs.js";
 
@@ -40,13 +40,14 @@ afterAll(async () => {
 /** Runs one action and waits for Manager to finish its task; returns the final row. */
 async function act(action: "install" | "update" | "enable" | "disable" | "uninstall", id: string, version?: string): Promise<NodeTask> {
   const { ui_id: uiId } = await harness.call("nodes.action", version === undefined ? { action, id } : { action, id, version });
-  let task: NodeTask | undefined;
-  await waitFor(`Manager to finish ${action} ${id}`, () => {
-    void harness.call("nodes.tasks").then((tasks) => (task = tasks.tasks.find((row) => row.ui_id === uiId)));
-    return task?.state === "done" || task?.state === "failed";
-  }, 15_000);
+  const tasks = await pollUntil(
+    `Manager to finish ${action} ${id}`,
+    () => harness.call("nodes.tasks"),
+    (view) => view.tasks.some((row) => row.ui_id === uiId && (row.state === "done" || row.state === "failed")),
+  );
+  const task = tasks.tasks.find((row) => row.ui_id === uiId);
   if (task === undefined) {
-    throw new Error("task vanished");
+    throw new Error(`task ${uiId} vanished`);
   }
   return task;
 }

@@ -52,7 +52,8 @@ export class ProcessControl {
   start(waitS: number, signal?: AbortSignal): Promise<ComfyuiProcessResult> {
     return this.#serial(async () => {
       const current = await this.#describe();
-      if (current?.status === "online") {
+      // Online, launching or waiting out PM2's restart delay: PM2 already brings it up.
+      if (current !== null && current.status !== "stopped" && current.status !== "errored") {
         return this.#afterStart(current, null, waitS, signal);
       }
       return this.#launch(current, null, waitS, signal);
