@@ -5,11 +5,10 @@ import { comfyuiControlCommands } from "@comfycarry/shared";
 import type { CommandHandlers } from "../commands/executor.js";
 import type { ComfyuiControl } from "./index.js";
 import { systemVersions } from "./status.js";
+import { currentRef, listTags } from "./version/checkout.js";
 
 export type ComfyuiControlHandlers = Pick<CommandHandlers, keyof typeof comfyuiControlCommands>;
 
-// TODO: remove once the version, prompt-journal and custom-node handlers land (same branch).
-const notBuilt = (): Promise<never> => Promise.reject(new ComfyCarryError("command_failed", "this command is not built yet"));
 
 export function createComfyuiControlHandlers(control: ComfyuiControl): ComfyuiControlHandlers {
   return {
@@ -34,8 +33,8 @@ export function createComfyuiControlHandlers(control: ComfyuiControl): ComfyuiCo
     "comfyui.logs.search": ({ query, limit }) => control.logs.lines.search(query, limit),
     "comfyui.logs.download": ({ offset, length }) => control.logs.download(offset, length),
 
-    "comfyui.version.list": notBuilt,
-    "comfyui.version.switch": notBuilt,
+    "comfyui.version.list": async () => ({ current: await currentRef(control.settings.comfyuiDir), tags: await listTags(control.settings.comfyuiDir) }),
+    "comfyui.version.switch": ({ tag, wait_s: waitS }, { signal }) => control.switchVersion(tag, waitS, signal),
     "comfyui.prompts.journal": ({ limit }) => control.prompts.list(limit),
     "comfyui.prompts.requeue": async ({ prompt_ids: promptIds }) => ({ requeued: await control.prompts.requeue(promptIds) }),
     "nodes.list": () => control.nodes.list(),

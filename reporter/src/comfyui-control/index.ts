@@ -15,6 +15,8 @@ import { ProcessControl } from "./process/control.js";
 import { Pm2Launcher } from "./process/pm2-launcher.js";
 import type { ControlConfigSource, ControlSettings } from "./settings.js";
 import { controlSettings } from "./settings.js";
+import { switchVersion } from "./version/switch.js";
+import type { SwitchResult, VersionDeps } from "./version/switch.js";
 
 export { createComfyuiControlHandlers, unavailableComfyuiControl } from "./handlers.js";
 export type { ComfyuiControlHandlers } from "./handlers.js";
@@ -59,6 +61,14 @@ export class ComfyuiControl {
     const store = new LaunchStore(join(this.settings.stateDir, "launch.json"), log);
     this.process = new ProcessControl({ settings: this.settings, pm2: this.pm2, planner, store, log, beforeStart: () => this.logs.rotate(), afterStart: () => this.nodes.started() });
     this.launch = new LaunchService(planner, store, this.process, log);
+    this.#version = { settings: this.settings, process: this.process, planner, store, log };
+  }
+
+  readonly #version: VersionDeps;
+
+  /** Switches the checkout to `tag` and restarts; rolls back when it does not come online. */
+  switchVersion(tag: string, waitS: number, signal?: AbortSignal): Promise<SwitchResult> {
+    return switchVersion(this.#version, tag, waitS, signal);
   }
 
   start(): void {

@@ -26,15 +26,24 @@ export async function git(dir: string, args: string[]): Promise<string> {
  * version comes from the tag the test checked out.
  */
 function mainPy(version: string, broken: boolean): string {
-  if (broken) {
-    return `process.stderr.write("Traceback (most recent call last):\\nImportError: broken build ${version}\\n");\nprocess.exit(1);\n`;
-  }
-  return [
+  const start = [
     `process.env.COMFYUI_SIM_BASE_DIR ??= __dirname;`,
     `process.env.COMFYUI_SIM_VERSION = ${JSON.stringify(version)};`,
     `import(${JSON.stringify(SIMULATOR_ENTRY)});`,
-    "",
-  ].join("\n");
+  ];
+  if (broken) {
+    // Prints its options like a good build, then fails at start-up.
+    return [
+      `if (process.argv.includes("--help")) {`,
+      ...start.map((line) => `  ${line}`),
+      `} else {`,
+      `  process.stderr.write("Traceback (most recent call last):\\nImportError: broken build ${version}\\n");`,
+      `  process.exit(1);`,
+      `}`,
+      "",
+    ].join("\n");
+  }
+  return [...start, ""].join("\n");
 }
 
 /** Creates the checkout in `dir` with one commit per tag, leaving `v0.3.76` checked out. */
