@@ -1,6 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 
+import { EDGE_FEATURE_SECRET_UPDATE } from "@comfycarry/shared";
 import type { WireError } from "@comfycarry/shared";
 
 import { ComfyuiBridge } from "./comfyui/bridge.js";
@@ -20,6 +21,9 @@ import { helloBuilder } from "./link/hello.js";
 import type { Logger } from "./log/logger.js";
 import { SnapshotAssembler } from "./snapshot/assembler.js";
 import type { GpuSource, ServiceManager, SystemSource } from "./snapshot/sources.js";
+import { createSyncHandlers } from "./sync/handlers.js";
+import { SyncService } from "./sync/service/sync-service.js";
+import { syncSettings } from "./sync/service/settings.js";
 import { REPORTER_VERSION } from "./version.js";
 
 /** The host-facing parts, created by main.ts and replaced by fakes in tests. */
@@ -59,6 +63,18 @@ export async function startReporter(config: ReporterConfig, parts: ReporterParts
 
   let link: EdgeLink | null = null;
   const comfyuiControl = new ComfyuiControl({ config, log, emit: (event) => link?.sendEvent(event) });
+  const sync = new SyncService({
+    stateDir: config.stateDir,
+    workspaceDir: config.workspaceDir,
+    settings: syncSettings(),
+    log,
+    emit: (event) => link?.sendEvent(event),
+    snapshotSoon: () => void link?.sendSnapshotNow(),
+    channel: {
+      supportsSecretUpdate: () => link?.edgeFeatures.includes(EDGE_FEATURE_SECRET_UPDATE) === true,
+      sendSecretUpdate: (update) => link?.sendSecretUpdate(update) ?? Promise.resolve(false),
+    },
+  });
   const assembler = new SnapshotAssembler({
     instanceId: config.instanceId,
     version: REPORTER_VERSION,
@@ -66,12 +82,18 @@ export async function startReporter(config: ReporterConfig, parts: ReporterParts
     gpus: parts.gpus,
     services: parts.services,
     comfyui: () => comfyuiSection(monitor.health, bridge.view(), config.comfyuiUrl),
+    sync: () => sync.section(),
     emit: (event) => link?.sendEvent(event),
     log,
   });
   const executor = new CommandExecutor({
     store,
-    handlers: createCommandHandlers(pokeOnComfyuiChange(parts.services, config.comfyuiService, () => monitor.poke()), http, createComfyuiControlHandlers(comfyuiControl)),
+    handlers: createCommandHandlers(
+      pokeOnComfyuiChange(parts.services, config.comfyuiService, () => monitor.poke()),
+      http,
+      createComfyuiControlHandlers(comfyuiControl),
+      createSyncHandlers(sync),
+    ),
     log,
     now: () => Date.now() + (link?.clockOffsetMs ?? 0),
   });
@@ -98,6 +120,7 @@ export async function startReporter(config: ReporterConfig, parts: ReporterParts
     void edge.sendSnapshotNow();
   });
   edge.on("fatal", onFatal);
+  edge.on("welcome", () => void sync.onEdgeWelcome());
 
   const proxyPort = await proxy.listen();
   parts.gpus.start?.();
@@ -105,6 +128,8 @@ export async function startReporter(config: ReporterConfig, parts: ReporterParts
   monitor.start();
   edge.start();
   comfyuiControl.start();
+  // Sync starts in the background: detecting rclone and loading rules must not hold up the link.
+  const syncStarted = sync.start();
   log.info({ version: REPORTER_VERSION, proxyPort, comfyuiUrl: config.comfyuiUrl }, "reporter started");
 
   return {
@@ -117,6 +142,8 @@ export async function startReporter(config: ReporterConfig, parts: ReporterParts
       monitor.stop();
       bridge.stop();
       await comfyuiControl.stop();
+      await syncStarted;
+      await sync.stop();
       await proxy.close();
       await parts.gpus.stop?.();
       await parts.services.close?.();

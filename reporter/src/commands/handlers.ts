@@ -2,10 +2,17 @@ import type { ComfyuiHttp } from "../comfyui/http.js";
 import { unavailableComfyuiControl } from "../comfyui-control/index.js";
 import type { ComfyuiControlHandlers } from "../comfyui-control/index.js";
 import type { ServiceManager } from "../snapshot/sources.js";
+import { unavailableSyncHandlers } from "../sync/handlers.js";
+import type { SyncHandlers } from "../sync/handlers.js";
 import type { CommandHandlers } from "./executor.js";
 
 /** Builds the handler of every allowlisted command; none of them runs a shell. Features pass theirs in. */
-export function createCommandHandlers(services: ServiceManager, comfyui: ComfyuiHttp, comfyuiControl: ComfyuiControlHandlers = unavailableComfyuiControl()): CommandHandlers {
+export function createCommandHandlers(
+  services: ServiceManager,
+  comfyui: ComfyuiHttp,
+  comfyuiControl: ComfyuiControlHandlers = unavailableComfyuiControl(),
+  sync: SyncHandlers = unavailableSyncHandlers(),
+): CommandHandlers {
   const serviceResult = (service: Awaited<ReturnType<ServiceManager["start"]>>) => ({
     name: service.name,
     status: service.status,
@@ -15,6 +22,7 @@ export function createCommandHandlers(services: ServiceManager, comfyui: Comfyui
 
   return {
     ...comfyuiControl,
+    ...sync,
 
     "service.start": async ({ name }) => serviceResult(await services.start(name)),
     "service.stop": async ({ name }) => serviceResult(await services.stop(name)),

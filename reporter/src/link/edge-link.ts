@@ -5,6 +5,7 @@ import type { z } from "zod";
 
 import {
   APP_CLOSE_CODE,
+  EDGE_FEATURE_SECRET_UPDATE,
   MAX_MESSAGE_BYTES,
   edgeToReporterMessageSchema,
   errorCodeSchema,
@@ -74,6 +75,7 @@ export class EdgeLink extends EventEmitter<EdgeLinkEvents> {
   #welcomed = false;
   #viewers = 0;
   #clockOffsetMs = 0;
+  #features: readonly string[] = [];
   #refusal: WireError | null = null;
   #building = false;
   readonly #timers = new NamedTimers();
@@ -97,6 +99,31 @@ export class EdgeLink extends EventEmitter<EdgeLinkEvents> {
 
   get connected(): boolean {
     return this.#welcomed;
+  }
+
+  /** Capabilities the edge listed in its last welcome; empty for edges that list none. */
+  get edgeFeatures(): readonly string[] {
+    return this.#features;
+  }
+
+  /**
+   * Sends a changed secret to an edge whose welcome lists `secret_update`; resolves true
+   * once the frame is written to the socket. An older edge would count the unknown frame
+   * as invalid and close the socket after a few, so nothing is sent to it.
+   */
+  sendSecretUpdate(update: { name: "rclone_conf"; content: string; sha256: string }): Promise<boolean> {
+    const socket = this.#socket;
+    if (!this.#welcomed || !this.#features.includes(EDGE_FEATURE_SECRET_UPDATE) || socket?.readyState !== WebSocket.OPEN) {
+      return Promise.resolve(false);
+    }
+    return new Promise((resolve) => {
+      socket.send(JSON.stringify({ type: "secret_update", ...update } satisfies ReporterMessage), (error) => {
+        if (error !== undefined && error !== null) {
+          this.#log.warn({ err: error, type: "secret_update", name: update.name }, "sending to the edge failed");
+        }
+        resolve(error === undefined || error === null);
+      });
+    });
   }
 
   start(): void {
@@ -206,6 +233,7 @@ export class EdgeLink extends EventEmitter<EdgeLinkEvents> {
     switch (message.type) {
       case "welcome":
         this.#clockOffsetMs = Date.parse(message.server_time) - Date.now();
+        this.#features = message.features ?? [];
         this.#onWelcome(message.viewers);
         break;
       case "viewers":

@@ -13,6 +13,8 @@ export interface SnapshotAssemblerOptions {
   /** Null when PM2 is not reachable at all; the section is then unavailable. */
   services: ServiceManager | null;
   comfyui: () => ComfyuiSection;
+  /** The cloud-sync section; "not built" when the reporter runs without sync. */
+  sync?: () => Overview["sync"];
   /** Receives `service.changed` events found between two reads. */
   emit: (event: ProtocolEvent) => void;
   log: Logger;
@@ -46,7 +48,7 @@ export class SnapshotAssembler {
       system: { ...host, gpus: gpus.gpus, gpu_error: gpus.gpu_error },
       services,
       comfyui: this.#options.comfyui(),
-      sync: NOT_BUILT,
+      sync: this.#options.sync?.() ?? NOT_BUILT,
       tunnel: NOT_BUILT,
       downloads: NOT_BUILT,
       dashboard_version: this.#options.version,

@@ -9,6 +9,8 @@ import { ComfyCarryError, PROTOCOL_VERSION, toUtcTimestamp } from "@comfycarry/s
 import type { Service } from "@comfycarry/shared";
 
 import { unavailableComfyuiControl } from "../../src/comfyui-control/index.js";
+import { unavailableModels } from "../../src/models/handlers.js";
+import { unavailableSyncHandlers } from "../../src/sync/handlers.js";
 import { CommandExecutor } from "../../src/commands/executor.js";
 import type { CommandHandlers } from "../../src/commands/executor.js";
 import { CommandStore } from "../../src/commands/store.js";
@@ -53,6 +55,8 @@ function countingHandlers(delayMs = 0): { handlers: CommandHandlers; calls: stri
   });
   const handlers: CommandHandlers = {
     ...unavailableComfyuiControl(),
+    ...unavailableModels(),
+    ...unavailableSyncHandlers(),
     "service.start": ({ name }) => {
       calls.push(`start ${name}`);
       if (name === "missing") {

@@ -21,8 +21,39 @@ import type { RuleSafety, RuleStatus, SafeToDestroy } from "./status.js";
  * the restore step, rule status, the overview's sync section and "safe to destroy".
  */
 export class SyncEngine extends SyncEngineCore {
+  /** Whether start() succeeded and stop() has not been called. */
+  get isRunning(): boolean {
+    return this.started;
+  }
+
   listRules(): SyncRule[] {
     return this.rules.list();
+  }
+
+  /**
+   * Deletes a remote from rclone.conf with `rclone config delete`. A remote that rules
+   * still use is kept, and the error names those rules. The rewrite is reported through
+   * `onConfigChanged`, like any other change rclone makes to the file.
+   */
+  async removeRemote(remote: string): Promise<void> {
+    const users = this.rules.list().filter((rule) => rule.remote === remote);
+    if (users.length > 0) {
+      const names = users.map((rule) => `"${rule.name}"`).join(", ");
+      throw new ComfyCarryError("invalid_arguments", `remote "${remote}" is used by the rules ${names}; delete those rules or move them to another remote first`, {
+        field: "remote",
+        reason: "in_use",
+      });
+    }
+    const known = await this.listRemotes();
+    if (!known.some((candidate) => candidate.name === remote)) {
+      throw new ComfyCarryError("not_found", `remote "${remote}" is not in rclone.conf`, { remote });
+    }
+    const run = await this.rclone(["config", "delete", remote], { remoteLabel: remote, log: this.log, timeoutMs: 15_000 });
+    if (!run.ok) {
+      const code = run.failure?.code ?? "transfer_failed";
+      throw new ComfyCarryError("sync_failed", `rclone could not delete remote "${remote}": ${run.failure?.message ?? "unknown error"}`, { reason: code });
+    }
+    this.log.info({ remote }, "remote removed from rclone.conf");
   }
 
   /** Validates and stores a new rule, then starts its trigger. */
@@ -49,7 +80,10 @@ export class SyncEngine extends SyncEngineCore {
       throw ruleErrorFromZod(parsedPatch.error);
     }
     const { id, created_at: createdAt, updated_at: _updated, ...current } = existing;
-    const { fields, localPath } = await validateRule({ ...current, ...parsedPatch.data }, this.#validationDeps());
+    // The patch schema fills defaults for absent fields; only the fields the caller sent may change.
+    const sent = typeof patch === "object" && patch !== null ? new Set(Object.keys(patch)) : new Set<string>();
+    const changes = Object.fromEntries(Object.entries(parsedPatch.data).filter(([key]) => sent.has(key)));
+    const { fields, localPath } = await validateRule({ ...current, ...changes }, this.#validationDeps());
     const rule: SyncRule = { ...fields, id, created_at: createdAt, updated_at: ruleTimestamp() };
 
     await this.detach(ruleId);
@@ -93,16 +127,29 @@ export class SyncEngine extends SyncEngineCore {
     if (this.history === null) {
       return { available: false, reason: "not_configured", detail: "the sync engine is not started" };
     }
-    const running = [...this.runtimes.values()].some((runtime) => runtime.busy);
+    const runtimes = [...this.runtimes.values()];
+    const running = runtimes.some((runtime) => runtime.busy);
     const last = this.history.lastFinished();
     const lastStatus = running ? "running" : last === undefined ? "never" : last.status === "success" ? "success" : "failed";
+    const safety = this.safetySummary();
     return {
       available: true,
       worker_running: this.started,
       rules_count: this.runtimes.size,
       last_activity: last?.finished_at == null ? null : toUtcTimestamp(new Date(last.finished_at)),
       last_status: lastStatus,
+      safe: safety.safe,
+      unsynced_files: safety.unsynced_files,
+      all_synced_at: safety.all_synced_at,
+      offline_rules: runtimes.filter((runtime) => runtime.status === "remote_offline").length,
+      failed_rules: runtimes.filter((runtime) => runtime.status === "failed" || runtime.status === "needs_confirmation").length,
     };
+  }
+
+  /** "Safe to destroy" from tracking alone, without asking the remotes. */
+  safetySummary(): SafeToDestroy {
+    const pushes = [...this.runtimes.values()].filter((runtime) => runtime.rule.enabled && runtime.rule.direction === "push");
+    return summarizeSafety(pushes.map((runtime) => this.#safety(runtime)));
   }
 
   /**
