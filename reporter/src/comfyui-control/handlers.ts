@@ -47,8 +47,8 @@ export function createComfyuiControlHandlers(control: ComfyuiControl): ComfyuiCo
   };
 }
 
-/** Handlers for a reporter built without ComfyUI control (tests of other parts): each refuses. */
+/** Handlers for a reporter built without ComfyUI control (tests of other parts): each rejects. */
 export function unavailableComfyuiControl(): ComfyuiControlHandlers {
-  const refuse = (): Promise<never> => Promise.reject(new ComfyCarryError("command_failed", "ComfyUI control is not set up in this reporter"));
-  return Object.fromEntries(Object.keys(comfyuiControlCommands).map((name) => [name, refuse])) as unknown as ComfyuiControlHandlers;
+  const reject = (): Promise<never> => Promise.reject(new ComfyCarryError("command_failed", "ComfyUI control is not set up in this reporter"));
+  return Object.fromEntries(Object.keys(comfyuiControlCommands).map((name) => [name, reject])) as unknown as ComfyuiControlHandlers;
 }

@@ -40,6 +40,7 @@ export class ComfyuiControl {
   readonly logs: LogService;
   readonly nodes: NodesService;
   readonly prompts: PromptJournal;
+  readonly #version: VersionDeps;
 
   constructor(options: ComfyuiControlOptions) {
     const log = options.log.child({ component: "comfyui-control" });
@@ -63,8 +64,6 @@ export class ComfyuiControl {
     this.launch = new LaunchService(planner, store, this.process, log);
     this.#version = { settings: this.settings, process: this.process, planner, store, log };
   }
-
-  readonly #version: VersionDeps;
 
   /** Switches the checkout to `tag` and restarts; rolls back when it does not come online. */
   switchVersion(tag: string, waitS: number, signal?: AbortSignal): Promise<SwitchResult> {

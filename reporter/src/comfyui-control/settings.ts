@@ -4,7 +4,7 @@ import { join } from "node:path";
 
 import { ComfyCarryError } from "@comfycarry/shared";
 
-/** What the control modules need to know about this container. */
+/** Settings the control modules read: folders, service, Python, logs and time limits. */
 export interface ControlSettings {
   /** The ComfyUI git checkout that holds main.py and custom_nodes/. */
   comfyuiDir: string;
@@ -53,7 +53,7 @@ export function controlSettings(config: ControlConfigSource, env: Record<string,
   };
 }
 
-/** The port ComfyUI listens on, from its URL (80 or 443 when the URL names none). */
+/** Returns the port ComfyUI listens on, from its URL (80 or 443 when the URL names none). */
 export function comfyuiPort(settings: ControlSettings): number {
   const url = new URL(settings.comfyuiUrl);
   if (url.port !== "") {

@@ -6,7 +6,7 @@ import type { Harness } from "./helpers/harness.js";
 
 let harness: Harness;
 
-async function refusal(promise: Promise<unknown>): Promise<ComfyCarryError> {
+async function rejection(promise: Promise<unknown>): Promise<ComfyCarryError> {
   const error = await promise.then(
     () => null,
     (caught: unknown) => caught,
@@ -33,43 +33,43 @@ describe("launch options", () => {
     expect(await processArgs(status.process.pid ?? 0)).toEqual(["--listen", "127.0.0.1", "--port", String(harness.port)]);
   });
 
-  it("refuses an unknown option by name before any restart", async () => {
+  it("rejects an unknown option by name before any restart", async () => {
     const before = await harness.call("comfyui.status");
 
-    const error = await refusal(harness.call("comfyui.launch.set", { options: { extra_args: "--lowvram --no-such-flag" } as never }));
+    const error = await rejection(harness.call("comfyui.launch.set", { options: { extra_args: "--lowvram --no-such-flag" } as never }));
 
     expect(error.code).toBe("invalid_arguments");
     expect(error.params?.["option"]).toBe("--no-such-flag");
     expect((await harness.call("comfyui.status")).process.pid).toBe(before.process.pid);
   });
 
-  it("refuses a shell operator in the extra arguments", async () => {
-    const error = await refusal(harness.call("comfyui.launch.check", { options: { extra_args: "--cpu ; touch /tmp/x" } as never }));
+  it("rejects a shell operator in the extra arguments", async () => {
+    const error = await rejection(harness.call("comfyui.launch.check", { options: { extra_args: "--cpu ; touch /tmp/x" } as never }));
 
     expect(error.params?.["option"]).toBe(";");
   });
 
-  it("refuses a value outside the listed choices", async () => {
-    const error = await refusal(harness.call("comfyui.launch.check", { options: { extra_args: "--default-hashing-function crc32" } as never }));
+  it("rejects a value outside the listed choices", async () => {
+    const error = await rejection(harness.call("comfyui.launch.check", { options: { extra_args: "--default-hashing-function crc32" } as never }));
 
     expect(error.params?.["option"]).toBe("--default-hashing-function");
   });
 
-  it("refuses two memory modes together", async () => {
-    const error = await refusal(harness.call("comfyui.launch.check", { options: { vram_mode: "lowvram", extra_args: "--highvram" } as never }));
+  it("rejects two memory modes together", async () => {
+    const error = await rejection(harness.call("comfyui.launch.check", { options: { vram_mode: "lowvram", extra_args: "--highvram" } as never }));
 
     expect(error.params?.["option"]).toBe("--highvram");
   });
 
-  it("refuses --listen in the extra arguments", async () => {
-    const error = await refusal(harness.call("comfyui.launch.check", { options: { extra_args: "--listen=0.0.0.0" } as never }));
+  it("rejects --listen in the extra arguments", async () => {
+    const error = await rejection(harness.call("comfyui.launch.check", { options: { extra_args: "--listen=0.0.0.0" } as never }));
 
     expect(error.params?.["option"]).toBe("--listen");
   });
 
   it("restarts ComfyUI with exactly the planned arguments", async () => {
     const options = { vram_mode: "lowvram", preview_method: "auto", fast: ["fp16_accumulation"], extra_args: "--reserve-vram 1.5 --disable-metadata 'x'" };
-    await refusal(harness.call("comfyui.launch.check", { options } as never));
+    await rejection(harness.call("comfyui.launch.check", { options } as never));
     const valid = { ...options, extra_args: "--reserve-vram 1.5 --disable-metadata --preview-size '256'" };
 
     const result = await harness.call("comfyui.launch.set", { options: valid } as never);

@@ -6,7 +6,7 @@ import { ComfyCarryError } from "@comfycarry/shared";
 import type { NodeTask } from "@comfycarry/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-import { SECURITY_REFUSAL } from "../../src/comfyui-control/nodes/refusals.js";
+import { SECURITY_REJECTION } from "../../src/comfyui-control/nodes/refusals.js";
 import { createHarness } from "./helpers/harness.js";
 import { pollUntil } from "./helpers/poll.js";
 import type { Harness } from "./helpers/harness.js";
@@ -120,7 +120,7 @@ for (const flavour of ["legacy-post", "v4"] as const) {
       expect(await restartAndClasses()).not.toContain("SimAlpha");
     });
 
-    it("explains a security-level refusal", async () => {
+    it("explains a security-level rejection", async () => {
       const dataDir = join(harness.comfyuiDir, "user", "__manager");
       managerConfig(dataDir, "strong");
       await harness.call("comfyui.restart", {});
@@ -130,7 +130,7 @@ for (const flavour of ["legacy-post", "v4"] as const) {
         (error: unknown) => (error instanceof ComfyCarryError ? error.message : String(error)),
       );
 
-      expect(outcome).toBe(SECURITY_REFUSAL);
+      expect(outcome).toBe(SECURITY_REJECTION);
       rmSync(join(dataDir, "config.ini"));
     });
   });
@@ -153,7 +153,7 @@ describe("custom nodes without Manager", () => {
     expect(await objectInfoClasses(harness.url)).toContain("SimBeta");
   });
 
-  it.each(["--upload-pack=touch /tmp/x", "ext::sh -c touch% /tmp/x", "file:///etc"])("refuses the git URL %s", async (url) => {
+  it.each(["--upload-pack=touch /tmp/x", "ext::sh -c touch% /tmp/x", "file:///etc"])("rejects the git URL %s", async (url) => {
     const existedBefore = existsSync("/tmp/x");
 
     const error = await harness.call("nodes.install_git", { url }).catch((caught: unknown) => caught);

@@ -6,10 +6,10 @@ import { ComfyCarryError } from "@comfycarry/shared";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 
 import { portAcceptsConnections } from "../../src/comfyui-control/process/port-holder.js";
-import { waitFor } from "../helpers/fake-edge.js";
 import { FAKE_PYTHON } from "./helpers/checkout.js";
 import { createHarness } from "./helpers/harness.js";
 import type { Harness } from "./helpers/harness.js";
+import { pollUntil } from "./helpers/poll.js";
 
 let harness: Harness;
 const strays: ChildProcess[] = [];
@@ -27,16 +27,12 @@ function alive(pid: number): boolean {
 async function holdPort(command: string, args: string[]): Promise<number> {
   const child = spawn(command, args, { cwd: harness.comfyuiDir, stdio: "ignore", detached: true });
   strays.push(child);
-  await waitFor("the stray process to listen", () => child.exitCode !== null || portIsHeld, 15_000).catch(() => undefined);
+  await pollUntil("the stray process to listen", () => portAcceptsConnections(harness.port), (held) => held);
   return child.pid ?? 0;
 }
 
-let portIsHeld = false;
-let poll: NodeJS.Timeout | null = null;
-
 beforeAll(async () => {
   harness = await createHarness();
-  poll = setInterval(() => void portAcceptsConnections(harness.port).then((held) => (portIsHeld = held)), 50);
 }, 60_000);
 
 afterEach(() => {
@@ -46,9 +42,6 @@ afterEach(() => {
 });
 
 afterAll(async () => {
-  if (poll !== null) {
-    clearInterval(poll);
-  }
   await harness.close();
 });
 

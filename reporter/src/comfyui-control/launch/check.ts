@@ -6,7 +6,7 @@ import type { AcceptedOption, AcceptedOptions } from "./help.js";
 /** Options argparse lets a user repeat because they append. */
 const REPEATABLE = new Set(["--extra-model-paths-config"]);
 
-/** Throws `invalid_arguments` naming the first option ComfyUI would refuse; argparse would exit with status 2. */
+/** Throws `invalid_arguments` naming the first option ComfyUI would reject; argparse would exit with status 2. */
 export function checkArgs(args: readonly string[], accepted: AcceptedOptions): void {
   const seen = new Set<string>();
   let index = 0;
@@ -15,7 +15,7 @@ export function checkArgs(args: readonly string[], accepted: AcceptedOptions): v
     const word = args[index] ?? "";
     index += 1;
     if (!isOption(word)) {
-      throw refuse(word, `${JSON.stringify(word)} is not an option, and ComfyUI takes no other arguments`);
+      throw invalidOption(word, `${JSON.stringify(word)} is not an option, and ComfyUI takes no other arguments`);
     }
 
     const equals = word.indexOf("=");
@@ -23,10 +23,10 @@ export function checkArgs(args: readonly string[], accepted: AcceptedOptions): v
     const inline = equals > 0 ? word.slice(equals + 1) : null;
     const option = accepted.options.get(flag);
     if (option === undefined || flag === "-h" || flag === "--help") {
-      throw refuse(flag, unknownReason(flag, accepted));
+      throw invalidOption(flag, unknownReason(flag, accepted));
     }
     if (seen.has(flag) && !REPEATABLE.has(flag)) {
-      throw refuse(flag, `${flag} is given twice; keep one`);
+      throw invalidOption(flag, `${flag} is given twice; keep one`);
     }
     seen.add(flag);
 
@@ -43,7 +43,7 @@ export function checkArgs(args: readonly string[], accepted: AcceptedOptions): v
   for (const group of accepted.exclusive) {
     const given = [...seen].filter((flag) => group.includes(flag));
     if (given.length > 1) {
-      throw refuse(given[1] ?? "", `${given.join(" and ")} cannot be used together; pick one`);
+      throw invalidOption(given[1] ?? "", `${given.join(" and ")} cannot be used together; pick one`);
     }
   }
 }
@@ -67,17 +67,17 @@ function wantsMore(option: AcceptedOption, count: number): boolean {
 
 function checkValues(option: AcceptedOption, values: string[]): void {
   if (option.arity === "none" && values.length > 0) {
-    throw refuse(option.flag, `${option.flag} takes no value, got ${JSON.stringify(values[0])}`);
+    throw invalidOption(option.flag, `${option.flag} takes no value, got ${JSON.stringify(values[0])}`);
   }
   if ((option.arity === "one" || option.arity === "some") && values.length === 0) {
-    throw refuse(option.flag, `${option.flag} needs a value`);
+    throw invalidOption(option.flag, `${option.flag} needs a value`);
   }
   if (option.choices === null) {
     return;
   }
   for (const value of values) {
     if (!option.choices.includes(value)) {
-      throw refuse(option.flag, `${option.flag} does not accept ${JSON.stringify(value)}; choose one of ${option.choices.join(", ")}`);
+      throw invalidOption(option.flag, `${option.flag} does not accept ${JSON.stringify(value)}; choose one of ${option.choices.join(", ")}`);
     }
   }
 }
@@ -90,6 +90,6 @@ function unknownReason(flag: string, accepted: AcceptedOptions): string {
   return `this ComfyUI does not accept ${flag}; its "main.py --help" does not list it`;
 }
 
-function refuse(option: string, problem: string): ComfyCarryError {
-  return new ComfyCarryError("invalid_arguments", `Launch option refused: ${problem}.`, { option });
+function invalidOption(option: string, problem: string): ComfyCarryError {
+  return new ComfyCarryError("invalid_arguments", `Invalid launch option: ${problem}.`, { option });
 }

@@ -28,7 +28,7 @@ export class LaunchPlanner {
     this.#settings = settings;
   }
 
-  /** The argument list for `options`, after every argument passed ComfyUI's own option list. */
+  /** Returns the argument list for `options` once every argument passed ComfyUI's own option list. */
   async plan(options: LaunchOptions): Promise<LaunchPlan> {
     const args = launchArgs(options, comfyuiPort(this.#settings));
     checkArgs(args, await this.accepted());

@@ -34,7 +34,7 @@ export class LaunchService {
     return { ...plan, process: await this.process.restart(waitS, signal, plan.args) };
   }
 
-  /** Whether the saved options differ from what ComfyUI runs with, so a restart would change something. */
+  /** Returns whether the saved options differ from what ComfyUI runs with, so a restart would change something. */
   async restartNeeded(): Promise<boolean> {
     const running = await this.process.runningArgs();
     if (running.length === 0) {

@@ -16,7 +16,7 @@ export class LaunchStore {
     this.#log = log;
   }
 
-  /** The saved options, or the defaults when none were saved or the file does not parse. */
+  /** Returns the saved options, or the defaults when none were saved or the file does not parse. */
   async load(): Promise<LaunchOptions> {
     let text: string;
     try {

@@ -6,7 +6,7 @@ import type { ComfyuiLogLine } from "@comfycarry/shared";
 import { countLines } from "./files.js";
 import type { LogFiles } from "./files.js";
 
-/** Longest line sent; tqdm bars and tracebacks stay far below it. */
+/** Maximum length of a line sent; tqdm bars and tracebacks stay far below it. */
 const MAX_LINE = 8_000;
 
 /** Shows a line the way a terminal would: tqdm redraws with `\r`, so only the last drawing is kept. */
@@ -29,7 +29,7 @@ export class LogLines {
     this.#files = files;
   }
 
-  /** The last `count` lines and the number one past the newest. */
+  /** Returns the last `count` lines and the number one past the newest. */
   async tail(count: number): Promise<{ lines: ComfyuiLogLine[]; total: number }> {
     const total = await this.total();
     return { lines: await this.before(total, count), total };

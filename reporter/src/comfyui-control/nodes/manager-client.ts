@@ -5,7 +5,7 @@
 import { ComfyCarryError } from "@comfycarry/shared";
 import type { ManagerFlavour } from "@comfycarry/shared";
 
-import { refusalText } from "./refusals.js";
+import { rejectionText } from "./refusals.js";
 
 export type NodeAction = "install" | "update" | "enable" | "disable" | "uninstall" | "switch_version";
 
@@ -80,7 +80,7 @@ export class ManagerClient {
     try {
       response = await fetch(`${this.baseUrl}${path}`, {
         method,
-        // Manager refuses text and form content types on body-less POSTs, so none is sent then.
+        // Manager rejects text and form content types on body-less POSTs, so none is sent then.
         headers: body === undefined ? {} : { "content-type": "application/json" },
         body: body === undefined ? null : JSON.stringify(body),
         signal: AbortSignal.timeout(15_000),
@@ -90,8 +90,8 @@ export class ManagerClient {
     }
     if (response.status >= 400) {
       const text = (await response.text()).slice(0, 500);
-      const refusal = refusalText(response.status, text);
-      throw new ComfyCarryError("command_failed", refusal ?? `ComfyUI-Manager answered ${method} ${path} with HTTP ${response.status}: ${text}`, { path, status: response.status, refused: refusal !== null });
+      const rejection = rejectionText(response.status, text);
+      throw new ComfyCarryError("command_failed", rejection ?? `ComfyUI-Manager answered ${method} ${path} with HTTP ${response.status}: ${text}`, { path, status: response.status, rejected: rejection !== null });
     }
     return response;
   }

@@ -11,7 +11,7 @@ import WebSocket from "ws";
 import { z } from "zod";
 
 import type { Logger } from "../../log/logger.js";
-import { SECURITY_REFUSAL } from "./refusals.js";
+import { SECURITY_REJECTION } from "./refusals.js";
 
 const frameSchema = z.discriminatedUnion("type", [
   z.object({
@@ -111,7 +111,7 @@ export class NodeTasks {
       this.#running(frame.data.ui_id);
     } else if (frame.type === "cm-task-completed") {
       const ok = frame.data.result === "success" || frame.data.result === "skip";
-      const message = ok ? null : frame.data.result === "failed" ? SECURITY_REFUSAL : (frame.data.status?.messages.at(-1) ?? frame.data.result);
+      const message = ok ? null : frame.data.result === "failed" ? SECURITY_REJECTION : (frame.data.status?.messages.at(-1) ?? frame.data.result);
       this.finish(frame.data.ui_id, ok, message);
     } else if (frame.data.status === "in_progress" && frame.data.target !== undefined) {
       this.#running(frame.data.target);

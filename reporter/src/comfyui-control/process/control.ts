@@ -2,7 +2,7 @@
 import { mkdir } from "node:fs/promises";
 import { dirname, join } from "node:path";
 
-import { ComfyCarryError } from "@comfycarry/shared";
+import { ComfyCarryError, serviceStatusSchema } from "@comfycarry/shared";
 import type { ComfyuiProcessResult } from "@comfycarry/shared";
 
 import type { Logger } from "../../log/logger.js";
@@ -40,7 +40,7 @@ export class ProcessControl {
     this.#log = options.log.child({ component: "comfyui-process" });
   }
 
-  /** The arguments ComfyUI runs with now, per PM2; empty when PM2 has no such process. */
+  /** Returns the arguments ComfyUI runs with now, per PM2; empty when PM2 has no such process. */
   async runningArgs(): Promise<string[]> {
     return (await this.#describe())?.args ?? [];
   }
@@ -157,9 +157,10 @@ export class ProcessControl {
   }
 
   #result(process: Pm2Process | null, orphan: number | null, online: boolean): ComfyuiProcessResult {
-    const status = process?.status;
+    // A service PM2 does not know is reported as stopped: start creates it.
+    const status = process === null ? "stopped" : (serviceStatusSchema.safeParse(process.status).data ?? "unknown");
     return {
-      status: status === "online" || status === "stopped" || status === "stopping" || status === "launching" || status === "errored" ? status : process === null ? "stopped" : "unknown",
+      status,
       pid: process?.pid ?? null,
       restarts: process?.restarts ?? 0,
       online,

@@ -56,7 +56,7 @@ export class Pm2Launcher {
     this.#api = pm2Home === undefined ? new pm2.custom() : new pm2.custom({ pm2_home: pm2Home });
   }
 
-  /** The process named `name`, or null when PM2 has none. */
+  /** Returns the process named `name`, or null when PM2 has none. */
   async describe(name: string): Promise<Pm2Process | null> {
     await this.#connect();
     const list = await new Promise<DescribedProcess[]>((resolve, reject) => {

@@ -5,7 +5,7 @@ import { connect } from "node:net";
 /** TCP state 0A is LISTEN in /proc/net/tcp. */
 const LISTEN = "0A";
 
-/** Whether something accepts TCP connections on 127.0.0.1:`port`. */
+/** Returns whether something accepts TCP connections on 127.0.0.1:`port`. */
 export function portAcceptsConnections(port: number, host = "127.0.0.1"): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect({ port, host });
@@ -22,7 +22,7 @@ export function portAcceptsConnections(port: number, host = "127.0.0.1"): Promis
   });
 }
 
-/** The pids with a listening socket on `port` (any address), found through socket inodes. */
+/** Returns the pids with a listening socket on `port` (any address), found through socket inodes. */
 export async function listeningPids(port: number): Promise<number[]> {
   const inodes = new Set<string>();
   for (const table of ["/proc/net/tcp", "/proc/net/tcp6"]) {
@@ -58,7 +58,7 @@ export async function listeningPids(port: number): Promise<number[]> {
   return pids;
 }
 
-/** A process's argument vector and working folder, or null when it is gone or unreadable. */
+/** Returns a process's argument vector and working folder, or null when it is gone or unreadable. */
 export async function processInfo(pid: number): Promise<{ argv: string[]; cwd: string } | null> {
   try {
     const cmdline = await readFile(`/proc/${pid}/cmdline`, "utf8");

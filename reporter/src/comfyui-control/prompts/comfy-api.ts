@@ -60,7 +60,7 @@ export async function postPrompt(baseUrl: string, promptId: string, graph: unkno
   });
   const body = await response.text();
   if (!response.ok) {
-    throw new ComfyCarryError("command_failed", `ComfyUI refused the prompt again: HTTP ${response.status} ${body.slice(0, 500)}`, { status: response.status });
+    throw new ComfyCarryError("command_failed", `ComfyUI rejected the prompt when it was queued again: HTTP ${response.status} ${body.slice(0, 500)}`, { status: response.status });
   }
   const parsed = parseValue(postedSchema, JSON.parse(body));
   return parsed.ok ? parsed.value.prompt_id : promptId;
