@@ -38,7 +38,7 @@ afterAll(async () => {
 });
 
 /** Runs one action and waits for Manager to finish its task; returns the final row. */
-async function act(action: "install" | "update" | "enable" | "disable" | "uninstall", id: string, version?: string): Promise<NodeTask> {
+async function act(action: "install" | "update" | "enable" | "disable" | "uninstall" | "switch_version", id: string, version?: string): Promise<NodeTask> {
   const { ui_id: uiId } = await harness.call("nodes.action", version === undefined ? { action, id } : { action, id, version });
   const tasks = await pollUntil(
     `Manager to finish ${action} ${id}`,
@@ -62,7 +62,9 @@ function managerConfig(dir: string, level: string): void {
   writeFileSync(join(dir, "config.ini"), `[default]\nsecurity_level = ${level}\nnetwork_mode = public\n`);
 }
 
-for (const flavour of ["legacy-post", "v4"] as const) {
+const LEGACY_VERSIONS = { "legacy-get": "V3.39.3", "legacy-post": "V3.41" } as const;
+
+for (const flavour of ["legacy-get", "legacy-post", "v4"] as const) {
   describe(`custom nodes through Manager ${flavour}`, () => {
     beforeAll(async () => {
       const legacyDir = join(harness.comfyuiDir, "custom_nodes", "comfyui-manager");
@@ -72,7 +74,7 @@ for (const flavour of ["legacy-post", "v4"] as const) {
         await harness.call("comfyui.launch.set", { options: { enable_manager: true } as never });
       } else {
         mkdirSync(legacyDir, { recursive: true });
-        writeFileSync(join(legacyDir, "comfyui-sim.json"), JSON.stringify({ manager_version: "V3.41", nodes: {} }));
+        writeFileSync(join(legacyDir, "comfyui-sim.json"), JSON.stringify({ manager_version: LEGACY_VERSIONS[flavour], nodes: {} }));
         await harness.call("comfyui.launch.set", { options: {} as never });
       }
     }, 30_000);
@@ -113,6 +115,11 @@ for (const flavour of ["legacy-post", "v4"] as const) {
     it("updates the pack to its newest version", async () => {
       expect((await act("update", "sim-alpha")).state).toBe("done");
       expect(await restartAndClasses()).toContain("SimAlphaPlus");
+    });
+
+    it("switches the pack back to an older version", async () => {
+      expect((await act("switch_version", "sim-alpha", "1.0.0")).state).toBe("done");
+      expect(await restartAndClasses()).not.toContain("SimAlphaPlus");
     });
 
     it("uninstalls the pack", async () => {
