@@ -59,9 +59,13 @@ const processResultSchema = z.object({
 });
 export type ComfyuiProcessResult = z.infer<typeof processResultSchema>;
 
+/**
+ * Commands that wait for ComfyUI need a browser `deadline_ms` above `wait_s`; the edge allows
+ * at most MAX_COMMAND_DEADLINE_MS (10 minutes), so waits stay below it.
+ */
 const waitArgsSchema = z.strictObject({
-  /** How long to wait for ComfyUI to answer; 0 returns at once. */
-  wait_s: z.number().int().min(0).max(900).default(120),
+  /** Time limit for ComfyUI to respond after the start; 0 returns at once. */
+  wait_s: z.number().int().min(0).max(540).default(120),
 });
 
 const logLineSchema = z.object({ n: z.number().int().nonnegative(), text: z.string() });
@@ -183,7 +187,7 @@ export const comfyuiControlCommands = {
     scope: "read",
   },
   "comfyui.version.switch": {
-    args: z.strictObject({ tag: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._+-]{0,99}$/, "a tag name such as v0.3.64"), wait_s: z.number().int().min(5).max(900).default(180) }),
+    args: z.strictObject({ tag: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._+-]{0,99}$/, "a tag name such as v0.3.64"), wait_s: z.number().int().min(5).max(240).default(180) }),
     result: z.object({ from: z.string(), to: z.string(), online: z.boolean(), rolled_back: z.boolean(), reason: z.string().nullable() }),
     scope: "admin",
   },
