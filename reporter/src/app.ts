@@ -2,7 +2,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 
 import { EDGE_FEATURE_SECRET_UPDATE } from "@comfycarry/shared";
-import type { WireError } from "@comfycarry/shared";
+import type { ProtocolEvent, WireError } from "@comfycarry/shared";
 
 import { ComfyuiBridge } from "./comfyui/bridge.js";
 import { ComfyuiHttp } from "./comfyui/http.js";
@@ -19,6 +19,8 @@ import { reporterSocketUrl } from "./config/load.js";
 import { EdgeLink } from "./link/edge-link.js";
 import { helloBuilder } from "./link/hello.js";
 import type { Logger } from "./log/logger.js";
+import { ModelsFeature } from "./models/feature.js";
+import { createModelsHandlers } from "./models/handlers.js";
 import { SnapshotAssembler } from "./snapshot/assembler.js";
 import type { GpuSource, ServiceManager, SystemSource } from "./snapshot/sources.js";
 import { createSyncHandlers } from "./sync/handlers.js";
@@ -75,6 +77,7 @@ export async function startReporter(config: ReporterConfig, parts: ReporterParts
       sendSecretUpdate: (update) => link?.sendSecretUpdate(update) ?? Promise.resolve(false),
     },
   });
+  const models = await startModels(config, log, (event) => link?.sendEvent(event));
   const assembler = new SnapshotAssembler({
     instanceId: config.instanceId,
     version: REPORTER_VERSION,
@@ -83,6 +86,7 @@ export async function startReporter(config: ReporterConfig, parts: ReporterParts
     services: parts.services,
     comfyui: () => comfyuiSection(monitor.health, bridge.view(), config.comfyuiUrl),
     sync: () => sync.section(),
+    ...(models === null ? {} : { downloads: () => models.overview() }),
     emit: (event) => link?.sendEvent(event),
     log,
   });
@@ -93,6 +97,7 @@ export async function startReporter(config: ReporterConfig, parts: ReporterParts
       http,
       createComfyuiControlHandlers(comfyuiControl),
       createSyncHandlers(sync),
+      models === null ? undefined : createModelsHandlers(models),
     ),
     log,
     now: () => Date.now() + (link?.clockOffsetMs ?? 0),
@@ -142,6 +147,7 @@ export async function startReporter(config: ReporterConfig, parts: ReporterParts
       monitor.stop();
       bridge.stop();
       await comfyuiControl.stop();
+      await models?.stop();
       await syncStarted;
       await sync.stop();
       await proxy.close();
@@ -151,4 +157,17 @@ export async function startReporter(config: ReporterConfig, parts: ReporterParts
       log.info("reporter stopped");
     },
   };
+}
+
+/** Starts downloads and the model library; a failure leaves the reporter running without them. */
+async function startModels(config: ReporterConfig, log: Logger, emit: (event: ProtocolEvent) => void): Promise<ModelsFeature | null> {
+  if (config.models === undefined) {
+    return null;
+  }
+  try {
+    return await ModelsFeature.start({ comfyuiDir: config.comfyuiDir, stateDir: config.stateDir, settings: config.models, log, emit });
+  } catch (error) {
+    log.error({ err: error }, "the model library could not start; the Models page is unavailable");
+    return null;
+  }
 }

@@ -2,6 +2,7 @@ import { z } from "zod";
 
 import { comfyuiControlCommands } from "./comfyui-control.js";
 import { syncCommands } from "./sync.js";
+import { modelsCommands } from "./models.js";
 import { serviceStatusSchema } from "./overview.js";
 
 // The allowlist of commands the edge relays and the reporter executes. Both sides parse
@@ -62,6 +63,7 @@ const coreCommands = {
 export const commandSchemas = {
   ...coreCommands,
   ...comfyuiControlCommands,
+  ...modelsCommands,
   ...syncCommands,
 } as const;
 

@@ -16,6 +16,7 @@ export const USER_ERROR_CODES = [
   "payload_too_large", // A body or frame is over the size limit.
   "service_not_found", // A PM2 service with that name does not exist.
   "protocol_version_unsupported", // The reporter speaks a protocol version the edge does not accept.
+  "download_failed", // CivitAI, Hugging Face or the download queue refused; `params.reason` is the download failure code.
 ] as const;
 
 export const SYSTEM_ERROR_CODES = [

@@ -1,5 +1,6 @@
 import { z } from "zod";
 
+import { downloadJobEventFields, libraryChangedEventFields } from "./models.js";
 import { comfyuiStateSchema, serviceStatusSchema } from "./overview.js";
 import { syncFailureSchema, syncJobSchema, syncProgressSchema, syncRuleStatusSchema } from "./sync.js";
 import { utcTimestampSchema } from "./time.js";
@@ -89,6 +90,8 @@ export const eventSchema = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("sync.job.finished"), at, job: syncJobSchema, failure: syncFailureSchema.nullable() }),
   /** A rule's state changed: running, retry planned (with `next_attempt_at`), remote offline, idle. */
   z.object({ kind: z.literal("sync.rule.status"), at, status: syncRuleStatusSchema }),
+  z.object({ kind: z.literal("download.job"), at, ...downloadJobEventFields }),
+  z.object({ kind: z.literal("models.library.changed"), at, ...libraryChangedEventFields }),
 ]);
 export type ProtocolEvent = z.infer<typeof eventSchema>;
 export type EventKind = ProtocolEvent["kind"];

@@ -1,6 +1,8 @@
 import type { ComfyuiHttp } from "../comfyui/http.js";
 import { unavailableComfyuiControl } from "../comfyui-control/index.js";
 import type { ComfyuiControlHandlers } from "../comfyui-control/index.js";
+import { unavailableModels } from "../models/handlers.js";
+import type { ModelsHandlers } from "../models/handlers.js";
 import type { ServiceManager } from "../snapshot/sources.js";
 import { unavailableSyncHandlers } from "../sync/handlers.js";
 import type { SyncHandlers } from "../sync/handlers.js";
@@ -12,6 +14,7 @@ export function createCommandHandlers(
   comfyui: ComfyuiHttp,
   comfyuiControl: ComfyuiControlHandlers = unavailableComfyuiControl(),
   sync: SyncHandlers = unavailableSyncHandlers(),
+  models: ModelsHandlers = unavailableModels(),
 ): CommandHandlers {
   const serviceResult = (service: Awaited<ReturnType<ServiceManager["start"]>>) => ({
     name: service.name,
@@ -23,6 +26,7 @@ export function createCommandHandlers(
   return {
     ...comfyuiControl,
     ...sync,
+    ...models,
 
     "service.start": async ({ name }) => serviceResult(await services.start(name)),
     "service.stop": async ({ name }) => serviceResult(await services.stop(name)),

@@ -2,6 +2,8 @@ import { z } from "zod";
 
 import { instanceIdSchema, serviceNameSchema } from "@comfycarry/shared";
 
+import { MODEL_CONFIG_FIELDS } from "./model-fields.js";
+
 // One entry per configuration variable: its schema, whether its value may be printed,
 // and the sentence that tells the user how to fix a bad value.
 
@@ -77,6 +79,7 @@ export const CONFIG_FIELDS = {
     secret: false,
     fix: `Set LOG_LEVEL to one of ${LOG_LEVELS.join(", ")}.`,
   },
+  ...MODEL_CONFIG_FIELDS,
 } satisfies Record<string, ConfigField<unknown>>;
 
 export type ConfigVariable = keyof typeof CONFIG_FIELDS;

@@ -5,7 +5,9 @@ import { z } from "zod";
 
 import { ComfyCarryError } from "@comfycarry/shared";
 
+import type { HostKind } from "../downloads/hosts.js";
 import { CONFIG_FIELDS, CONFIG_VARIABLES } from "./fields.js";
+import { HostTokens, parseLoopbackHosts } from "./host-tokens.js";
 import type { ConfigVariable, LogLevel } from "./fields.js";
 
 /** The reporter's settings after defaults, the config file and the environment are merged. */
@@ -20,6 +22,20 @@ export interface ReporterConfig {
   comfyuiService: string;
   comfyuiProxyPort: number;
   logLevel: LogLevel;
+  /** Absent in tests that build a config by hand; the reporter then runs without downloads and the model library. */
+  models?: ModelSettings;
+}
+
+/** Settings of the download queue and the model library. */
+export interface ModelSettings {
+  hfEndpoint: string;
+  civitaiBaseUrl: string;
+  aria2Path: string;
+  /** extra_model_paths.yaml files besides the one in the ComfyUI folder. */
+  extraModelPathFiles: string[];
+  /** TEST ONLY: loopback hosts that count as CivitAI or Hugging Face over http. */
+  testOnlyLoopbackHosts: Record<string, HostKind>;
+  tokens: HostTokens;
 }
 
 /** Where the settings come from; defaults to the process environment. */
@@ -149,6 +165,18 @@ export function loadConfig(sources: ConfigSources = { env: process.env }): Repor
     // NOTE: 0 picks a free port per start; the tunnel that will sit in front of the proxy needs a fixed one.
     comfyuiProxyPort: parseField("COMFYCARRY_COMFYUI_PROXY_PORT", value("COMFYCARRY_COMFYUI_PROXY_PORT"), 0),
     logLevel: parseField("LOG_LEVEL", value("LOG_LEVEL"), "info"),
+    models: {
+      hfEndpoint: parseField("HF_ENDPOINT", value("HF_ENDPOINT"), "https://huggingface.co"),
+      civitaiBaseUrl: parseField("CIVITAI_BASE_URL", value("CIVITAI_BASE_URL"), "https://civitai.com"),
+      aria2Path: parseField("ARIA2C_PATH", value("ARIA2C_PATH"), "aria2c"),
+      extraModelPathFiles: parseField("COMFYCARRY_EXTRA_MODEL_PATHS", value("COMFYCARRY_EXTRA_MODEL_PATHS"), "").split(":").filter((path) => path !== ""),
+      testOnlyLoopbackHosts: parseLoopbackHosts(parseField("COMFYCARRY_TEST_LOOPBACK_HOSTS", value("COMFYCARRY_TEST_LOOPBACK_HOSTS"), "")),
+      tokens: new HostTokens({
+        civitai: parseField("CIVITAI_TOKEN", value("CIVITAI_TOKEN"), ""),
+        huggingface: parseField("HF_TOKEN", value("HF_TOKEN"), ""),
+        modelscope: parseField("MODELSCOPE_API_TOKEN", value("MODELSCOPE_API_TOKEN"), ""),
+      }),
+    },
   };
 }
 

@@ -1,5 +1,7 @@
 import { z } from "zod";
 
+import type { CivitaiFile as CivitaiFileView } from "@comfycarry/shared";
+
 import { DownloadFailure } from "./failure.js";
 import type { HostRegistry, TokenSource } from "./hosts.js";
 import { downloadUrl } from "./links.js";
@@ -36,6 +38,40 @@ export interface CivitaiFileMeta {
   totalBytes: number;
   sha256: string | null;
   folder: string;
+  /** Every file of the version, so the user can pick several. */
+  files: CivitaiFileView[];
+}
+
+/** The fields of a CivitAI file entry that the dashboard shows. */
+export interface CivitaiFileEntry {
+  id: number;
+  name: string;
+  type: string;
+  sizeKB: number;
+  primary?: boolean | undefined;
+  metadata?: { format?: string | null | undefined; fp?: string | null | undefined } | null | undefined;
+  hashes?: { SHA256?: string | undefined } | null | undefined;
+}
+
+/** Maps a CivitAI file entry to its wire view, with the folder the queue would pick for it. */
+export function civitaiFileView(file: CivitaiFileEntry, modelType: string, baseModel: string | null): CivitaiFileView {
+  const sha = file.hashes?.SHA256;
+  return {
+    id: file.id,
+    name: file.name,
+    type: file.type,
+    size_bytes: Math.round(file.sizeKB * 1024),
+    primary: file.primary === true,
+    sha256: sha !== undefined && /^[0-9a-fA-F]{64}$/.test(sha) ? sha.toLowerCase() : null,
+    format: file.metadata?.format ?? null,
+    fp: file.metadata?.fp ?? null,
+    folder: fileFolder(modelType, file.type, baseModel),
+  };
+}
+
+/** Model and pruned-model files go where the model type says; companion files (VAE, text encoder) to their own folder. */
+function fileFolder(modelType: string, fileType: string, baseModel: string | null): string {
+  return civitaiFolder(modelType, fileType === "Model" || fileType === "Pruned Model" ? null : fileType, baseModel);
 }
 
 export interface CivitaiMetaContext {
@@ -78,7 +114,8 @@ export async function civitaiFileMeta(
     fileName: file.name,
     totalBytes: Math.round(file.sizeKB * 1024),
     sha256: sha !== undefined && /^[0-9a-fA-F]{64}$/.test(sha) ? sha.toLowerCase() : null,
-    folder: civitaiFolder(version.model.type, file.type === "Model" || file.type === "Pruned Model" ? null : file.type, version.baseModel ?? null),
+    folder: fileFolder(version.model.type, file.type, version.baseModel ?? null),
+    files: version.files.map((entry) => civitaiFileView(entry, version.model.type, version.baseModel ?? null)),
   };
 }
 

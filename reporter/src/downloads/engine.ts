@@ -137,7 +137,7 @@ export class DownloadEngine extends EventEmitter<DownloadEngineEvents> {
     const parsed = parseRequest(request);
     const link = normaliseLink(parsed.url, this.options.hosts);
     const resolved = await resolveSource(link, this.context, parsed.civitai_file_id);
-    return buildPreview({
+    const preview = await buildPreview({
       link,
       resolved,
       modelsRoot: this.options.modelsRoot,
@@ -146,6 +146,7 @@ export class DownloadEngine extends EventEmitter<DownloadEngineEvents> {
       store: this.store,
       installedFileWithHash: this.options.installedFileWithHash ?? (() => null),
     });
+    return resolved.civitai === null ? preview : { ...preview, civitai_files: resolved.civitai.files, civitai_file_id: resolved.civitai.fileId };
   }
 
   /**

@@ -30,6 +30,8 @@ export interface ResolvedSource {
   folder: string;
   totalBytes: number | null;
   sha256: string | null;
+  /** For CivitAI links: the chosen file and every file of its version. */
+  civitai: { fileId: number; files: CivitaiFileMeta["files"] } | null;
 }
 
 /**
@@ -75,6 +77,7 @@ export async function resolveSource(link: NormalisedLink, context: ResolveContex
     folder: meta?.folder ?? (link.kind === "huggingface" || link.kind === "modelscope" ? huggingFaceFolder(link.path) : "checkpoints"),
     totalBytes: result.linkedSize ?? sizeFromResponse(result.response) ?? meta?.totalBytes ?? null,
     sha256: meta?.sha256 ?? linkedSha,
+    civitai: meta === null ? null : { fileId: meta.fileId, files: meta.files },
   };
 }
 

@@ -13,6 +13,8 @@ export interface SnapshotAssemblerOptions {
   /** Null when PM2 is not reachable at all; the section is then unavailable. */
   services: ServiceManager | null;
   comfyui: () => ComfyuiSection;
+  /** The download queue's section; not built when absent. */
+  downloads?: () => Overview["downloads"];
   /** The cloud-sync section; "not built" when the reporter runs without sync. */
   sync?: () => Overview["sync"];
   /** Receives `service.changed` events found between two reads. */
@@ -50,7 +52,7 @@ export class SnapshotAssembler {
       comfyui: this.#options.comfyui(),
       sync: this.#options.sync?.() ?? NOT_BUILT,
       tunnel: NOT_BUILT,
-      downloads: NOT_BUILT,
+      downloads: this.#options.downloads?.() ?? NOT_BUILT,
       dashboard_version: this.#options.version,
     };
   }

@@ -1,7 +1,7 @@
 import { applySyncEvent, emptySyncLive, isSyncEvent, settleSyncJobs } from "./syncLive";
 
 import type { SyncLive } from "./syncLive";
-import type { InstanceOverview, ProtocolEvent } from "@comfycarry/shared";
+import type { DownloadJob, InstanceOverview, ProtocolEvent } from "@comfycarry/shared";
 
 // The live view of one instance, folded from overview frames and events. Snapshots carry
 // the settled state every few seconds, and events carry the motion between them. Each
@@ -44,6 +44,10 @@ export interface LiveState {
   trend: TrendSample[];
   /** Running sync jobs, rule states and recent finished jobs, from sync events. */
   sync: SyncLive;
+  /** Download jobs as their last `download.job` event left them, by id. */
+  downloads: Record<string, DownloadJob>;
+  /** Bumped on every `models.library.changed` event, so the Models page knows to reload. */
+  libraryVersion: number;
 }
 
 /** Trend points kept: one hour of snapshots at the watched cadence of one every 2 s. */
@@ -51,7 +55,7 @@ export const MAX_TREND_SAMPLES = 1800;
 
 /** Returns a state with nothing known yet. */
 export function emptyLiveState(): LiveState {
-  return { overview: null, receivedAtMs: null, fromCache: false, prompt: null, promptAt: null, lastOutcome: null, lastActivityAt: null, trend: [], sync: emptySyncLive() };
+  return { overview: null, receivedAtMs: null, fromCache: false, prompt: null, promptAt: null, lastOutcome: null, lastActivityAt: null, trend: [], sync: emptySyncLive(), downloads: {}, libraryVersion: 0 };
 }
 
 /** Returns whether reporter timestamp `a` is at or after `b`; a missing `b` counts as older. */
@@ -161,8 +165,33 @@ export function applyEvent(state: LiveState, event: ProtocolEvent): void {
     case "log":
       return;
 
+    case "download.job":
+      state.downloads[event.job.id] = event.job;
+      if (snapshot !== null && afterSnapshot) {
+        applyDownloadProgress(snapshot, event.job);
+      }
+      return;
+
+    case "models.library.changed":
+      state.libraryVersion += 1;
+      return;
+
     default:
       applyPromptEvent(state, event);
+  }
+}
+
+/** Moves the overview's current download forward between snapshots; the next snapshot settles the counts. */
+function applyDownloadProgress(snapshot: NonNullable<InstanceOverview["snapshot"]>, job: DownloadJob): void {
+  const section = snapshot.downloads;
+  if (!section.available) {
+    return;
+  }
+  const name = job.file_name ?? job.url;
+  if (job.status === "active") {
+    section.current = { name, downloaded_bytes: job.downloaded_bytes, total_bytes: job.total_bytes, speed_bytes_per_s: job.speed_bytes_per_s };
+  } else if (section.current?.name === name) {
+    section.current = null;
   }
 }
 
