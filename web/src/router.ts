@@ -15,6 +15,12 @@ export const instancePages: RouteRecordRaw[] = [
     component: () => import("./pages/OverviewPage.vue"),
     meta: { navKey: "instance.nav.overview" },
   },
+  {
+    path: "sync",
+    name: "instance-sync",
+    component: () => import("./pages/SyncPage.vue"),
+    meta: { navKey: "sync.nav" },
+  },
 ];
 
 const routes: RouteRecordRaw[] = [

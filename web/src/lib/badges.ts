@@ -31,8 +31,8 @@ function unavailableHint(prefix: "status.sync" | "status.tunnel", section: Unava
 
 /**
  * Returns the sync badge: green after a successful run (with its age), amber while running,
- * red when the last run failed or the worker is not running, neutral when never run
- * or not set up.
+ * red when the last run failed, a remote is offline, a rule needs the user or the worker is
+ * not running, neutral when never run or not set up.
  */
 export function syncBadge(sync: Overview["sync"], since: (utc: string) => string): BadgeView {
   if (!sync.available) {
@@ -40,6 +40,12 @@ export function syncBadge(sync: Overview["sync"], since: (utc: string) => string
   }
   if (sync.last_status === "running") {
     return { level: "amber", value: { key: "status.sync.running" }, hint: null };
+  }
+  if ((sync.offline_rules ?? 0) > 0) {
+    return { level: "red", value: { key: "sync.badge.remoteOffline" }, hint: { key: "sync.badge.remoteOfflineHint", params: { count: sync.offline_rules ?? 0 } } };
+  }
+  if ((sync.failed_rules ?? 0) > 0) {
+    return { level: "red", value: { key: "status.sync.failed" }, hint: { key: "sync.badge.needsUserHint", params: { count: sync.failed_rules ?? 0 } } };
   }
   if (sync.last_status === "failed") {
     return { level: "red", value: { key: "status.sync.failed" }, hint: null };

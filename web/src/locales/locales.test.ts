@@ -43,6 +43,7 @@ const NOT_CHINESE_ALLOWED = new Set([
   "env.gpu",
   "env.dashboard",
   "trends.series",
+  "sync.progress.file",
 ]);
 
 describe("locale files", () => {

@@ -1,0 +1,53 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { nextTick } from "vue";
+
+import { mountApp } from "../../test/mountApp";
+import RuleForm from "./RuleForm.vue";
+
+/** Stubs fetch so every command POST returns `body`. */
+function respondWith(body: unknown): ReturnType<typeof vi.fn> {
+  const fetchMock = vi.fn(() => Promise.resolve(new Response(JSON.stringify(body), { status: 200 })));
+  vi.stubGlobal("fetch", fetchMock);
+  return fetchMock;
+}
+
+async function settle(): Promise<void> {
+  for (let i = 0; i < 5; i += 1) {
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    await nextTick();
+  }
+}
+
+afterEach(() => {
+  document.body.innerHTML = "";
+});
+
+describe("RuleForm", () => {
+  it("shows a two-way refusal under the direction", async () => {
+    respondWith({
+      command_id: "5f0c3c6e-2b9a-4d1e-8f7a-6b5c4d3e2f1a",
+      ok: false,
+      error: { code: "invalid_arguments", message: "direction: remote \"wd\" (webdav) does not keep modification times", params: { field: "direction", reason: "modtime_unsupported" } },
+    });
+    mountApp(RuleForm, { props: { instanceId: "demo", remotes: [{ name: "wd", type: "webdav" }], rule: null, show: true } });
+    await settle();
+
+    const save = document.querySelector<HTMLElement>("[data-testid=sync-form-save]");
+    save?.click();
+    await settle();
+    expect(document.body.textContent).toContain("Two-way sync is not possible on this remote");
+  });
+
+  it("sends the rule body to sync.rule.create", async () => {
+    const fetchMock = respondWith({ command_id: "5f0c3c6e-2b9a-4d1e-8f7a-6b5c4d3e2f1a", ok: false, error: { code: "command_failed", message: "x" } });
+    mountApp(RuleForm, { props: { instanceId: "demo", remotes: [{ name: "disk", type: "alias" }], rule: null, show: true } });
+    await settle();
+
+    document.querySelector<HTMLElement>("[data-testid=sync-form-save]")?.click();
+    await settle();
+    const init = fetchMock.mock.calls[0]?.[1] as RequestInit | undefined;
+    const sent = JSON.parse(String(init?.body)) as { name: string; args: { rule: { remote: string } } };
+    expect(sent.name).toBe("sync.rule.create");
+    expect(sent.args.rule.remote).toBe("disk");
+  });
+});
