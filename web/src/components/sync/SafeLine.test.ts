@@ -23,7 +23,7 @@ describe("SafeLine", () => {
   });
 
   it("sends sync.now from its button", async () => {
-    const fetchMock = vi.fn(() =>
+    const fetchMock = vi.fn((_url: string, _init?: RequestInit) =>
       Promise.resolve(new Response(JSON.stringify({ command_id: "5f0c3c6e-2b9a-4d1e-8f7a-6b5c4d3e2f1a", ok: true, data: { rule_ids: ["outputs"] } }), { status: 200 })),
     );
     vi.stubGlobal("fetch", fetchMock);
