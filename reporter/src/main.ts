@@ -27,8 +27,8 @@ async function main(): Promise<void> {
     const message = error instanceof Error ? error.message : String(error);
     const refused = error instanceof ComfyCarryError && error.code === "unauthorized";
     createRootLogger({ level: "info" }).fatal({ code: refused ? "unauthorized" : "invalid_arguments" }, `invalid configuration: ${message}`);
-    process.exitCode = refused ? EXIT_REFUSED : 1;
-    return;
+    // Exit outright: under PM2 the IPC channel would keep the process alive after main returns.
+    process.exit(refused ? EXIT_REFUSED : 1);
   }
 
   const log = createRootLogger({ level: config.logLevel });

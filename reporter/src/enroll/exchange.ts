@@ -27,7 +27,8 @@ async function edgeError(response: Response): Promise<ComfyCarryError> {
   const parsed = parseValue(errorBodySchema, parsedBody);
   const code = parsed.ok ? parsed.value.error.code : response.status === 401 ? "unauthorized" : "internal_error";
   const reason = parsed.ok ? parsed.value.error.message : `HTTP ${response.status}`;
-  const fix = code === "unauthorized" ? " Check ENROLL_KEY: it may be mistyped or revoked; create a new one under Settings → Enrollment keys." : "";
+  // The edge's own message already says how to fix a refused key; add it only when the body said nothing.
+  const fix = code === "unauthorized" && !parsed.ok ? " Check ENROLL_KEY: it may be mistyped or revoked; create a new one under Settings → Enrollment keys." : "";
   return new ComfyCarryError(code, `the edge refused enrollment: ${reason}.${fix}`, { status: response.status });
 }
 
