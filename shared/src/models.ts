@@ -108,6 +108,8 @@ export const civitaiFileSchema = z.object({
   fp: z.string().nullable(),
   /** Folder the file would go to, relative to the models root. */
   folder: z.string(),
+  /** The download API link of exactly this file (`?fileId=`), to paste into downloads.add. */
+  download_url: z.string(),
 });
 export type CivitaiFile = z.infer<typeof civitaiFileSchema>;
 

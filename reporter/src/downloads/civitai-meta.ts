@@ -54,7 +54,7 @@ export interface CivitaiFileEntry {
 }
 
 /** Maps a CivitAI file entry to its wire view, with the folder the queue would pick for it. */
-export function civitaiFileView(file: CivitaiFileEntry, modelType: string, baseModel: string | null): CivitaiFileView {
+export function civitaiFileView(file: CivitaiFileEntry, version: { origin: string; id: number; modelType: string; baseModel: string | null }): CivitaiFileView {
   const sha = file.hashes?.SHA256;
   return {
     id: file.id,
@@ -65,7 +65,8 @@ export function civitaiFileView(file: CivitaiFileEntry, modelType: string, baseM
     sha256: sha !== undefined && /^[0-9a-fA-F]{64}$/.test(sha) ? sha.toLowerCase() : null,
     format: file.metadata?.format ?? null,
     fp: file.metadata?.fp ?? null,
-    folder: fileFolder(modelType, file.type, baseModel),
+    folder: fileFolder(version.modelType, file.type, version.baseModel),
+    download_url: downloadUrl(version.origin, version.id, { fileId: file.id }),
   };
 }
 
@@ -115,7 +116,7 @@ export async function civitaiFileMeta(
     totalBytes: Math.round(file.sizeKB * 1024),
     sha256: sha !== undefined && /^[0-9a-fA-F]{64}$/.test(sha) ? sha.toLowerCase() : null,
     folder: fileFolder(version.model.type, file.type, version.baseModel ?? null),
-    files: version.files.map((entry) => civitaiFileView(entry, version.model.type, version.baseModel ?? null)),
+    files: version.files.map((entry) => civitaiFileView(entry, { origin, id: versionId, modelType: version.model.type, baseModel: version.baseModel ?? null })),
   };
 }
 

@@ -86,7 +86,7 @@ export class CivitaiSearch {
     const page = pageSchema.parse(await response.json());
     const items = page.items.flatMap((raw) => {
       const item = itemSchema.safeParse(raw);
-      return item.success ? [toModel(item.data)] : [];
+      return item.success ? [toModel(item.data, url.origin)] : [];
     });
     const next = page.metadata?.nextCursor;
     const result = { items, next_cursor: next === undefined || next === null ? null : String(next) };
@@ -118,7 +118,7 @@ export class CivitaiSearch {
   }
 }
 
-function toModel(item: z.infer<typeof itemSchema>): CivitaiModel {
+function toModel(item: z.infer<typeof itemSchema>, origin: string): CivitaiModel {
   return {
     id: item.id,
     name: item.name,
@@ -134,7 +134,7 @@ function toModel(item: z.infer<typeof itemSchema>): CivitaiModel {
       published_at: version.publishedAt ?? null,
       trained_words: version.trainedWords ?? [],
       preview_url: version.images?.find((image) => image.type === undefined || image.type === "image")?.url ?? null,
-      files: (version.files ?? []).map((file) => civitaiFileView(file, item.type, version.baseModel ?? null)),
+      files: (version.files ?? []).map((file) => civitaiFileView(file, { origin, id: version.id, modelType: item.type, baseModel: version.baseModel ?? null })),
     })),
   };
 }

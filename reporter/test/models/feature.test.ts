@@ -151,6 +151,7 @@ describe("downloads commands", () => {
       [1111, "inkwash_xl_v2.safetensors", "loras/SDXL 1.0", true],
       [1112, "inkwash_vae.safetensors", "vae", false],
     ]);
+    expect(preview.civitai_files?.[1]?.download_url).toBe(`${civitai.origin}/api/download/models/111?fileId=1112`);
   });
 
   it("reports a missing token as download_failed", async () => {
