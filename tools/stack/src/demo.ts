@@ -38,6 +38,8 @@ const stack = await Stack.start({
   preset: values.preset,
   reuseState: true,
   instanceName: "demo",
+  // A local-disk rclone remote with an "outputs → remote" watch rule, so the demo shows live sync.
+  sync: { seedRemote: true, outputsRule: true },
 });
 const stopWorkload = values["no-workload"] ? () => undefined : startWorkload(stack.comfyuiProxyUrl, 30_000);
 
@@ -48,6 +50,7 @@ console.log(`
   Password / 密码:     ${stack.password}
   Instance / 实例:     ${stack.instanceId}
   ComfyUI (simulator, via the reporter's proxy): ${stack.comfyuiProxyUrl}
+  Sync remote "local" (rclone alias of a folder): ${stack.syncRemoteDir}
 
   State: .state/demo (edge storage, PM2_HOME, logs). Press Ctrl-C to stop.
 `);

@@ -7,3 +7,4 @@ export { BrowserSocketRecorder, frameOfType } from "./browser-socket.js";
 export { queuePrompt, txt2imgPrompt, startWorkload } from "./workload.js";
 export { findFreePort, waitFor } from "./ports.js";
 export { paths, repoRoot } from "./paths.js";
+export { LOCAL_REMOTE, localRemoteConf, localRemoteDir } from "./sync.js";

@@ -10,6 +10,7 @@ import { paths } from "./paths.js";
 import { LinkCutter } from "./link-cutter.js";
 import { Pm2Cli } from "./pm2.js";
 import { findFreePort, waitFor } from "./ports.js";
+import { ensureOutputsRule, localRemoteConf, localRemoteDir, prepareLocalRemote } from "./sync.js";
 
 /** Names of the PM2 services the stack runs. */
 export const COMFY_SERVICE = "comfy";
@@ -36,6 +37,15 @@ export interface StackOptions {
   instanceName?: string;
   /** Route the reporter's edge connection through a relay that tests can cut. */
   cuttableLink?: boolean;
+  /** Cloud sync against a local-disk rclone remote (named `local`) under the state dir. */
+  sync?: {
+    /** Give the reporter rclone.conf with the local remote through RCLONE_CONF_BASE64. */
+    seedRemote?: boolean;
+    /** Create the "outputs → remote" watch rule once the reporter is up (needs `seedRemote`). */
+    outputsRule?: boolean;
+    /** How long a new output must stay unchanged before it is uploaded, in ms. */
+    watchStableMs?: number;
+  };
 }
 
 const storedStateSchema = z.object({
@@ -108,6 +118,7 @@ export class Stack {
 
   private async startServices(): Promise<void> {
     await mkdir(this.workspaceDir, { recursive: true });
+    await prepareLocalRemote(this.options.stateDir);
     await this.setPreset(this.options.preset ?? "h100");
     if (this.options.fakeDisk !== undefined) {
       await this.setDisk(this.options.fakeDisk);
@@ -149,6 +160,19 @@ export class Stack {
       60_000,
       250,
     );
+    if (this.options.sync?.outputsRule === true) {
+      await ensureOutputsRule(this.client, this.instanceId);
+    }
+  }
+
+  /** Folder behind the local rclone remote. */
+  get syncRemoteDir(): string {
+    return localRemoteDir(this.options.stateDir);
+  }
+
+  /** rclone.conf text for the local remote, as a user would paste it. */
+  localRemoteConf(name?: string): string {
+    return localRemoteConf(this.options.stateDir, name);
   }
 
   /** Environment of the reporter process. */
@@ -170,6 +194,12 @@ export class Stack {
     };
     if (this.options.fakeDisk !== undefined) {
       env.COMFYCARRY_DISK_STATS_FILE = this.diskFile;
+    }
+    if (this.options.sync?.seedRemote === true) {
+      env.RCLONE_CONF_BASE64 = Buffer.from(this.localRemoteConf()).toString("base64");
+    }
+    if (this.options.sync?.watchStableMs !== undefined) {
+      env.COMFYCARRY_SYNC_WATCH_STABLE_MS = String(this.options.sync.watchStableMs);
     }
     return env;
   }
