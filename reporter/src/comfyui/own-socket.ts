@@ -73,7 +73,9 @@ export class ComfyuiSocket extends EventEmitter<ComfyuiSocketEvents> {
     this.#clientId = clientId;
     const url = new URL(this.#baseUrl);
     url.searchParams.set("clientId", clientId);
-    const socket = new WebSocket(url, { maxPayload: 64 * MAX_MESSAGE_BYTES, handshakeTimeout: 10_000 });
+    // ComfyUI (aiohttp) compresses when the client offers it; inflating every progress frame
+    // over loopback would cost CPU for no gain.
+    const socket = new WebSocket(url, { maxPayload: 64 * MAX_MESSAGE_BYTES, handshakeTimeout: 10_000, perMessageDeflate: false });
     this.#socket = socket;
 
     socket.on("open", () => {

@@ -185,6 +185,9 @@ export class EdgeLink extends EventEmitter<EdgeLinkEvents> {
     const socket = new WebSocket(this.#options.url, {
       headers: { Authorization: `Bearer ${this.#options.token}` },
       maxPayload: MAX_MESSAGE_BYTES,
+      // Compressing every small event costs more CPU (zlib on the thread pool) and memory
+      // (one deflate context per socket) than the few bytes it saves on this link.
+      perMessageDeflate: false,
       handshakeTimeout: 15_000,
     });
     this.#socket = socket;
