@@ -3,9 +3,9 @@ import type { Service } from "@comfycarry/shared";
 import { ComfyCarryError, parseValue, serviceNameSchema } from "@comfycarry/shared";
 import type { Logger } from "pino";
 
-import type { Pm2Api } from "./pm2-api.js";
-import { createPm2Api } from "./pm2-api.js";
-import { toService } from "./service.js";
+import type { Pm2Api } from "./daemon-rpc.js";
+import { createPm2Api } from "./daemon-rpc.js";
+import { pm2ProcessSchema, toService } from "./service.js";
 
 export interface Pm2ClientOptions {
   logger: Logger;
@@ -20,8 +20,9 @@ export interface Pm2ClientOptions {
 export type ServiceAction = "start" | "stop" | "restart";
 
 /**
- * Talks to the PM2 daemon through PM2's programmatic API. One connection serves every
- * call, because running the `pm2` CLI every 2 s would cost a Node start-up each time.
+ * Talks to the PM2 daemon over its RPC socket. One connection serves every call, because
+ * running the `pm2` CLI every 2 s would cost a Node start-up each time; a lost connection
+ * is reopened by the next call.
  * Actions address processes by pm_id, never by a name PM2 could read as a namespace or
  * a script path, and nothing is passed through a shell.
  */
@@ -31,6 +32,8 @@ export class Pm2Client {
   readonly #callTimeoutMs: number;
   readonly #now: () => Date;
   #connecting: Promise<Pm2Api> | undefined;
+  /** The open connection, kept to notice when the daemon closed it. */
+  #connected: Pm2Api | undefined;
 
   constructor(options: Pm2ClientOptions) {
     this.#log = options.logger.child({ source: "pm2" });
@@ -39,7 +42,7 @@ export class Pm2Client {
     this.#now = options.now ?? (() => new Date());
   }
 
-  /** Connects to the PM2 daemon, launching one if none runs (PM2's own behaviour). */
+  /** Connects to the PM2 daemon; fails with `pm2_failed` when none runs for this PM2_HOME. */
   async connect(): Promise<void> {
     await this.#connection();
   }
@@ -47,9 +50,19 @@ export class Pm2Client {
   /** Returns every PM2 process as a `Service`, in PM2's order. */
   async list(): Promise<Service[]> {
     const api = await this.#connection();
-    const processes = await this.#call("list", api.list());
+    const entries = await this.#call("list", api.list());
     const now = this.#now();
-    return processes.map((process) => toService(process, now)).filter((service) => service !== null);
+    const services: Service[] = [];
+    for (const entry of entries) {
+      const parsed = pm2ProcessSchema.safeParse(entry);
+      const service = parsed.success ? toService(parsed.data, now) : null;
+      if (service !== null) {
+        services.push(service);
+      } else if (!parsed.success) {
+        this.#log.warn({ issues: parsed.error.issues.slice(0, 3) }, "PM2 process entry with unexpected field types, left out of the list");
+      }
+    }
+    return services;
   }
 
   /** Starts a stopped service; a service already online is left alone. */
@@ -71,6 +84,7 @@ export class Pm2Client {
   async close(): Promise<void> {
     const pending = this.#connecting;
     this.#connecting = undefined;
+    this.#connected = undefined;
     if (pending === undefined) {
       return;
     }
@@ -119,7 +133,7 @@ export class Pm2Client {
   }
 
   #connection(): Promise<Pm2Api> {
-    if (this.#connecting !== undefined) {
+    if (this.#connecting !== undefined && this.#connected?.connected !== false) {
       return this.#connecting;
     }
 
@@ -127,6 +141,7 @@ export class Pm2Client {
     this.#connecting = this.#call("connect", api.connect()).then(
       () => {
         this.#log.info({ pm2_home: this.#pm2Home ?? "~/.pm2" }, "connected to the PM2 daemon");
+        this.#connected = api;
         return api;
       },
       (error: unknown) => {

@@ -1,15 +1,20 @@
 /** Mapping PM2's process descriptions to the protocol's `Service`. */
 import type { Service } from "@comfycarry/shared";
 import { serviceStatusSchema, toUtcTimestamp } from "@comfycarry/shared";
+import { z } from "zod";
 
-/** The fields of a PM2 `list()` entry that the reporter reads; PM2 types all of them as optional. */
-export interface Pm2ProcessDescription {
-  name?: string;
-  pid?: number;
-  pm_id?: number;
-  monit?: { memory?: number; cpu?: number };
-  pm2_env?: { status?: string; pm_uptime?: number; restart_time?: number };
-}
+/**
+ * The fields of a PM2 process description that the reporter reads. Other fields (the whole
+ * environment among them) are dropped. Each is optional, as in PM2's own type declarations.
+ */
+export const pm2ProcessSchema = z.object({
+  name: z.string().optional(),
+  pid: z.number().optional(),
+  pm_id: z.number().optional(),
+  monit: z.object({ memory: z.number().optional(), cpu: z.number().optional() }).optional(),
+  pm2_env: z.object({ status: z.string().optional(), pm_uptime: z.number().optional(), restart_time: z.number().optional() }).optional(),
+});
+export type Pm2ProcessDescription = z.infer<typeof pm2ProcessSchema>;
 
 /**
  * Converts one PM2 process to a `Service`, or returns null for an entry without a name or

@@ -35,9 +35,10 @@ async function rejection(promise: Promise<unknown>): Promise<ComfyCarryError> {
 
 beforeAll(async () => {
   pm2Home = await mkdtemp(join(tmpdir(), "pm2-"));
+  // The client never launches a daemon, so the CLI starts it with the service.
+  await pm2Cli(["start", IDLE_SERVICE, "--name", SERVICE]);
   client = new Pm2Client({ logger: pino({ level: "silent" }), pm2Home });
   await client.connect();
-  await pm2Cli(["start", IDLE_SERVICE, "--name", SERVICE]);
 });
 
 afterAll(async () => {
@@ -107,5 +108,22 @@ describe("Pm2Client", () => {
     const error = await rejection(client.stop("--all"));
 
     expect(error.code).toBe("invalid_arguments");
+  });
+
+  it("reports pm2_failed when no daemon runs for its PM2_HOME", async () => {
+    const lonely = new Pm2Client({ logger: pino({ level: "silent" }), pm2Home: join(pm2Home, "no-daemon-here") });
+
+    const error = await rejection(lonely.list());
+
+    expect(error.code).toBe("pm2_failed");
+  });
+
+  it("reconnects after the daemon restarted", async () => {
+    await pm2Cli(["kill"]);
+    await pm2Cli(["start", IDLE_SERVICE, "--name", SERVICE]);
+
+    const [service] = await client.list();
+
+    expect(service?.status).toBe("online");
   });
 });
