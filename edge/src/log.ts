@@ -9,9 +9,23 @@ export type LogLevel = "debug" | "info" | "warn" | "error";
 /** Fields of one log line; outside data goes under a key the caller owns, never spread. */
 export type LogFields = Record<string, unknown>;
 
+/** Field names that must never carry a value into a log line, at any depth; a second line of defence behind the callers. */
+const SECRET_FIELDS = new Set(["password", "token", "secret", "cookie", "authorization", "setup_code", "value", "ciphertext", "key_value", "current_password", "new_password"]);
+
+function redactFields(fields: object, depth: number): LogFields {
+  return Object.fromEntries(Object.entries(fields).map(([key, inner]) => [key, SECRET_FIELDS.has(key.toLowerCase()) ? "[redacted]" : redact(inner, depth + 1)]));
+}
+
+function redact(value: unknown, depth: number): unknown {
+  if (depth > 4 || typeof value !== "object" || value === null) {
+    return value;
+  }
+  return Array.isArray(value) ? value.map((item) => redact(item, depth + 1)) : redactFields(value, depth);
+}
+
 /** Writes one log line, fields first as in pino, so a line reads like `log.info({ instanceId }, "…")`. */
 function write(level: LogLevel, fields: LogFields, msg: string): void {
-  const line = JSON.stringify({ level, msg, ...fields, time: new Date().toISOString() });
+  const line = JSON.stringify({ level, msg, ...redactFields(fields, 0), time: new Date().toISOString() });
   if (level === "error") {
     console.error(line);
   } else if (level === "warn") {

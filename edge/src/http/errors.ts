@@ -18,12 +18,15 @@ const STATUS_BY_CODE: Record<ErrorCode, ContentfulStatusCode> = {
   payload_too_large: 413,
   service_not_found: 404,
   protocol_version_unsupported: 400,
+  // The model hosts refused (a wrong token, a gated file): the caller can fix it, but not by changing the request.
+  download_failed: 422,
   instance_offline: 503,
   command_timeout: 504,
   command_failed: 502,
   comfyui_unreachable: 502,
   pm2_failed: 502,
   replaced: 409,
+  sync_failed: 502,
   internal_error: 500,
 };
 
