@@ -85,7 +85,8 @@ describe("overview", () => {
     expect(comfy?.pid).toBe(pm2Comfy?.pid);
     expect(comfy?.restarts).toBe(pm2Comfy?.restarts);
 
-    expect(snapshot.sync).toEqual({ available: false, reason: "not_built" });
+    // Sync runs but a fresh stack has no rules yet.
+    expect(snapshot.sync).toMatchObject({ available: false, reason: "not_configured" });
     expect(snapshot.tunnel.available).toBe(false);
     expect(snapshot.downloads.available).toBe(false);
   });
