@@ -34,12 +34,12 @@ const dryRun = flags.has("--dry-run");
 const wranglerToml = fileURLToPath(new URL("../../wrangler.toml", import.meta.url));
 const wranglerBin = join(dirname(createRequire(import.meta.url).resolve("wrangler/package.json")), "bin", "wrangler.js");
 
-/** A random secret as base64url; `bytes` of entropy. */
+/** Returns a random secret of `bytes` bytes as base64url. */
 function generate(bytes) {
   return randomBytes(bytes).toString("base64url");
 }
 
-/** A setup code people can type: five groups of four characters without look-alikes. */
+/** Returns a setup code people can type: five groups of four characters without look-alikes. */
 function setupCode() {
   const alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
   const picks = [...randomBytes(20)].map((byte) => alphabet[byte % alphabet.length]);

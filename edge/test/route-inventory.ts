@@ -32,7 +32,7 @@ export const UNROUTED_API_PATHS: ReadonlyArray<{ method: string; path: string }>
 
 export type RouteProbe = { method: string; pattern: string };
 
-/** Every distinct method and path the router knows; ALL entries become GET and POST. */
+/** Returns every distinct method and path in the router; ALL entries become GET and POST. */
 export function routesOf(router: Hono<never> | { routes: ReadonlyArray<{ method: string; path: string }> }): RouteProbe[] {
   const seen = new Set<string>();
   const probes: RouteProbe[] = [];

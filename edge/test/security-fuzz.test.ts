@@ -104,7 +104,7 @@ async function pongOrClose(reporter: ReporterProbe): Promise<"pong" | { code: nu
   try {
     reporter.send({ type: "ping", at: toUtcTimestamp() });
   } catch {
-    // Sending on a socket the edge already closed; the close event says why.
+    // The edge already closed the socket, and the close event gives the reason.
   }
   const deadline = Date.now() + 5_000;
   while (Date.now() < deadline) {

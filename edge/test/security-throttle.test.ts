@@ -6,7 +6,7 @@ import { clientAddressKey } from "../src/auth/client-address.js";
 import type { FleetObject } from "../src/fleet/fleet-object.js";
 import type { AttemptVerdict } from "../src/fleet/throttle-store.js";
 
-/** A fleet object of its own, so the counts of other tests do not mix in. */
+/** Returns a fleet object of its own, so the counts of other tests do not mix in. */
 function freshFleet(): DurableObjectStub<FleetObject> {
   return env.FLEET.get(env.FLEET.idFromName(`throttle-${crypto.randomUUID()}`));
 }

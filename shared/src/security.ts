@@ -84,7 +84,7 @@ export const apiTokenSchema = z.object({
 });
 export type ApiToken = z.infer<typeof apiTokenSchema>;
 
-/** The answer to creating a token: the only time `token` is shown. */
+/** Response to creating a token: the only time `token` is shown. */
 export const apiTokenCreatedSchema = apiTokenSchema.extend({ token: z.string() });
 export const apiTokenListSchema = z.object({ tokens: z.array(apiTokenSchema) });
 
@@ -101,7 +101,7 @@ export const enrollmentKeySchema = z.object({
 });
 export type EnrollmentKey = z.infer<typeof enrollmentKeySchema>;
 
-/** The answer to creating an enrollment key: the only time `key` is shown. */
+/** Response to creating an enrollment key: the only time `key` is shown. */
 export const enrollmentKeyCreatedSchema = enrollmentKeySchema.extend({ key: z.string() });
 export const enrollmentKeyListSchema = z.object({ keys: z.array(enrollmentKeySchema) });
 
@@ -166,7 +166,7 @@ export const secretListSchema = z.object({ secrets: z.array(secretStatusSchema) 
 export const actorKindSchema = z.enum(["owner", "api_token", "enrollment_key", "system"]);
 export type ActorKind = z.infer<typeof actorKindSchema>;
 
-/** Who did something: the owner's session, or the name of the token or key used. */
+/** The actor of an audit entry: the owner's session, or the name of the token or key used. */
 export const auditActorSchema = z.object({ kind: actorKindSchema, name: z.string() });
 export type AuditActor = z.infer<typeof auditActorSchema>;
 

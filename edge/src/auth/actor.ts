@@ -1,6 +1,6 @@
 /**
  * @module Who is calling: the owner (by session cookie) or an API token with a scope. Scopes
- * nest, read < control < admin, and the owner holds admin.
+ * nest, read < control < admin, and the owner has admin.
  */
 import type { ApiScope, AuditActor } from "@comfycarry/shared";
 import { z } from "zod";
@@ -23,12 +23,12 @@ export function scopeCovers(held: ApiScope, needed: ApiScope): boolean {
   return RANK[held] >= RANK[needed];
 }
 
-/** The actor as the audit log names it. */
+/** Returns the actor as the audit log names it. */
 export function auditActor(actor: Actor): AuditActor {
   return actor.kind === "owner" ? { kind: "owner", name: "owner" } : { kind: "api_token", name: actor.name };
 }
 
-/** What the Worker tells an instance object about a browser socket's caller: enough to check scope and audit. */
+/** The caller of a browser socket, as the Worker passes it to an instance object to check scope and audit. */
 export const socketActorSchema = z.object({ name: z.string(), kind: z.enum(["owner", "api_token"]), scope: z.enum(["read", "control", "admin"]) });
 export type SocketActor = z.infer<typeof socketActorSchema>;
 

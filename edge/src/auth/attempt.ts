@@ -1,7 +1,7 @@
 /**
- * @module Runs a password or setup-code check under the login throttle: refused with 429
- * `rate_limited` while the caller must wait, and on failure answered only after the delay the
- * throttle asks for, so a guesser's speed drops as failures pile up.
+ * @module Runs a password or setup-code check under the login throttle: rejected with 429
+ * `rate_limited` while the caller must wait, and on failure the response is held back by the
+ * throttle's delay, so a guesser slows down as failures pile up.
  */
 import { ComfyCarryError } from "@comfycarry/shared";
 

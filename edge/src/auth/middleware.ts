@@ -30,7 +30,7 @@ function allowedOrigins(setting: string | undefined): Set<string> {
 /**
  * Rejects state-changing requests and WebSocket upgrades whose `Origin` header is present and
  * is neither the request's own origin nor listed in `ALLOWED_ORIGINS`, with 403 `forbidden`.
- * Requests without `Origin` go on; `authenticate` then asks cookie-authenticated ones for the
+ * Requests without `Origin` go on, and `authenticate` then expects cookie-authenticated ones to carry the
  * CSRF token, while Bearer and anonymous requests carry no ambient credentials to borrow.
  */
 export function checkOrigin(): MiddlewareHandler<AppEnv> {

@@ -7,7 +7,7 @@
 /** Failures counted on one key until this long has passed without a new one. */
 export const FAILURE_WINDOW_MS = 15 * 60 * 1000;
 
-/** Per address: failures answered at full speed before delays start. */
+/** Per address: failures handled without delay before delays start. */
 export const ADDRESS_FREE_FAILURES = 5;
 /** Per address: each failure past the free ones waits this much longer than the one before. */
 export const ADDRESS_DELAY_STEP_MS = 100;
@@ -51,7 +51,7 @@ export function current(count: FailureCount | null, now: number): FailureCount {
   return count;
 }
 
-/** The delay that follows the `failures`-th failure. */
+/** Returns the delay that follows the `failures`-th failure. */
 export function delayAfter(failures: number, limits: ThrottleLimits): number {
   const over = failures - limits.freeFailures;
   return over <= 0 ? 0 : Math.min(over * limits.stepMs, limits.maxDelayMs);
@@ -61,7 +61,7 @@ export function delayAfter(failures: number, limits: ThrottleLimits): number {
  * Returns how long the caller must wait before another attempt is allowed, or 0. An address
  * at its failure limit waits out the block; below it, an attempt must not come sooner than
  * the delay after the last failure (a sequential client never meets this, because the
- * failed answer itself was held back that long; parallel guesses do).
+ * failed response itself was held back that long, but parallel guesses do).
  */
 export function waitBeforeAttempt(count: FailureCount, limits: ThrottleLimits, now: number): number {
   if (count.failures === 0) {

@@ -2,7 +2,7 @@
  * @module Bearer credentials the edge issues: instance tokens, API tokens and enrollment keys.
  * Each has 256 random bits behind a prefix that names its kind, is shown once and is stored
  * only as a SHA-256 hash. A plain hash is enough here because the values are random, not
- * chosen by people; lookups go by hash, so no comparison ever sees the raw value.
+ * chosen by people; lookups go by hash, so no comparison ever reads the raw value.
  */
 
 /** Prefixes that make a leaked value recognisable to secret scanners and to people. */

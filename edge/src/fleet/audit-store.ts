@@ -10,7 +10,7 @@ import { z } from "zod";
 export const AUDIT_RETENTION_MS = 90 * 24 * 60 * 60 * 1000;
 const DEFAULT_PAGE_SIZE = 50;
 
-/** What a caller records; the store adds the id. */
+/** An entry as a caller records it; the store adds the id. */
 export type AuditRecord = {
   at: number;
   actor: AuditActor;
@@ -85,7 +85,7 @@ export class AuditStore {
 
     const limit = filters.limit ?? DEFAULT_PAGE_SIZE;
     const where = clauses.length === 0 ? "" : `WHERE ${clauses.join(" AND ")}`;
-    // One row more than asked tells whether another page exists.
+    // One row more than the limit shows whether another page exists.
     const rows = this.sql.exec(`SELECT * FROM audit ${where} ORDER BY id DESC LIMIT ?`, ...params, limit + 1).toArray();
     const entries = rows.slice(0, limit).map(toEntry);
     const last = entries.at(-1);

@@ -80,7 +80,7 @@ export class CredentialStore {
     return row === null ? null : toApiToken(row);
   }
 
-  /** Every enrollment counts, so the Settings page can show how often a key was used. */
+  /** Looks an enrollment key up and counts the use, so the Settings page can show how often a key was used. */
   useEnrollmentKey(hash: string, now: number): EnrollmentKey | null {
     const row = this.use("enrollment_key", hash, now, true);
     return row === null ? null : toEnrollmentKey(row);

@@ -10,7 +10,7 @@ const rowSchema = z.object({ id: instanceIdSchema, name: z.string(), created_at:
 /** One registered instance, without its token hash. */
 export type InstanceRecord = { instance_id: string; name: string; created_at: string };
 
-/** What enrolling by name did: took over an existing instance, or registered `instance_id` anew. */
+/** Outcome of enrolling by name: an existing instance taken over, or a new one registered. */
 export type EnrollOutcome = { instance: InstanceRecord; replaced: boolean };
 
 function toRecord(row: unknown): InstanceRecord {

@@ -1,6 +1,6 @@
 /**
  * @module Stored secrets as AES-GCM ciphertext (see secrets/cipher.ts); this table never
- * holds a plain value, and the fleet object never decrypts one.
+ * contains a plain value, and the fleet object never decrypts one.
  */
 import { secretNameSchema, toUtcTimestamp } from "@comfycarry/shared";
 import type { SecretName } from "@comfycarry/shared";

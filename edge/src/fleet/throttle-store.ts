@@ -8,7 +8,7 @@ import { z } from "zod";
 import { ADDRESS_LIMITS, BLOCK_MS, DEPLOYMENT_LIMITS, FAILURE_WINDOW_MS, current, delayAfter, waitBeforeAttempt } from "../auth/throttle-policy.js";
 import type { FailureCount } from "../auth/throttle-policy.js";
 
-/** Either go ahead (and, on failure, hold the answer back `delayMs`), or wait `retryAfterMs`. */
+/** Verdict on an attempt: go ahead (and on failure hold the response back `delayMs`), or wait `retryAfterMs`. */
 export type AttemptVerdict = { allowed: true; delayMs: number } | { allowed: false; retryAfterMs: number };
 
 const DEPLOYMENT_KEY = "deployment";
@@ -32,7 +32,7 @@ export class ThrottleStore {
     this.sql.exec("INSERT OR REPLACE INTO throttle (key, failures, last_failure_at) VALUES (?, ?, ?)", key, count.failures, count.lastFailureAt);
   }
 
-  /** Starts an attempt from `address`, counting it as a failure until {@link succeed} says otherwise. */
+  /** Starts an attempt from `address`, counting it as a failure until {@link succeed} takes it back. */
   begin(address: string, now: number): AttemptVerdict {
     const byAddress = this.read(addressKey(address), now);
     const overall = this.read(DEPLOYMENT_KEY, now);

@@ -1,6 +1,6 @@
 /**
  * @module `/api/secrets`: set, clear and list the stored secrets. Values go in and never come
- * back out: the list says only whether each is set and when.
+ * back out: the list shows only whether each is set and when.
  */
 import { ComfyCarryError, MAX_SECRET_BYTES, secretNameSchema, secretSetRequestSchema } from "@comfycarry/shared";
 import type { SecretName } from "@comfycarry/shared";

@@ -1,10 +1,10 @@
 import { ComfyCarryError, enrollResponseSchema, errorBodySchema, parseValue } from "@comfycarry/shared";
-import type { EnrollRequest, EnrollResponse } from "@comfycarry/shared";
+import type { EnrollRequest, EnrollResponse, ErrorCode } from "@comfycarry/shared";
 
 // One call to the edge's `POST /api/enroll`: an enrollment key in, this instance's id and
 // reporter token out. The key and the token never appear in an error message.
 
-/** How long the exchange may take; an edge that does not answer by then is reported as unreachable. */
+/** Time limit of the exchange; an edge that does not respond by then is reported as unreachable. */
 const EXCHANGE_TIMEOUT_MS = 30_000;
 
 export type Fetch = (input: string, init: RequestInit) => Promise<Response>;
@@ -25,14 +25,17 @@ async function edgeError(response: Response): Promise<ComfyCarryError> {
     parsedBody = null;
   }
   const parsed = parseValue(errorBodySchema, parsedBody);
-  const code = parsed.ok ? parsed.value.error.code : response.status === 401 ? "unauthorized" : "internal_error";
+  let code: ErrorCode = response.status === 401 ? "unauthorized" : "internal_error";
+  if (parsed.ok) {
+    code = parsed.value.error.code;
+  }
   const reason = parsed.ok ? parsed.value.error.message : `HTTP ${response.status}`;
-  // The edge's own message already says how to fix a refused key; add it only when the body said nothing.
+  // The edge's own message already explains how to fix a rejected key, so the hint is added only without one.
   const fix = code === "unauthorized" && !parsed.ok ? " Check ENROLL_KEY: it may be mistyped or revoked; create a new one under Settings → Enrollment keys." : "";
-  return new ComfyCarryError(code, `the edge refused enrollment: ${reason}.${fix}`, { status: response.status });
+  return new ComfyCarryError(code, `enrollment failed: the edge rejected it with ${reason}.${fix}`, { status: response.status });
 }
 
-/** Calls the enrollment exchange once and returns the edge's answer. */
+/** Calls the enrollment exchange once and returns the edge's response. */
 export async function exchangeEnrollmentKey(edgeUrl: string, key: string, request: EnrollRequest, fetchImpl: Fetch = fetch): Promise<EnrollResponse> {
   let response: Response;
   try {
@@ -52,7 +55,7 @@ export async function exchangeEnrollmentKey(edgeUrl: string, key: string, reques
   }
   const parsed = parseValue(enrollResponseSchema, await response.json());
   if (!parsed.ok) {
-    throw new ComfyCarryError("invalid_message", `the edge's enrollment answer does not match the protocol: ${parsed.issues}`);
+    throw new ComfyCarryError("invalid_message", `invalid enrollment response from the edge: ${parsed.issues}`);
   }
   return parsed.value;
 }

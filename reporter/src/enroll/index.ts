@@ -24,7 +24,7 @@ function set(env: Environment, name: string): string | null {
   return value === undefined || value === "" ? null : value;
 }
 
-/** The state dir the reporter uses, with the same default as config/load.ts. */
+/** Returns the state dir the reporter uses, with the same default as config/load.ts. */
 function stateDirOf(env: Environment): string {
   return set(env, "COMFYCARRY_STATE_DIR") ?? join(set(env, "WORKSPACE_DIR") ?? "/workspace", ".comfycarry");
 }

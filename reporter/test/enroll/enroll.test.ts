@@ -17,7 +17,7 @@ const log = createRootLogger({ level: "silent" });
 
 type Seen = { authorization: string | undefined; body: unknown };
 
-/** A stand-in for the edge's `POST /api/enroll` on 127.0.0.1 that records each call. */
+/** Starts a stand-in for the edge's `POST /api/enroll` on 127.0.0.1 that records each call. */
 async function startFakeEdge(status = 201): Promise<{ url: string; calls: Seen[]; server: Server }> {
   const calls: Seen[] = [];
   const server = createServer((request: IncomingMessage, response) => {

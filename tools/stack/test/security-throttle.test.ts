@@ -72,7 +72,7 @@ describe("login throttling under wrangler dev", () => {
   });
 
   it("holds back the later wrong answers", () => {
-    // The 20th failure waits 1 s before its answer; the first five are not held back at all.
+    // The 20th failure waits 1 s before its response, while the first five are not held back at all.
     expect(wrong[19]?.ms).toBeGreaterThanOrEqual(950);
   });
 
