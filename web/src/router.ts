@@ -21,6 +21,18 @@ export const instancePages: RouteRecordRaw[] = [
     component: () => import("./pages/SyncPage.vue"),
     meta: { navKey: "sync.nav" },
   },
+  {
+    path: "comfyui",
+    name: "instance-comfyui",
+    component: () => import("./pages/ComfyuiPage.vue"),
+    meta: { navKey: "comfyui.nav" },
+  },
+  {
+    path: "plugins",
+    name: "instance-plugins",
+    component: () => import("./pages/PluginsPage.vue"),
+    meta: { navKey: "plugins.nav" },
+  },
 ];
 
 const routes: RouteRecordRaw[] = [
