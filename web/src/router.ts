@@ -22,6 +22,12 @@ export const instancePages: RouteRecordRaw[] = [
     meta: { navKey: "sync.nav" },
   },
   {
+    path: "models",
+    name: "instance-models",
+    component: () => import("./pages/ModelsPage.vue"),
+    meta: { navKey: "models.nav" },
+  },
+  {
     path: "comfyui",
     name: "instance-comfyui",
     component: () => import("./pages/ComfyuiPage.vue"),

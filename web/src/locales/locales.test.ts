@@ -44,6 +44,7 @@ const NOT_CHINESE_ALLOWED = new Set([
   "env.dashboard",
   "trends.series",
   "sync.progress.file",
+  "models.queue.progress",
 ]);
 
 describe("locale files", () => {
