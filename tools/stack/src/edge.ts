@@ -11,6 +11,8 @@ import { waitFor } from "./ports.js";
 export interface EdgeSecrets {
   DASHBOARD_PASSWORD: string;
   SESSION_SECRET: string;
+  /** Key of the encrypted secret store; changing it makes stored secrets unreadable. */
+  SECRETS_KEY?: string;
 }
 
 /** A running `wrangler dev` serving the edge in workerd. */
@@ -28,6 +30,7 @@ export async function startEdge(options: { stateDir: string; port: number; secre
   await mkdir(options.stateDir, { recursive: true });
   const envFile = join(options.stateDir, "edge.env");
   const envText = Object.entries(options.secrets)
+    .filter(([, value]) => value !== undefined)
     .map(([key, value]) => `${key}=${value}`)
     .join("\n");
   await writeFile(envFile, `${envText}\n`, { mode: 0o600 });

@@ -4,6 +4,7 @@ import { join } from "node:path";
 
 import { z } from "zod";
 
+import { createComfyuiCheckout, writeFakePython } from "./comfyui-checkout.js";
 import { EdgeClient } from "./edge-client.js";
 import { startEdge, type LocalEdge } from "./edge.js";
 import { paths } from "./paths.js";
@@ -46,11 +47,25 @@ export interface StackOptions {
     /** How long a new output must stay unchanged before it is uploaded, in ms. */
     watchStableMs?: number;
   };
+  /**
+   * Run ComfyUI the way the reporter's ComfyUI control does: a git checkout at
+   * `workspace/ComfyUI` whose main.py starts the simulator, a stand-in COMFYUI_PYTHON, and the
+   * PM2 process defined by the reporter (`comfyui.start`), logging to the reporter's log file.
+   * `env` goes to the reporter, and through its PM2 definition to ComfyUI.
+   */
+  comfyuiCheckout?: { env?: Record<string, string> };
+  /**
+   * Extra variables for the reporter, e.g. CIVITAI_BASE_URL, HF_ENDPOINT and
+   * COMFYCARRY_TEST_LOOPBACK_HOSTS to point downloads at the loopback fakes.
+   */
+  reporterEnv?: Record<string, string>;
 }
 
 const storedStateSchema = z.object({
   password: z.string().min(1),
   sessionSecret: z.string().min(1),
+  // Demo state written before the secret store existed has no key; one is generated then.
+  secretsKey: z.string().min(32).default(() => randomBytes(32).toString("base64url")),
   instanceId: z.string().nullable(),
   token: z.string().nullable(),
 });
@@ -90,7 +105,7 @@ export class Stack {
     const edge = await startEdge({
       stateDir: options.stateDir,
       port: edgePort,
-      secrets: { DASHBOARD_PASSWORD: state.password, SESSION_SECRET: state.sessionSecret },
+      secrets: { DASHBOARD_PASSWORD: state.password, SESSION_SECRET: state.sessionSecret, SECRETS_KEY: state.secretsKey },
     });
 
     try {
@@ -130,6 +145,10 @@ export class Stack {
     await this.pm2.kill();
     if (this.options.cuttableLink === true) {
       this.linkCutter = await LinkCutter.start(Number(new URL(this.edge.url).port));
+    }
+    if (this.options.comfyuiCheckout !== undefined) {
+      await this.startThroughReporter();
+      return;
     }
     await this.pm2.start({
       name: COMFY_SERVICE,
@@ -175,6 +194,29 @@ export class Stack {
     return localRemoteConf(this.options.stateDir, name);
   }
 
+  /** Starts the reporter, then ComfyUI through the reporter's `comfyui.start`, as the dashboard would. */
+  private async startThroughReporter(): Promise<void> {
+    await createComfyuiCheckout(join(this.workspaceDir, "ComfyUI"));
+    await writeFakePython(join(this.options.stateDir, "bin"));
+    await this.startReporter();
+    await waitFor(
+      "the first snapshot from the reporter at the edge",
+      async () => {
+        const overview = await this.client.overview(this.instanceId);
+        return overview.online && overview.snapshot !== null;
+      },
+      60_000,
+      250,
+    );
+    const started = await this.client.command(this.instanceId, "comfyui.start", { wait_s: 90 }, 120_000);
+    if (!started.ok) {
+      throw new Error(`comfyui.start through the reporter failed: ${started.error.code}: ${started.error.message}`);
+    }
+    if (this.options.sync?.outputsRule === true) {
+      await ensureOutputsRule(this.client, this.instanceId);
+    }
+  }
+
   /** Environment of the reporter process. */
   reporterEnv(): Record<string, string> {
     const env: Record<string, string> = {
@@ -201,7 +243,17 @@ export class Stack {
     if (this.options.sync?.watchStableMs !== undefined) {
       env.COMFYCARRY_SYNC_WATCH_STABLE_MS = String(this.options.sync.watchStableMs);
     }
-    return env;
+    if (this.options.comfyuiCheckout !== undefined) {
+      // ComfyUI inherits these through the reporter's PM2 definition.
+      Object.assign(env, {
+        COMFYUI_PYTHON: join(this.options.stateDir, "bin", "python"),
+        FAKE_PYTHON_NODE: process.execPath,
+        COMFYUI_SIM_STEP_MS: String(this.options.stepMs ?? 150),
+        COMFYUI_SIM_STARTUP_MS: String(this.options.startupMs ?? 3_000),
+        ...this.options.comfyuiCheckout.env,
+      });
+    }
+    return { ...env, ...this.options.reporterEnv };
   }
 
   async startReporter(): Promise<void> {
@@ -262,6 +314,8 @@ async function loadOrCreateState(options: StackOptions): Promise<StoredState> {
     try {
       const stored = storedStateSchema.safeParse(JSON.parse(await readFile(file, "utf8")));
       if (stored.success) {
+        // Write back, so a key generated for an older state file stays the same next run.
+        await writeFile(file, JSON.stringify(stored.data), { mode: 0o600 });
         return stored.data;
       }
     } catch {
@@ -271,6 +325,7 @@ async function loadOrCreateState(options: StackOptions): Promise<StoredState> {
   const state: StoredState = {
     password: randomBytes(12).toString("base64url"),
     sessionSecret: randomBytes(32).toString("base64url"),
+    secretsKey: randomBytes(32).toString("base64url"),
     instanceId: null,
     token: null,
   };
