@@ -5,14 +5,16 @@
 #
 # Inputs (environment):
 #   EDGE_URL                   the dashboard address, e.g. https://comfy.example.com
-#   COMFYCARRY_INSTANCE_ID     the instance id shown when the instance was created
-#   COMFYCARRY_INSTANCE_TOKEN  that instance's reporter token (stored with mode 0600)
+#   ENROLL_KEY                 a reusable enrollment key from the dashboard's Settings page
+#   INSTANCE_NAME              optional; reusing a name continues that instance
+#   COMFYCARRY_INSTANCE_ID and COMFYCARRY_INSTANCE_TOKEN
+#                              instead of ENROLL_KEY: one instance's id and reporter token
 #   WORKSPACE_DIR              default /workspace
 #   COMFYCARRY_DIR             a ComfyCarry checkout with a built reporter (reporter/dist/reporter.mjs)
 #
-# TODO: enrollment keys, fetching the reporter bundle from the edge and installing Node 22,
-# rclone and aria2 belong to the deploy engine; until then this script expects Node >= 22.13
-# and a built checkout in COMFYCARRY_DIR.
+# TODO: fetching the reporter bundle from the edge and installing Node 22, rclone and aria2
+# belong to the deploy engine; until then this script expects Node >= 22.13 and a built
+# checkout in COMFYCARRY_DIR.
 set -euo pipefail
 
 WORKSPACE_DIR="${WORKSPACE_DIR:-/workspace}"
@@ -25,7 +27,9 @@ log() { printf '%s %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*" | tee -a "$LOG_FI
 fail() { log "error: $*"; exit 1; }
 
 [[ -n "${EDGE_URL:-}" ]] || fail "EDGE_URL is not set; set it to your dashboard address, e.g. https://comfy.example.com"
-[[ -n "${COMFYCARRY_INSTANCE_ID:-}" ]] || fail "COMFYCARRY_INSTANCE_ID is not set; create an instance in the dashboard and copy its id"
+if [[ -z "${ENROLL_KEY:-}" ]]; then
+  [[ -n "${COMFYCARRY_INSTANCE_ID:-}" ]] || fail "neither ENROLL_KEY nor COMFYCARRY_INSTANCE_ID is set; create an enrollment key on the dashboard's Settings page"
+fi
 [[ -n "${COMFYCARRY_DIR:-}" ]] || fail "COMFYCARRY_DIR is not set; point it at a ComfyCarry checkout built with 'npm run build'"
 REPORTER="$COMFYCARRY_DIR/reporter/dist/reporter.mjs"
 [[ -f "$REPORTER" ]] || fail "$REPORTER is missing; run 'npm run build' in $COMFYCARRY_DIR"
@@ -47,7 +51,9 @@ if [[ -n "${COMFYCARRY_INSTANCE_TOKEN:-}" ]]; then
     log "stored the instance token in $TOKEN_FILE"
   fi
 fi
-[[ -f "$TOKEN_FILE" ]] || fail "no instance token: set COMFYCARRY_INSTANCE_TOKEN"
+if [[ -z "${ENROLL_KEY:-}" ]]; then
+  [[ -f "$TOKEN_FILE" ]] || fail "no instance token: set ENROLL_KEY, or COMFYCARRY_INSTANCE_TOKEN"
+fi
 
 if ! command -v pm2 >/dev/null 2>&1; then
   log "installing PM2"
@@ -59,9 +65,15 @@ if pm2 describe comfycarry-reporter >/dev/null 2>&1; then
   exit 0
 fi
 
-log "starting comfycarry-reporter for instance $COMFYCARRY_INSTANCE_ID"
-# PM2 copies the environment into its dump file, so the token travels only as a file path.
-env -u COMFYCARRY_INSTANCE_TOKEN EDGE_URL="$EDGE_URL" COMFYCARRY_INSTANCE_ID="$COMFYCARRY_INSTANCE_ID" COMFYCARRY_TOKEN_FILE="$TOKEN_FILE" \
+log "starting comfycarry-reporter${INSTANCE_NAME:+ for instance $INSTANCE_NAME}${COMFYCARRY_INSTANCE_ID:+ ($COMFYCARRY_INSTANCE_ID)}"
+# PM2 copies the environment into its dump file, so a token travels only as a file path.
+# With ENROLL_KEY the reporter trades the key for its own token on first start and keeps it
+# in the state dir (mode 0600); later starts reuse that token.
+token_env=()
+if [[ -f "$TOKEN_FILE" && -n "${COMFYCARRY_INSTANCE_ID:-}" ]]; then
+  token_env=(COMFYCARRY_INSTANCE_ID="$COMFYCARRY_INSTANCE_ID" COMFYCARRY_TOKEN_FILE="$TOKEN_FILE")
+fi
+env -u COMFYCARRY_INSTANCE_TOKEN EDGE_URL="$EDGE_URL" "${token_env[@]}" \
   WORKSPACE_DIR="$WORKSPACE_DIR" COMFYCARRY_STATE_DIR="$STATE_DIR" \
   pm2 start "$REPORTER" --name comfycarry-reporter --stop-exit-codes 78 --time >>"$LOG_FILE" 2>&1 \
   || fail "pm2 could not start the reporter; see $LOG_FILE"
