@@ -139,7 +139,7 @@ export const addDownloadResultSchema = z.discriminatedUnion("outcome", [
 ]);
 export type AddDownloadResult = z.infer<typeof addDownloadResultSchema>;
 
-/** What CivitAI's by-hash lookup returned for a local file. */
+/** CivitAI's by-hash lookup result for a local file. */
 export const civitaiInfoSchema = z.object({
   model_id: z.number().int(),
   model_name: z.string(),
@@ -153,7 +153,7 @@ export const civitaiInfoSchema = z.object({
 });
 export type CivitaiInfo = z.infer<typeof civitaiInfoSchema>;
 
-/** Where the library stands with a file's hash and its CivitAI lookup. */
+/** Progress of a file's hash and of its CivitAI lookup. */
 export const hashStateSchema = z.enum(["pending", "done", "error"]);
 export const civitaiStateSchema = z.enum(["pending", "found", "not_found", "error"]);
 

@@ -70,7 +70,7 @@ export function civitaiFileView(file: CivitaiFileEntry, version: { origin: strin
   };
 }
 
-/** Model and pruned-model files go where the model type says; companion files (VAE, text encoder) to their own folder. */
+/** Picks the folder of one file: the model type's folder for model files, the companion's own folder for a VAE or text encoder. */
 function fileFolder(modelType: string, fileType: string, baseModel: string | null): string {
   return civitaiFolder(modelType, fileType === "Model" || fileType === "Pruned Model" ? null : fileType, baseModel);
 }

@@ -56,7 +56,7 @@ export interface CivitaiSearchOptions {
   tokens: TokenSource;
   userAgent: string;
   timeoutMs: number;
-  /** How long a result page is reused; CivitAI itself marks these answers public for 300 s. */
+  /** How long a result page is reused, in ms. CivitAI marks these responses cacheable for 300 s. */
   cacheTtlMs?: number;
 }
 

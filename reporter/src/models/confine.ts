@@ -37,10 +37,10 @@ export function insideAnyRoot(roots: ResolvedRoot[], real: string): boolean {
 }
 
 /**
- * Checks a path the dashboard sent before anything reads or deletes it: absolute, no `.` or
- * `..` segments, below a model root as written, and still inside a model root once every
- * symlink (of a folder on the way or of the file itself) is resolved. Returns the root it
- * belongs to.
+ * Checks a path the dashboard sent before anything reads or deletes it. The path must be
+ * absolute, without `.` or `..` segments, and below a model root as written. Once every
+ * symlink (of a folder on the way or of the file itself) is resolved, it must still be
+ * inside a model root. Returns the root it belongs to.
  */
 export async function confineModelPath(roots: ResolvedRoot[], input: string): Promise<{ path: string; root: ResolvedRoot; real: string }> {
   const segments = input.split("/");

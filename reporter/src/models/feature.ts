@@ -31,8 +31,8 @@ const TIMEOUT_MS = 30_000;
 
 /**
  * The Models page's back end: the download queue, the local library and CivitAI search,
- * wired together. The queue needs aria2; when it cannot start, the library still runs and
- * the queue commands say why.
+ * wired together. The queue needs aria2. When aria2 cannot start, the library still runs
+ * and the queue commands fail with the reason.
  */
 export class ModelsFeature {
   readonly hosts: HostRegistry;
@@ -88,11 +88,11 @@ export class ModelsFeature {
       engineError = error instanceof Error ? error.message : String(error);
       log.error({ err: error }, "the download queue could not start; the model library runs without it");
     }
-    log.info({ models_dir: library.modelsDir, downloads: engine !== null, hf_endpoint: hosts.hfEndpoint, tokens: settings.tokens }, "models feature started");
+    log.info({ models_dir: library.modelsDir, downloads: engine !== null, hf_endpoint: hosts.hfEndpoint, tokens: settings.tokens.toJSON() }, "models feature started");
     return new ModelsFeature(options, library, engine, engineError, hosts);
   }
 
-  /** The overview's `downloads` section. */
+  /** Returns the overview's `downloads` section. */
   overview(): Overview["downloads"] {
     if (this.engine === null) {
       return { available: false, reason: "error", detail: (this.engineError ?? "the download queue is not running").slice(0, 500) };

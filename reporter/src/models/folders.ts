@@ -46,7 +46,7 @@ export interface ModelRoot {
   source: string;
 }
 
-/** The default roots below a ComfyUI `models` directory. */
+/** Returns the default roots below a ComfyUI `models` directory. */
 export function defaultRoots(modelsDir: string): ModelRoot[] {
   return Object.entries(FOLDER_DEFAULTS).flatMap(([folder, subdirs]) => subdirs.map((subdir) => ({ folder, dir: join(modelsDir, subdir), source: "default" })));
 }

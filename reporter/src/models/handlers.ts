@@ -47,6 +47,6 @@ export function createModelsHandlers(feature: ModelsFeature): ModelsHandlers {
 
 /** Handlers for a reporter built without the Models feature (tests of other parts): each refuses. */
 export function unavailableModels(): ModelsHandlers {
-  const refuse = (): Promise<never> => Promise.reject(new ComfyCarryError("command_failed", "downloads and the model library are not set up in this reporter"));
-  return Object.fromEntries(Object.keys(modelsCommands).map((name) => [name, refuse])) as unknown as ModelsHandlers;
+  const reject = (): Promise<never> => Promise.reject(new ComfyCarryError("command_failed", "downloads and the model library are not set up in this reporter"));
+  return Object.fromEntries(Object.keys(modelsCommands).map((name) => [name, reject])) as unknown as ModelsHandlers;
 }

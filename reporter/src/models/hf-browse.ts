@@ -57,7 +57,13 @@ export async function browseHuggingFace(args: CommandArgs<"models.hf.browse">, c
     next = nextPage(response.headers.get("link"), endpoint);
   }
 
-  entries.sort((a, b) => (a.type === b.type ? a.path.localeCompare(b.path) : a.type === "directory" ? -1 : 1));
+  // Folders first, then files, each by path.
+  entries.sort((a, b) => {
+    if (a.type !== b.type) {
+      return a.type === "directory" ? -1 : 1;
+    }
+    return a.path.localeCompare(b.path);
+  });
   return { repo: args.repo, revision, path, entries: entries.slice(0, MAX_ENTRIES), truncated: next !== null || entries.length > MAX_ENTRIES };
 }
 
@@ -77,7 +83,7 @@ function toEntry(entry: z.infer<typeof treeEntrySchema>, endpoint: string, repo:
   };
 }
 
-/** The `rel="next"` URL of a Link header, only when it stays on the endpoint's origin. */
+/** Returns the `rel="next"` URL of a Link header, or null when absent or on another origin than the endpoint. */
 function nextPage(link: string | null, endpoint: string): URL | null {
   const match = link === null ? null : /<([^>]+)>\s*;\s*rel="next"/.exec(link);
   if (match?.[1] === undefined) {

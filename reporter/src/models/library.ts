@@ -84,7 +84,7 @@ export class ModelLibrary {
     return library;
   }
 
-  /** Every folder ComfyUI searches for models, from its defaults and extra_model_paths.yaml. */
+  /** Returns every folder ComfyUI searches for models, from its defaults and extra_model_paths.yaml. */
   private async configuredRoots(): Promise<ResolvedRoot[]> {
     const files = [join(this.options.comfyuiDir, "extra_model_paths.yaml"), ...this.options.extraPathFiles];
     const extra = (await Promise.all(files.map((file) => readExtraModelPaths(file, this.options.log)))).flat();
@@ -186,7 +186,7 @@ export class ModelLibrary {
     this.store.close();
   }
 
-  /** The background loop: hash the next file, else look up the next hash, else wait. */
+  /** Runs the background loop: hash the next file, else look up the next hash, else wait. */
   private async work(): Promise<void> {
     while (!this.stopping.signal.aborted) {
       try {

@@ -127,7 +127,7 @@ export class LibraryStore {
     return row === undefined ? null : z.object({ value: z.string() }).parse(row).value;
   }
 
-  /** The next file without a cached hash, smallest first so most of the list fills in early. */
+  /** Returns the next file without a cached hash, smallest first so most of the list fills in early. */
   nextToHash(): { path: string; size: number; mtimeMs: number } | null {
     const row = this.db
       .prepare(
@@ -159,7 +159,7 @@ export class LibraryStore {
     return countSchema.parse(this.db.prepare(`SELECT COUNT(*) AS n FROM (${ITEMS}) WHERE sha256 IS NULL AND hash_error IS NULL`).get()).n;
   }
 
-  /** A hash of a listed file that has no CivitAI answer yet, or whose failed lookup is older than `retryBefore`. */
+  /** Returns a hash of a listed file with no CivitAI lookup yet, or whose failed lookup is older than `retryBefore`. */
   nextToLookUp(retryBefore: string): string | null {
     const row = this.db
       .prepare(

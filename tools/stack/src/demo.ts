@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 
+import { startModelHosts } from "./model-hosts.js";
 import { paths } from "./paths.js";
 import { findFreePort } from "./ports.js";
 import { Stack } from "./stack.js";
@@ -32,7 +33,10 @@ if (!Number.isInteger(requestedPort) || requestedPort < 1 || requestedPort > 655
 const port = (await isPortFree(requestedPort)) ? requestedPort : await findFreePort();
 
 console.log("[comfycarry] starting the local edge (wrangler dev), the ComfyUI simulator and the reporter…");
+// Loopback fakes of CivitAI and Hugging Face, so the Models page can search and download offline.
+const modelHosts = await startModelHosts();
 const stack = await Stack.start({
+  reporterEnv: modelHosts.env,
   stateDir: join(paths.repoRoot, ".state/demo"),
   edgePort: port,
   preset: values.preset,
@@ -51,6 +55,8 @@ console.log(`
   Instance / 实例:     ${stack.instanceId}
   ComfyUI (simulator, via the reporter's proxy): ${stack.comfyuiProxyUrl}
   Sync remote "local" (rclone alias of a folder): ${stack.syncRemoteDir}
+  Fake CivitAI: ${modelHosts.civitai.origin} (paste ${modelHosts.civitaiLink} on the Models page)
+  Fake Hugging Face: ${modelHosts.hf.origin} (browse acme/flux-parts)
 
   State: .state/demo (edge storage, PM2_HOME, logs). Press Ctrl-C to stop.
 `);
@@ -64,6 +70,7 @@ async function shutdown(): Promise<void> {
   console.log("[comfycarry] stopping…");
   stopWorkload();
   await stack.stop();
+  await modelHosts.close();
   process.exit(0);
 }
 process.on("SIGINT", () => void shutdown());

@@ -8,3 +8,4 @@ export { queuePrompt, txt2imgPrompt, startWorkload } from "./workload.js";
 export { findFreePort, waitFor } from "./ports.js";
 export { paths, repoRoot } from "./paths.js";
 export { LOCAL_REMOTE, localRemoteConf, localRemoteDir } from "./sync.js";
+export { startModelHosts, type ModelHosts, type ModelHostsOptions } from "./model-hosts.js";

@@ -1,6 +1,6 @@
 import type { DownloadJob, DownloadPreview } from "@comfycarry/shared";
 
-/** A download job with sensible values; `patch` overrides fields. */
+/** Returns a running download job; `patch` overrides fields. */
 export function jobWith(patch: Partial<DownloadJob> = {}): DownloadJob {
   return {
     id: "job-1",
@@ -52,7 +52,7 @@ export function previewWith(patch: Partial<DownloadPreview> = {}): DownloadPrevi
   };
 }
 
-/** A fetch stub that answers each command from `answers` by name and records the request bodies. */
+/** Returns a fetch stub that replies to each command with `answers[name]` and records the request bodies. */
 export function commandFetch(answers: Record<string, (args: Record<string, unknown>) => unknown>) {
   const bodies: { name: string; args: Record<string, unknown> }[] = [];
   const fetch = (_url: string, init: RequestInit) => {

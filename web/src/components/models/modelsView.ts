@@ -54,7 +54,7 @@ export function jobPercent(job: Pick<DownloadJob, "downloaded_bytes" | "total_by
   return Math.min(100, Math.floor((job.downloaded_bytes / job.total_bytes) * 100));
 }
 
-/** Seconds left at the current speed, or null when it cannot be told. */
+/** Returns the seconds left at the current speed, or null without a size or a speed. */
 export function jobEtaSeconds(job: Pick<DownloadJob, "downloaded_bytes" | "total_bytes" | "speed_bytes_per_s">): number | null {
   if (job.total_bytes === null || job.speed_bytes_per_s <= 0) {
     return null;
@@ -84,7 +84,7 @@ export function splitJobs(jobs: DownloadJob[]): { open: DownloadJob[]; history: 
   return { open, history };
 }
 
-/** The name a job is shown under: its file name once known, else its link. */
+/** Returns the name a job is shown under: its file name once known, else its link. */
 export function jobName(job: Pick<DownloadJob, "file_name" | "url">): string {
   return job.file_name ?? job.url;
 }

@@ -1,0 +1,113 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+import { Pm2Cli, Stack, startModelHosts } from "@comfycarry/stack";
+import type { ModelHosts } from "@comfycarry/stack";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+import { assertDashboardBuilt, launchChromium, openDashboard, rawKeysOnPage, waitForText } from "./support";
+
+import type { Browser, Page } from "playwright-core";
+
+// The Models page in Chromium against the real stack, with the reporter pointed at the
+// loopback fakes of CivitAI and Hugging Face. The test pastes a link, checks it, downloads
+// it with aria2, watches the progress and finds the file in the library.
+
+let stack: Stack;
+let hosts: ModelHosts;
+let stateDir = "";
+let browser: Browser;
+let stackStarted = false;
+
+beforeAll(async () => {
+  assertDashboardBuilt();
+  stateDir = await mkdtemp(join(tmpdir(), "comfycarry-models-e2e-"));
+  hosts = await startModelHosts();
+  stack = await Stack.start({ stateDir, preset: "h100", stepMs: 150, reporterEnv: hosts.env });
+  stackStarted = true;
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await (browser as Browser | undefined)?.close();
+  if (stackStarted) {
+    await stack.stop();
+  } else if (stateDir !== "") {
+    await new Pm2Cli(join(stateDir, "pm2")).kill();
+  }
+  await (hosts as ModelHosts | undefined)?.close();
+  if (stateDir !== "") {
+    await rm(stateDir, { recursive: true, force: true });
+  }
+});
+
+/** Waits until the first element matching `selector` has a number in 1–99 followed by "%". */
+async function waitForPartialPercent(page: Page, selector: string, timeout = 30_000): Promise<number> {
+  const handle = await page.waitForFunction(
+    (s) => {
+      const match = /(\d+)%/.exec(document.querySelector(s)?.textContent ?? "");
+      const value = match === null ? null : Number(match[1]);
+      return value !== null && value > 0 && value < 100 ? value : null;
+    },
+    selector,
+    { timeout, polling: 100 },
+  );
+  return Number(await handle.jsonValue());
+}
+
+describe("models page", () => {
+  let page: Page;
+
+  beforeAll(async () => {
+    page = await openDashboard(browser, stack, { locale: "en" });
+    await page.click(`a[href="/instances/${stack.instanceId}/models"]`);
+    await page.waitForSelector("[data-testid=models-page]");
+  });
+
+  afterAll(async () => {
+    await page.context().close();
+  });
+
+  it("shows a pasted CivitAI link before starting", async () => {
+    await page.click("text=Add a link");
+    await page.fill("[data-testid=add-url] input", hosts.civitaiLink);
+    await page.click("[data-testid=add-preview]");
+    await waitForText(page, "[data-testid=preview-name]", hosts.loraFileName);
+
+    expect(await page.textContent("[data-testid=preview-url]")).toBe(`${hosts.civitai.origin}/api/download/models/111`);
+    expect(await page.textContent("[data-testid=preview-size]")).toBe("96 MiB");
+    expect(await page.textContent("[data-testid=preview-folder]")).toBe("loras/SDXL 1.0");
+    expect(await page.textContent("[data-testid=preview-files]")).toContain("inkwash_vae.safetensors");
+  });
+
+  it("shows live progress in the queue", async () => {
+    await page.click("[data-testid=add-start]");
+    await waitForText(page, "[data-testid=queue-job] [data-testid=job-name]", hosts.loraFileName);
+    const percent = await waitForPartialPercent(page, "[data-testid=queue-job] [data-testid=job-percent]");
+    expect(percent).toBeGreaterThan(0);
+    expect(await page.textContent("[data-testid=queue-job] [data-testid=job-figures]")).toMatch(/MiB\/s/);
+  });
+
+  it("shows the download in the overview's activity feed", async () => {
+    await page.click(`a[href="/instances/${stack.instanceId}/overview"]`);
+    await waitForText(page, "[data-testid=activity-download]", hosts.loraFileName);
+    expect(await page.textContent("[data-testid=activity-download]")).toMatch(/MiB\/s/);
+  });
+
+  it("finds the finished file in the library", async () => {
+    await page.click(`a[href="/instances/${stack.instanceId}/models"]`);
+    await page.waitForSelector("[data-testid=models-page]");
+    await waitForText(page, "[data-testid=queue-history]", "History (1)", 60_000);
+    await page.waitForSelector(`[data-testid=library-item][data-name="${hosts.loraFileName}"]`, { timeout: 30_000 });
+
+    // The library looks the hash up on (fake) CivitAI and then lists the file under its model name.
+    await waitForText(page, `[data-testid=library-item][data-name="${hosts.loraFileName}"]`, "Ink Wash Style", 30_000);
+
+    await page.click(`[data-testid=library-item][data-name="${hosts.loraFileName}"]`);
+    await page.waitForSelector("[data-testid=details-sha256]", { timeout: 30_000 });
+    expect(await page.textContent("[data-testid=details-sha256]")).toBe(await hosts.loraSha256());
+    expect(await page.textContent("[data-testid=details-civitai-model]")).toBe("Ink Wash Style");
+    expect(await rawKeysOnPage(page)).toEqual([]);
+  });
+});
