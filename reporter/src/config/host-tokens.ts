@@ -1,25 +1,33 @@
 import type { HostKind, TokenSource } from "../downloads/hosts.js";
 
-// TODO: the edge's encrypted secret store will push these tokens; until then they come from
-// the reporter's environment or config file.
-
 /**
- * The user's CivitAI, Hugging Face and ModelScope tokens. The values sit in a private field,
- * so logging the configuration object prints only which tokens are set.
+ * The user's CivitAI, Hugging Face and ModelScope tokens: one pushed from the edge's secret
+ * store (`set`) wins over the one from the reporter's environment or config file. The values
+ * sit in private fields, so logging the configuration object prints only which are set.
  */
 export class HostTokens implements TokenSource {
-  readonly #values: Partial<Record<HostKind, string>>;
+  readonly #fromConfig: Partial<Record<HostKind, string>>;
+  readonly #fromEdge: Partial<Record<HostKind, string>> = {};
 
   constructor(values: Partial<Record<HostKind, string>>) {
-    this.#values = Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined && value !== ""));
+    this.#fromConfig = Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined && value !== ""));
   }
 
   get(kind: HostKind): string | null {
-    return this.#values[kind] ?? null;
+    return this.#fromEdge[kind] ?? this.#fromConfig[kind] ?? null;
+  }
+
+  /** Sets the token the edge pushed for `kind`, or drops it (null) so the configured one applies again. */
+  set(kind: HostKind, value: string | null): void {
+    if (value === null || value === "") {
+      delete this.#fromEdge[kind];
+    } else {
+      this.#fromEdge[kind] = value;
+    }
   }
 
   toJSON(): Record<HostKind, "set" | "unset"> {
-    const state = (kind: HostKind) => (this.#values[kind] === undefined ? "unset" : "set");
+    const state = (kind: HostKind) => (this.get(kind) === null ? "unset" : "set");
     return { civitai: state("civitai"), huggingface: state("huggingface"), modelscope: state("modelscope") };
   }
 }

@@ -54,3 +54,13 @@ describe("model settings", () => {
     expect(text).toContain('"civitai":"set"');
   });
 });
+
+describe("host tokens", () => {
+  it("prefers a token pushed by the edge", () => {
+    const { models } = loadConfig({ env: { ...BASE, CIVITAI_TOKEN: CIVITAI } });
+    models?.tokens.set("civitai", "from-edge");
+    expect(models?.tokens.get("civitai")).toBe("from-edge");
+    models?.tokens.set("civitai", null);
+    expect(models?.tokens.get("civitai")).toBe(CIVITAI);
+  });
+});
