@@ -43,7 +43,9 @@ export const instancePages: RouteRecordRaw[] = [
 
 const routes: RouteRecordRaw[] = [
   { path: "/login", name: "login", component: () => import("./pages/LoginPage.vue"), meta: { public: true } },
+  { path: "/setup", name: "setup", component: () => import("./pages/SetupPage.vue"), meta: { public: true } },
   { path: "/", name: "fleet", component: () => import("./pages/FleetPage.vue") },
+  { path: "/settings", name: "settings", component: () => import("./pages/SettingsPage.vue") },
   {
     path: "/instances/:id",
     component: () => import("./pages/InstanceLayout.vue"),
@@ -65,7 +67,7 @@ export function loginRoute(fullPath: string): RouteLocationRaw {
   return { name: "login", query: { redirect: safeRedirect(fullPath) } };
 }
 
-/** Creates the router; every page except login and not-found needs a valid session. */
+/** Creates the router; every page except login, first-run setup and not-found needs a valid session. */
 export function createAppRouter(pinia: Pinia, history: RouterHistory = createWebHistory()): Router {
   const router = createRouter({ history, routes });
 

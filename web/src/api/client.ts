@@ -28,6 +28,9 @@ export function onUnauthorized(handler: (() => void) | null): void {
   unauthorizedHandler = handler;
 }
 
+/** The HTTP methods the edge's routes use. */
+export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+
 /** Options for one request. */
 export interface RequestOptions {
   body?: unknown;
@@ -61,7 +64,7 @@ async function failureFrom(response: Response): Promise<ApiFailure> {
 }
 
 /** Sends a request; a failure is returned as a value, with 401 reported to the app. */
-async function send(method: "GET" | "POST", path: string, options: RequestOptions): Promise<ApiResult<Response>> {
+async function send(method: HttpMethod, path: string, options: RequestOptions): Promise<ApiResult<Response>> {
   let response: Response;
   try {
     response = await fetch(path, {
@@ -88,7 +91,7 @@ async function send(method: "GET" | "POST", path: string, options: RequestOption
 
 /** Sends a request whose 2xx body must parse against `schema`. */
 export async function requestJson<S extends z.ZodType>(
-  method: "GET" | "POST",
+  method: HttpMethod,
   path: string,
   schema: S,
   options: RequestOptions = {},
@@ -107,7 +110,7 @@ export async function requestJson<S extends z.ZodType>(
 }
 
 /** Sends a request whose answer has no body worth reading (204). */
-export async function requestEmpty(method: "GET" | "POST", path: string, options: RequestOptions = {}): Promise<ApiResult<undefined>> {
+export async function requestEmpty(method: HttpMethod, path: string, options: RequestOptions = {}): Promise<ApiResult<undefined>> {
   const sent = await send(method, path, options);
   return sent.ok ? { ok: true, value: undefined } : sent;
 }
