@@ -6,7 +6,7 @@ import { Pm2Cli, Stack, startModelHosts } from "@comfycarry/stack";
 import type { ModelHosts } from "@comfycarry/stack";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-import { assertDashboardBuilt, launchChromium, openDashboard, rawKeysOnPage, waitForText } from "./support";
+import { assertDashboardBuilt, horizontalOverflow, launchChromium, openDashboard, rawKeysOnPage, waitForText } from "./support";
 
 import type { Browser, Page } from "playwright-core";
 
@@ -109,5 +109,23 @@ describe("models page", () => {
     expect(await page.textContent("[data-testid=details-sha256]")).toBe(await hosts.loraSha256());
     expect(await page.textContent("[data-testid=details-civitai-model]")).toBe("Ink Wash Style");
     expect(await rawKeysOnPage(page)).toEqual([]);
+  });
+});
+
+describe("models page on a phone", () => {
+  it("fits 390 px in Chinese", async () => {
+    const page = await openDashboard(browser, stack, { locale: "zh-CN", width: 390, height: 844 });
+    try {
+      await page.goto(`${stack.edge.url}/instances/${stack.instanceId}/models`);
+      await page.waitForSelector("[data-testid=library]");
+      for (const tab of ["添加链接", "CivitAI 搜索", "Hugging Face 浏览", "模型库"]) {
+        await page.click(`text=${tab}`);
+        expect(await horizontalOverflow(page)).toBe(0);
+      }
+      const text = await page.evaluate(() => document.body.innerText);
+      expect(text.match(/\bmodels\.[A-Za-z_.]+/g) ?? []).toEqual([]);
+    } finally {
+      await page.context().close();
+    }
   });
 });
