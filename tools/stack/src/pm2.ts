@@ -23,6 +23,10 @@ export interface Pm2StartOptions {
   restartDelayMs?: number;
   /** Exit codes after which PM2 must not restart the process. */
   stopExitCodes?: number[];
+  /** Program that runs `script`; Node (this process's) when absent. */
+  interpreter?: string;
+  /** One file for stdout and stderr, without PM2's time prefix; PM2's own files when absent. */
+  logFile?: string;
 }
 
 /**
@@ -53,13 +57,17 @@ export class Pm2Cli {
       "--name",
       options.name,
       "--interpreter",
-      process.execPath,
+      options.interpreter ?? process.execPath,
       "--cwd",
       options.cwd,
       "--restart-delay",
       String(options.restartDelayMs ?? 1000),
-      "--time",
     ];
+    if (options.logFile === undefined) {
+      args.push("--time");
+    } else {
+      args.push("--log", options.logFile, "--output", "/dev/null", "--error", "/dev/null");
+    }
     if (options.stopExitCodes !== undefined && options.stopExitCodes.length > 0) {
       args.push("--stop-exit-codes", ...options.stopExitCodes.map(String));
     }

@@ -50,8 +50,8 @@ export interface StackOptions {
   /**
    * Run ComfyUI the way the reporter's ComfyUI control does: a git checkout at
    * `workspace/ComfyUI` whose main.py starts the simulator, a stand-in COMFYUI_PYTHON, and the
-   * PM2 process defined by the reporter (`comfyui.start`), logging to the reporter's log file.
-   * `env` goes to the reporter, and through its PM2 definition to ComfyUI.
+   * PM2 definition the reporter makes, logging to the reporter's log file. `env` goes to
+   * ComfyUI and the reporter (which passes it on when it restarts ComfyUI).
    */
   comfyuiCheckout?: { env?: Record<string, string> };
   /**
@@ -147,20 +147,20 @@ export class Stack {
       this.linkCutter = await LinkCutter.start(Number(new URL(this.edge.url).port));
     }
     if (this.options.comfyuiCheckout !== undefined) {
-      await this.startThroughReporter();
-      return;
+      await this.startComfyuiCheckout(common);
+    } else {
+      await this.pm2.start({
+        name: COMFY_SERVICE,
+        script: paths.simulatorEntry,
+        args: ["--listen", "127.0.0.1", "--port", String(this.comfyuiPort), "--base-directory", join(this.workspaceDir, "ComfyUI")],
+        env: {
+          ...common,
+          COMFYUI_SIM_STEP_MS: String(this.options.stepMs ?? 150),
+          COMFYUI_SIM_STARTUP_MS: String(this.options.startupMs ?? 3_000),
+        },
+        cwd: this.workspaceDir,
+      });
     }
-    await this.pm2.start({
-      name: COMFY_SERVICE,
-      script: paths.simulatorEntry,
-      args: ["--listen", "127.0.0.1", "--port", String(this.comfyuiPort), "--base-directory", join(this.workspaceDir, "ComfyUI")],
-      env: {
-        ...common,
-        COMFYUI_SIM_STEP_MS: String(this.options.stepMs ?? 150),
-        COMFYUI_SIM_STARTUP_MS: String(this.options.startupMs ?? 3_000),
-      },
-      cwd: this.workspaceDir,
-    });
     // Start the reporter once ComfyUI answers, so its first snapshot already shows it online.
     await waitFor(
       `the ComfyUI simulator at ${this.comfyuiUrl}`,
@@ -194,27 +194,35 @@ export class Stack {
     return localRemoteConf(this.options.stateDir, name);
   }
 
-  /** Starts the reporter, then ComfyUI through the reporter's `comfyui.start`, as the dashboard would. */
-  private async startThroughReporter(): Promise<void> {
-    await createComfyuiCheckout(join(this.workspaceDir, "ComfyUI"));
-    await writeFakePython(join(this.options.stateDir, "bin"));
-    await this.startReporter();
-    await waitFor(
-      "the first snapshot from the reporter at the edge",
-      async () => {
-        const overview = await this.client.overview(this.instanceId);
-        return overview.online && overview.snapshot !== null;
-      },
-      60_000,
-      250,
-    );
-    const started = await this.client.command(this.instanceId, "comfyui.start", { wait_s: 90 }, 120_000);
-    if (!started.ok) {
-      throw new Error(`comfyui.start through the reporter failed: ${started.error.code}: ${started.error.message}`);
-    }
-    if (this.options.sync?.outputsRule === true) {
-      await ensureOutputsRule(this.client, this.instanceId);
-    }
+  /**
+   * Starts ComfyUI from the checkout under PM2 with the definition the reporter's ComfyUI
+   * control makes (script, interpreter, arguments, log file), so its restarts reuse it.
+   */
+  private async startComfyuiCheckout(common: Record<string, string>): Promise<void> {
+    const comfyuiDir = join(this.workspaceDir, "ComfyUI");
+    const controlDir = join(this.options.stateDir, "reporter-state", "comfyui");
+    await createComfyuiCheckout(comfyuiDir);
+    await mkdir(join(controlDir, "logs"), { recursive: true });
+    await this.pm2.start({
+      name: COMFY_SERVICE,
+      script: join(comfyuiDir, "main.py"),
+      interpreter: await writeFakePython(join(this.options.stateDir, "bin")),
+      args: ["--listen", "127.0.0.1", "--port", String(this.comfyuiPort)],
+      env: { ...common, ...this.checkoutEnv(), __COMFY_CLI_SESSION__: join(controlDir, "manager-session") },
+      cwd: comfyuiDir,
+      logFile: join(controlDir, "logs", "comfyui.log"),
+    });
+  }
+
+  /** Variables of ComfyUI and the reporter in checkout mode; the reporter passes them on when it restarts ComfyUI. */
+  private checkoutEnv(): Record<string, string> {
+    return {
+      COMFYUI_PYTHON: join(this.options.stateDir, "bin", "python"),
+      FAKE_PYTHON_NODE: process.execPath,
+      COMFYUI_SIM_STEP_MS: String(this.options.stepMs ?? 150),
+      COMFYUI_SIM_STARTUP_MS: String(this.options.startupMs ?? 3_000),
+      ...this.options.comfyuiCheckout?.env,
+    };
   }
 
   /** Environment of the reporter process. */
@@ -244,14 +252,7 @@ export class Stack {
       env.COMFYCARRY_SYNC_WATCH_STABLE_MS = String(this.options.sync.watchStableMs);
     }
     if (this.options.comfyuiCheckout !== undefined) {
-      // ComfyUI inherits these through the reporter's PM2 definition.
-      Object.assign(env, {
-        COMFYUI_PYTHON: join(this.options.stateDir, "bin", "python"),
-        FAKE_PYTHON_NODE: process.execPath,
-        COMFYUI_SIM_STEP_MS: String(this.options.stepMs ?? 150),
-        COMFYUI_SIM_STARTUP_MS: String(this.options.startupMs ?? 3_000),
-        ...this.options.comfyuiCheckout.env,
-      });
+      Object.assign(env, this.checkoutEnv());
     }
     return { ...env, ...this.options.reporterEnv };
   }
