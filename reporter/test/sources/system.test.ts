@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { systemSchema } from "@comfycarry/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-import { CpuUsageMeter, DISK_STATS_FILE_ENV, readDiskStats, SystemSource } from "../../src/sources/system/index.js";
+import { CpuUsageMeter, DISK_STATS_FILE_ENV, readDiskStats, readMemory, SystemSource, tidyCpuModel } from "../../src/sources/system/index.js";
 
 let dir = "";
 
@@ -88,5 +88,30 @@ describe("CpuUsageMeter", () => {
 
     expect(usage).toBeGreaterThan(0);
     expect(usage).toBeLessThanOrEqual(100);
+  });
+});
+
+describe("readMemory", () => {
+  it("counts reclaimable cache as free", async () => {
+    const file = join(dir, "meminfo");
+    await writeFile(file, "MemTotal:       1000 kB\nMemFree:         100 kB\nMemAvailable:    600 kB\nCached:          500 kB\n");
+
+    const memory = await readMemory(file);
+
+    expect(memory).toEqual({ total_bytes: 1000 * 1024, used_bytes: 400 * 1024 });
+  });
+});
+
+describe("tidyCpuModel", () => {
+  it("drops trademarks and the clock speed", () => {
+    expect(tidyCpuModel("Intel(R) Xeon(R) Platinum 8480+ CPU @ 2.00GHz")).toBe("Intel Xeon Platinum 8480+");
+  });
+
+  it("drops a trailing Processor", () => {
+    expect(tidyCpuModel("AMD EPYC 7B13 64-Core Processor")).toBe("AMD EPYC 7B13 64-Core");
+  });
+
+  it("names an empty model unknown", () => {
+    expect(tidyCpuModel("  ")).toBe("unknown");
   });
 });

@@ -1,8 +1,6 @@
 /** CPU model, core count and usage, cheap enough to read every tick. */
 import { cpus } from "node:os";
 
-import si from "systeminformation";
-
 interface CpuTimes {
   busy: number;
   total: number;
@@ -21,9 +19,7 @@ function readTimes(): CpuTimes {
 
 /**
  * Measures CPU usage as the busy share of CPU time since the previous call, summed over
- * all cores. It reads `os.cpus()` rather than calling systeminformation's `currentLoad()`,
- * because on Linux that spawns `cat /proc/stat | grep cpu` synchronously on every call
- * (systeminformation 5.33), which a 2-second tick cannot afford.
+ * all cores, from `os.cpus()` (/proc/stat on Linux), so a 2-second tick spawns nothing.
  */
 export class CpuUsageMeter {
   #previous: CpuTimes = readTimes();
@@ -49,13 +45,22 @@ export interface CpuFacts {
   cores: number;
 }
 
-/**
- * Reads the CPU model and logical core count once. systeminformation's `cpu()` runs
- * `lscpu` and `dmidecode` on Linux, so callers cache the promise instead of repeating it.
- */
-export async function readCpuFacts(): Promise<CpuFacts> {
-  const info = await si.cpu();
-  const fallbackModel = cpus()[0]?.model.trim() ?? "unknown";
-  const model = info.brand === "unknown" || info.brand === "" ? fallbackModel : `${info.manufacturer} ${info.brand}`.trim();
-  return { model, cores: Math.max(1, info.cores) };
+// Marks and clock speeds in model names, which the dashboard has no room for:
+// "Intel(R) Xeon(R) Platinum 8480+ CPU @ 2.00GHz" becomes "Intel Xeon Platinum 8480+".
+const MODEL_NOISE = [/\((?:R|TM|tm)\)/g, /\s+CPU(?=\s*@)/g, /\s*@\s*[\d.]+\s*[GM]Hz/gi, /\s+Processor$/];
+
+/** Tidies a CPU model name as the kernel reports it. */
+export function tidyCpuModel(raw: string): string {
+  let model = raw;
+  for (const noise of MODEL_NOISE) {
+    model = model.replace(noise, "");
+  }
+  model = model.replace(/\s+/g, " ").trim();
+  return model === "" ? "unknown" : model;
+}
+
+/** Reads the CPU model and logical core count; both come from /proc without spawning a process. */
+export function readCpuFacts(): CpuFacts {
+  const all = cpus();
+  return { model: tidyCpuModel(all[0]?.model ?? ""), cores: Math.max(1, all.length) };
 }

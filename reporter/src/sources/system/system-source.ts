@@ -2,11 +2,11 @@
 import { hostname, uptime } from "node:os";
 
 import type { SystemSection } from "@comfycarry/shared";
-import si from "systeminformation";
 
 import type { CpuFacts } from "./cpu.js";
 import { CpuUsageMeter, readCpuFacts } from "./cpu.js";
 import { readDiskStats } from "./disk.js";
+import { readMemory } from "./memory.js";
 
 /** Everything in `system` except `gpus` and `gpu_error`. */
 export type HostSystem = Omit<SystemSection, "gpus" | "gpu_error">;
@@ -19,14 +19,14 @@ export interface SystemSourceOptions {
 }
 
 /**
- * Reads host facts for each snapshot. Nothing in `read()` spawns a process: the CPU model
- * is read once, and usage, memory (from /proc/meminfo) and disk (statfs) are plain reads.
+ * Reads host facts for each snapshot. Nothing spawns a process: the CPU model is read
+ * once, and usage, memory (from /proc/meminfo) and disk (statfs) are plain reads.
  */
 export class SystemSource {
   readonly #workspacePath: string;
   readonly #env: NodeJS.ProcessEnv;
   readonly #cpuUsage = new CpuUsageMeter();
-  #cpuFacts: Promise<CpuFacts> | undefined;
+  #cpuFacts: CpuFacts | undefined;
 
   constructor(options: SystemSourceOptions) {
     this.#workspacePath = options.workspacePath;
@@ -36,16 +36,15 @@ export class SystemSource {
   /** Returns a fresh reading; CPU usage covers the time since the previous call. */
   async read(): Promise<HostSystem> {
     this.#cpuFacts ??= readCpuFacts();
-    const [facts, memory, disk] = await Promise.all([this.#cpuFacts, si.mem(), readDiskStats(this.#workspacePath, this.#env)]);
+    const facts = this.#cpuFacts;
+    const [memory, disk] = await Promise.all([readMemory(), readDiskStats(this.#workspacePath, this.#env)]);
 
     return {
       hostname: hostname(),
       uptime_s: uptime(),
       cpu: { model: facts.model, cores: facts.cores, usage_percent: this.#cpuUsage.read() },
-      // `active` is total minus MemAvailable: page cache the kernel can reclaim (model files
-      // ComfyUI has read) does not count as used, matching the "used" column of `free`.
       // NOTE: /proc/meminfo shows the host's memory; a container memory limit (cgroup) is not applied.
-      memory: { total_bytes: memory.total, used_bytes: memory.active },
+      memory,
       disk: { path: this.#workspacePath, ...disk },
     };
   }
