@@ -6,6 +6,7 @@ import type { CurrentPrompt, ProtocolEvent } from "@comfycarry/shared";
 import type { BackoffOptions } from "../link/backoff.js";
 import type { Logger } from "../log/logger.js";
 import { FrameGate } from "./frame-gate.js";
+import { peekFrameType } from "./frame-type.js";
 import type { ComfyuiHttp } from "./http.js";
 import { ComfyuiSocket } from "./own-socket.js";
 import { PromptGraphs } from "./prompt-graphs.js";
@@ -117,6 +118,13 @@ export class ComfyuiBridge extends EventEmitter<ComfyuiBridgeEvents> {
 
   /** Takes one text frame ComfyUI sent down any socket; `source` names the socket in logs. */
   observe(text: string, source: string): void {
+    // Most frames per step are ones the bridge drops (progress_state, and tqdm logs once
+    // progress frames flow); deciding that from the type skips parsing them.
+    const type = source === QUEUED_PROMPT_SOURCE ? null : peekFrameType(text);
+    if (type !== null && !this.#wants(type)) {
+      return;
+    }
+
     const parsed = parseFrame(wsFrameSchema, text);
     if (!parsed.ok) {
       this.#log.debug({ source, issues: parsed.issues }, "ComfyUI frame is not a {type, data} object, ignored");
@@ -140,6 +148,10 @@ export class ComfyuiBridge extends EventEmitter<ComfyuiBridgeEvents> {
     if (PROMPT_FRAMES.has(frame.type)) {
       this.#gate.offer(frame, source);
     }
+  }
+
+  #wants(type: string): boolean {
+    return type === "status" || PROMPT_FRAMES.has(type) || (type === "logs" && this.#tracker.wantsLogProgress);
   }
 
   /** Ends the running prompt as lost; for when ComfyUI's process is gone and will not finish it. */

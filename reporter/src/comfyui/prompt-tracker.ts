@@ -49,6 +49,12 @@ export class PromptTracker {
   }
 
   /** Whether the running prompt's graph is still unknown, so the bridge should read /queue. */
+  /** Whether a tqdm line would be used now: a prompt runs and no progress frame of it arrived. */
+  get wantsLogProgress(): boolean {
+    const prompt = this.#current;
+    return prompt !== null && !prompt.terminal && !prompt.sawProgressFrames;
+  }
+
   get needsGraph(): boolean {
     return this.#current !== null && this.#current.graph === null;
   }
@@ -171,7 +177,7 @@ export class PromptTracker {
   /** Applies a tqdm bar from ComfyUI's log, used only for prompts that send no `progress` frames to us. */
   onLogProgress(progress: StepProgress): void {
     const prompt = this.#current;
-    if (prompt === null || prompt.terminal || prompt.sawProgressFrames) {
+    if (prompt === null || !this.wantsLogProgress) {
       return;
     }
     this.#log.trace({ promptId: prompt.promptId, source: "log", ...progress }, "step progress from the log (fallback)");
