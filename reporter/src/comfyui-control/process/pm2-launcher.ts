@@ -3,7 +3,7 @@
  * Pm2Client only acts on existing processes; changing arguments needs a new definition,
  * which PM2's programmatic API gives through delete and start.
  */
-import pm2 from "pm2";
+import type pm2 from "pm2";
 import type { StartOptions } from "pm2";
 
 /** The fields of PM2's description of one process that this feature reads. */
@@ -49,11 +49,21 @@ type StartWithLog = StartOptions & { log_file: string; filter_env: string[] };
 
 /** One connection to the PM2 daemon for defining, describing and deleting ComfyUI's process. */
 export class Pm2Launcher {
-  readonly #api: typeof pm2;
+  readonly #pm2Home: string | undefined;
+  #instance: typeof pm2 | null = null;
   #connected: Promise<void> | null = null;
 
   constructor(pm2Home: string | undefined) {
-    this.#api = pm2Home === undefined ? new pm2.custom() : new pm2.custom({ pm2_home: pm2Home });
+    this.#pm2Home = pm2Home;
+  }
+
+  // PM2's API loads over a hundred modules (about 4 MB of the reporter's memory), so it is
+  // loaded on the first call instead of at start; the overview reaches PM2 through src/pm2.
+  get #api(): typeof pm2 {
+    if (this.#instance === null) {
+      throw new Error("PM2 API used before #connect loaded it");
+    }
+    return this.#instance;
   }
 
   /** Returns the process named `name`, or null when PM2 has none. */
@@ -135,17 +145,23 @@ export class Pm2Launcher {
     this.#connected = null;
     if (connected !== null) {
       await connected.catch(() => undefined);
-      this.#api.disconnect();
+      this.#instance?.disconnect();
     }
   }
 
   #connect(): Promise<void> {
-    this.#connected ??= new Promise<void>((resolve, reject) => {
-      this.#api.connect((error) => (error ? reject(error) : resolve()));
-    }).catch((error: unknown) => {
-      this.#connected = null;
-      throw error;
-    });
+    this.#connected ??= import("pm2")
+      .then(({ default: loaded }) => {
+        this.#instance ??= this.#pm2Home === undefined ? new loaded.custom() : new loaded.custom({ pm2_home: this.#pm2Home });
+        const api = this.#instance;
+        return new Promise<void>((resolve, reject) => {
+          api.connect((error) => (error ? reject(error) : resolve()));
+        });
+      })
+      .catch((error: unknown) => {
+        this.#connected = null;
+        throw error;
+      });
     return this.#connected;
   }
 }
