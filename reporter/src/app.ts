@@ -21,6 +21,7 @@ import { helloBuilder } from "./link/hello.js";
 import type { Logger } from "./log/logger.js";
 import { ModelsFeature } from "./models/feature.js";
 import { createModelsHandlers } from "./models/handlers.js";
+import { TokenFiles, afterSyncStart, createSecretsHandlers, heldSecretsBuilder } from "./secrets/index.js";
 import { SnapshotAssembler } from "./snapshot/assembler.js";
 import type { GpuSource, ServiceManager, SystemSource } from "./snapshot/sources.js";
 import { createSyncHandlers } from "./sync/handlers.js";
@@ -57,6 +58,8 @@ export async function startReporter(config: ReporterConfig, parts: ReporterParts
   }
   store.prune();
   const pruneTimer = setInterval(() => store.prune(), PRUNE_INTERVAL_MS);
+  // Tokens the edge handed over; the downloads engine reads them through `tokens.tokenSource()`.
+  const tokens = await TokenFiles.open(config.stateDir, log);
 
   const http = new ComfyuiHttp(config.comfyuiUrl);
   const bridge = new ComfyuiBridge({ http, log });
@@ -65,10 +68,11 @@ export async function startReporter(config: ReporterConfig, parts: ReporterParts
 
   let link: EdgeLink | null = null;
   const comfyuiControl = new ComfyuiControl({ config, log, emit: (event) => link?.sendEvent(event) });
+  const syncOptions = syncSettings();
   const sync = new SyncService({
     stateDir: config.stateDir,
     workspaceDir: config.workspaceDir,
-    settings: syncSettings(),
+    settings: syncOptions,
     log,
     emit: (event) => link?.sendEvent(event),
     snapshotSoon: () => void link?.sendSnapshotNow(),
@@ -77,6 +81,8 @@ export async function startReporter(config: ReporterConfig, parts: ReporterParts
       sendSecretUpdate: (update) => link?.sendSecretUpdate(update) ?? Promise.resolve(false),
     },
   });
+  // Sync starts in the background: detecting rclone and loading rules must not hold up the link.
+  const syncStarted = sync.start();
   const models = await startModels(config, log, (event) => link?.sendEvent(event));
   const assembler = new SnapshotAssembler({
     instanceId: config.instanceId,
@@ -96,8 +102,9 @@ export async function startReporter(config: ReporterConfig, parts: ReporterParts
       pokeOnComfyuiChange(parts.services, config.comfyuiService, () => monitor.poke()),
       http,
       createComfyuiControlHandlers(comfyuiControl),
-      createSyncHandlers(sync),
+      afterSyncStart(createSyncHandlers(sync), syncStarted),
       models === null ? undefined : createModelsHandlers(models),
+      createSecretsHandlers(tokens),
     ),
     log,
     now: () => Date.now() + (link?.clockOffsetMs ?? 0),
@@ -106,7 +113,7 @@ export async function startReporter(config: ReporterConfig, parts: ReporterParts
     url: reporterSocketUrl(config.edgeUrl),
     token: config.token,
     log,
-    hello: helloBuilder(config.instanceId, REPORTER_VERSION, parts.gpus),
+    hello: helloBuilder(config.instanceId, REPORTER_VERSION, parts.gpus, heldSecretsBuilder(tokens, syncOptions.enabled ? sync : null, log)),
     snapshot: () => assembler.build(),
     commands: executor,
   });
@@ -133,8 +140,6 @@ export async function startReporter(config: ReporterConfig, parts: ReporterParts
   monitor.start();
   edge.start();
   comfyuiControl.start();
-  // Sync starts in the background: detecting rclone and loading rules must not hold up the link.
-  const syncStarted = sync.start();
   log.info({ version: REPORTER_VERSION, proxyPort, comfyuiUrl: config.comfyuiUrl }, "reporter started");
 
   return {

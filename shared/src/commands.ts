@@ -3,6 +3,7 @@ import { z } from "zod";
 import { comfyuiControlCommands } from "./comfyui-control.js";
 import { syncCommands } from "./sync.js";
 import { modelsCommands } from "./models.js";
+import { secretsCommands } from "./secrets.js";
 import { serviceStatusSchema } from "./overview.js";
 
 // The allowlist of commands the edge relays and the reporter executes. Both sides parse
@@ -65,6 +66,7 @@ export const commandSchemas = {
   ...comfyuiControlCommands,
   ...modelsCommands,
   ...syncCommands,
+  ...secretsCommands,
 } as const;
 
 export type CommandName = keyof typeof commandSchemas;

@@ -7,6 +7,7 @@ export * from "./overview.js";
 export * from "./commands.js";
 export * from "./comfyui-control.js";
 export * from "./sync.js";
+export * from "./secrets.js";
 export * from "./models.js";
 export * from "./events.js";
 export * from "./messages.js";

@@ -4,6 +4,7 @@ import { commandIdSchema, commandNameSchema } from "./commands.js";
 import { wireErrorSchema } from "./errors.js";
 import { eventSchema } from "./events.js";
 import { instanceOverviewSchema, overviewSchema } from "./overview.js";
+import { heldSecretsSchema } from "./secrets.js";
 import { utcTimestampSchema } from "./time.js";
 
 // Every frame between reporter, edge and browser, as one discriminated union on `type`
@@ -42,6 +43,8 @@ export const reporterHelloSchema = z.object({
   reporter_version: z.string().max(64),
   started_at: utcTimestampSchema,
   host: hostFactsSchema,
+  /** Digests of the secrets the reporter holds, so the edge sends only what differs; absent on older reporters. */
+  secrets: heldSecretsSchema.optional(),
 });
 
 export const reporterMessageSchema = z.discriminatedUnion("type", [

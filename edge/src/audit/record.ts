@@ -2,7 +2,10 @@
  * @module Writes audit entries from the Worker and instance objects to the fleet object. A
  * failed write is logged, never thrown: the action it describes has already happened.
  */
+import { SECRET_COMMAND_VISIBLE_ARGS, carriesSecret, commandSchemas, isCommandName } from "@comfycarry/shared";
 import type { AuditActor, AuditEntry } from "@comfycarry/shared";
+
+import { z } from "zod";
 
 import { fleetStub } from "../env.js";
 import type { Env } from "../env.js";
@@ -25,11 +28,41 @@ export function redactArgs(value: unknown): unknown {
   return value;
 }
 
-function boundedArgs(args: unknown): unknown {
+/**
+ * Whether `value` may be shown as field `key` of command `action`: the command lists the field
+ * as visible and the value parses as that field, so a secret pasted into the wrong field of a
+ * refused request is not shown either.
+ */
+function isVisible(action: string, key: string, value: unknown): boolean {
+  if (!(SECRET_COMMAND_VISIBLE_ARGS[action] ?? []).includes(key) || !isCommandName(action)) {
+    return false;
+  }
+  const schema: z.ZodType = commandSchemas[action].args;
+  const field = schema instanceof z.ZodObject ? schema.shape[key] : undefined;
+  return field instanceof z.ZodType && field.safeParse(value).success;
+}
+
+/**
+ * Returns the arguments of a command that carries a secret with every field but the ones it
+ * lists as visible replaced by "[redacted]", whatever the field is called; other commands get
+ * {@link redactArgs}. Arguments of a secret-carrying command that are not an object (a
+ * malformed request) are dropped whole.
+ */
+export function redactCommandArgs(action: string, args: unknown): unknown {
+  if (!carriesSecret(action)) {
+    return redactArgs(args);
+  }
+  if (typeof args !== "object" || args === null || Array.isArray(args)) {
+    return "[redacted]";
+  }
+  return Object.fromEntries(Object.entries(args).map(([key, inner]) => [key, isVisible(action, key, inner) ? inner : "[redacted]"]));
+}
+
+function boundedArgs(action: string, args: unknown): unknown {
   if (args === undefined || args === null) {
     return null;
   }
-  const redacted = redactArgs(args);
+  const redacted = redactCommandArgs(action, args);
   const text = JSON.stringify(redacted);
   return text.length > MAX_ARGS_CHARS ? { truncated: text.slice(0, MAX_ARGS_CHARS) } : redacted;
 }
@@ -39,7 +72,7 @@ export type AuditInput = { actor: AuditActor; instanceId: string | null; action:
 /** Records one audit entry at the current time. */
 export async function recordAudit(env: Env, input: AuditInput): Promise<void> {
   try {
-    await fleetStub(env).recordAudit({ at: Date.now(), actor: input.actor, instanceId: input.instanceId, action: input.action, args: boundedArgs(input.args), result: input.result });
+    await fleetStub(env).recordAudit({ at: Date.now(), actor: input.actor, instanceId: input.instanceId, action: input.action, args: boundedArgs(input.action, input.args), result: input.result });
   } catch (err) {
     log.error({ err: errorFields(err), action: input.action, instanceId: input.instanceId }, "could not write an audit entry");
   }

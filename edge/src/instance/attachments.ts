@@ -18,6 +18,10 @@ export const reporterAttachmentSchema = z.object({
   reporterVersion: z.string().nullable(),
   /** Frames that did not parse or were too large; the socket is closed when it reaches the limit. */
   invalidFrames: z.number().int().nonnegative(),
+  /** Whether its hello listed held secrets, i.e. the reporter takes `secrets.set` and `secrets.clear`. */
+  takesTokens: z.boolean().default(false),
+  /** Whether its hello reported rclone.conf, i.e. cloud sync runs there and takes `sync.config.set`. */
+  takesConf: z.boolean().default(false),
 });
 export type ReporterAttachment = z.infer<typeof reporterAttachmentSchema>;
 

@@ -6,16 +6,24 @@
  */
 import { commandSchemas } from "@comfycarry/shared";
 import type { CommandName, ErrorCode } from "@comfycarry/shared";
+import { z } from "zod";
 
 import { socketActorSchema } from "../auth/actor.js";
-import type { SocketActor } from "../auth/actor.js";
 import { recordAudit } from "../audit/record.js";
 import type { Env } from "../env.js";
 
 const KEY_PREFIX = "command-actor:";
 
+/**
+ * Who sent a command: a browser's or HTTP caller's actor, or the edge itself (handing a stored
+ * secret to a reporter). Kept apart from `SocketActor`, which the Worker passes in a header, so
+ * no request can claim to be the edge.
+ */
+export const commandActorSchema = z.union([socketActorSchema, z.object({ kind: z.literal("system"), name: z.string(), scope: z.literal("admin") })]);
+export type CommandActor = z.infer<typeof commandActorSchema>;
+
 /** Stands in for a caller that was not recorded (a command opened before auditing existed). */
-const UNKNOWN_ACTOR: SocketActor = { kind: "owner", name: "owner", scope: "admin" };
+const UNKNOWN_ACTOR: CommandActor = { kind: "owner", name: "owner", scope: "admin" };
 
 export class CommandAudit {
   constructor(
@@ -25,27 +33,27 @@ export class CommandAudit {
   ) {}
 
   /** Keeps who sent a pending command. */
-  remember(commandId: string, actor: SocketActor): void {
+  remember(commandId: string, actor: CommandActor): void {
     this.kv.put(`${KEY_PREFIX}${commandId}`, actor);
   }
 
   /** Records a command that ran to an end: "ok", the reporter's error code, or `command_timeout`. */
   async settled(commandId: string, name: CommandName, args: unknown, result: "ok" | ErrorCode): Promise<void> {
     const key = `${KEY_PREFIX}${commandId}`;
-    const parsed = socketActorSchema.safeParse(this.kv.get(key));
+    const parsed = commandActorSchema.safeParse(this.kv.get(key));
     this.kv.delete(key);
     const actor = parsed.success ? parsed.data : UNKNOWN_ACTOR;
     await recordAudit(this.env, { actor: { kind: actor.kind, name: actor.name }, instanceId: this.instanceId, action: name, args, result });
   }
 
   /** Records a command refused before it reached the reporter (scope, arguments, offline). */
-  async refused(actor: SocketActor, name: CommandName, args: unknown, code: ErrorCode): Promise<void> {
+  async refused(actor: CommandActor, name: CommandName, args: unknown, code: ErrorCode): Promise<void> {
     await recordAudit(this.env, { actor: { kind: actor.kind, name: actor.name }, instanceId: this.instanceId, action: name, args, result: code });
   }
 }
 
 /** Returns the `forbidden` error when `actor` may not send command `name`, else null. */
-export function scopeError(actor: SocketActor, name: CommandName): { code: "forbidden"; message: string; params: Record<string, string> } | null {
+export function scopeError(actor: CommandActor, name: CommandName): { code: "forbidden"; message: string; params: Record<string, string> } | null {
   const needed = commandSchemas[name].scope;
   const rank = { read: 0, control: 1, admin: 2 } as const;
   if (rank[actor.scope] >= rank[needed]) {

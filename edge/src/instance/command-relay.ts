@@ -4,16 +4,17 @@
  * once: with the reporter's result, or with `command_timeout` when the deadline alarm fires
  * first. Results that arrive after that are dropped and logged.
  */
-import { commandSchemas, parseValue, toUtcTimestamp } from "@comfycarry/shared";
+import { ComfyCarryError, commandSchemas, parseValue, toUtcTimestamp } from "@comfycarry/shared";
 import type { CommandResponse, EdgeToReporterMessage, ReporterMessage } from "@comfycarry/shared";
 
-import { log } from "../log.js";
-import type { SocketActor } from "../auth/actor.js";
-import type { CommandAudit } from "./command-audit.js";
+import type { Env } from "../env.js";
+import { errorFields, log } from "../log.js";
+import type { CommandActor, CommandAudit } from "./command-audit.js";
 import type { CommandStore, StoredCommand } from "./command-store.js";
 import type { Checked, CheckedCommand } from "./command-validation.js";
 import type { InstanceLink } from "./link.js";
 import type { DeadlineScheduler } from "./scheduler.js";
+import { openArgs, sealArgs } from "./sealed-args.js";
 import { sendFrame } from "./sockets.js";
 import type { SocketRegistry } from "./sockets.js";
 
@@ -40,8 +41,8 @@ export function commandIdOfKey(key: string): string | null {
   return key.startsWith(DEADLINE_KEY_PREFIX) ? key.slice(DEADLINE_KEY_PREFIX.length) : null;
 }
 
-function commandFrame(command: StoredCommand): EdgeToReporterMessage {
-  return { type: "command", id: command.id, name: command.name, args: command.args, deadline: toUtcTimestamp(new Date(command.deadlineAt)) };
+function commandFrame(command: StoredCommand, args: unknown): EdgeToReporterMessage {
+  return { type: "command", id: command.id, name: command.name, args, deadline: toUtcTimestamp(new Date(command.deadlineAt)) };
 }
 
 export class CommandRelay {
@@ -49,6 +50,7 @@ export class CommandRelay {
   private readonly waiters = new Map<string, (outcome: CommandOutcome) => void>();
 
   constructor(
+    private readonly env: Env,
     private readonly instanceId: string,
     private readonly store: CommandStore,
     private readonly scheduler: DeadlineScheduler,
@@ -57,15 +59,30 @@ export class CommandRelay {
     private readonly audit: CommandAudit,
   ) {}
 
-  /** Stores a checked command and arms its deadline; fails with `instance_offline` when no reporter is connected. */
-  async open(command: CheckedCommand, origin: CommandOrigin, actor: SocketActor, now: number): Promise<Checked<StoredCommand>> {
+  /**
+   * Stores a checked command and arms its deadline; fails with `instance_offline` when no reporter
+   * is connected. The returned command holds the arguments in clear for `dispatch`; storage holds
+   * the secret ones sealed.
+   */
+  async open(command: CheckedCommand, origin: CommandOrigin, actor: CommandActor, now: number): Promise<Checked<StoredCommand>> {
     if (this.sockets.activeReporter() === null) {
       await this.audit.refused(actor, command.name, command.args, "instance_offline");
       return { ok: false, error: this.link.offlineError(now) };
     }
 
+    const id = crypto.randomUUID();
+    let storedArgs: unknown;
+    try {
+      storedArgs = await sealArgs(this.env, id, command.name, command.args);
+    } catch (err) {
+      await this.audit.refused(actor, command.name, command.args, "internal_error");
+      const message = err instanceof ComfyCarryError ? err.message : "the edge could not encrypt this command's arguments";
+      log.error({ instanceId: this.instanceId, command: command.name, err: errorFields(err) }, "could not seal a secret-carrying command");
+      return { ok: false, error: { code: "internal_error", message } };
+    }
+
     const stored: StoredCommand = {
-      id: crypto.randomUUID(),
+      id,
       name: command.name,
       args: command.args,
       deadlineAt: now + command.deadlineMs,
@@ -74,7 +91,7 @@ export class CommandRelay {
       state: "pending",
       createdAt: now,
     };
-    this.store.add(stored);
+    this.store.add({ ...stored, args: storedArgs });
     this.audit.remember(stored.id, actor);
     await this.scheduler.schedule(deadlineKey(stored.id), stored.deadlineAt);
     return { ok: true, value: stored };
@@ -88,19 +105,31 @@ export class CommandRelay {
   /** Sends an opened command to the connected reporter. */
   dispatch(command: StoredCommand): void {
     const reporter = this.sockets.activeReporter();
-    const sent = reporter !== null && sendFrame(reporter.ws, commandFrame(command));
+    const sent = reporter !== null && sendFrame(reporter.ws, commandFrame(command, command.args));
     // An unsent command stays pending: a reporter that reconnects before the deadline gets it.
     log.info({ instanceId: this.instanceId, commandId: command.id, command: command.name, sent }, "command relayed");
   }
 
-  /** Sends every command still pending at `now` to a reporter that just sent hello, with the same ids. */
-  resendPending(ws: WebSocket, now: number): number {
-    const pending = this.store.pendingBefore(now);
-    for (const command of pending) {
-      sendFrame(ws, commandFrame(command));
-      log.info({ instanceId: this.instanceId, commandId: command.id, command: command.name }, "command re-sent after reconnect");
+  /**
+   * Sends every command still pending at `now` to a reporter that just sent hello, with the same
+   * ids. A command whose sealed arguments no longer decrypt is left to time out.
+   */
+  async resendPending(ws: WebSocket, now: number): Promise<number> {
+    let resent = 0;
+    for (const command of this.store.pendingBefore(now)) {
+      const fields = { instanceId: this.instanceId, commandId: command.id, command: command.name };
+      let args: unknown;
+      try {
+        args = await openArgs(this.env, command.id, command.name, command.args);
+      } catch (err) {
+        log.error({ ...fields, err: errorFields(err) }, "could not open a pending command's arguments; it will time out");
+        continue;
+      }
+      sendFrame(ws, commandFrame(command, args));
+      resent += 1;
+      log.info(fields, "command re-sent after reconnect");
     }
-    return pending.length;
+    return resent;
   }
 
   /** Settles a command with the reporter's result, unless it already settled or its deadline passed. */

@@ -5,7 +5,7 @@
  * routes runtime events to them.
  */
 import { DurableObject } from "cloudflare:workers";
-import type { CommandRequest, InstanceOverview, InstanceSummary, WireError } from "@comfycarry/shared";
+import type { CommandRequest, InstanceOverview, InstanceSummary, SecretName, WireError } from "@comfycarry/shared";
 
 import { socketActorSchema } from "../auth/actor.js";
 import type { SocketActor } from "../auth/actor.js";
@@ -25,6 +25,7 @@ import { InstanceStore } from "./instance-store.js";
 import { buildParts } from "./parts.js";
 import type { InstanceParts } from "./parts.js";
 import { onReporterMessage } from "./reporter-session.js";
+import { pushSecret } from "./secret-handoff.js";
 import { rewindClocks } from "./rewind.js";
 import { refuseReporter } from "./refuse.js";
 import { ACTOR_HEADER, ROLE_HEADER } from "./roles.js";
@@ -60,6 +61,8 @@ export class InstanceObject extends DurableObject<Env> {
   private readonly store: InstanceStore;
   /** Null until an instance is enrolled under this object's name. */
   private parts: InstanceParts | null = null;
+  /** The reporter frame being handled; the next one waits for it. */
+  private reporterFrames: Promise<void> = Promise.resolve();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -123,6 +126,14 @@ export class InstanceObject extends DurableObject<Env> {
     this.parts = null;
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
+  }
+
+  /**
+   * Hands the owner's new or cleared secret `name` to the connected reporter, if it takes it.
+   * Returns whether a command went out; the value never crosses this call.
+   */
+  async offerSecret(name: SecretName): Promise<boolean> {
+    return this.parts === null ? false : pushSecret(this.parts, name, Date.now());
   }
 
   /** Returns the overview, or `not_found` when no instance was enrolled here. */
@@ -203,6 +214,19 @@ export class InstanceObject extends DurableObject<Env> {
   }
 
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    if (readAttachment(ws)?.role === "reporter") {
+      // Reporter frames are handled one at a time, in order: hello and secret_update wait on the
+      // fleet object, and the runtime delivers further frames meanwhile. A pong then also proves
+      // that what the hello handed off has been sent.
+      const turn = this.reporterFrames.then(() => this.handleMessage(ws, message));
+      this.reporterFrames = turn.catch(() => undefined);
+      await turn;
+      return;
+    }
+    await this.handleMessage(ws, message);
+  }
+
+  private async handleMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
     const attachment = readAttachment(ws);
     const parts = this.parts;
     if (parts === null || attachment === null) {

@@ -9,6 +9,7 @@ import { DeadlineScheduler } from "./scheduler.js";
 import { SocketRegistry } from "./sockets.js";
 
 export type InstanceParts = {
+  env: Env;
   instanceId: string;
   name: string;
   store: InstanceStore;
@@ -27,6 +28,6 @@ export function buildParts(ctx: DurableObjectState, env: Env, store: InstanceSto
   const commands = new CommandStore(ctx.storage.sql);
   const link = new InstanceLink(instanceId, store, sockets);
   const audit = new CommandAudit(instanceId, ctx.storage.kv, env);
-  const relay = new CommandRelay(instanceId, commands, scheduler, sockets, link, audit);
-  return { instanceId, name, store, sockets, scheduler, commands, link, relay, audit };
+  const relay = new CommandRelay(env, instanceId, commands, scheduler, sockets, link, audit);
+  return { env, instanceId, name, store, sockets, scheduler, commands, link, relay, audit };
 }

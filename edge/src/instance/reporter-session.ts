@@ -5,6 +5,7 @@
  * socket with `invalid_message`.
  */
 import {
+  EDGE_FEATURE_SECRET_UPDATE,
   MIN_PROTOCOL_VERSION,
   PROTOCOL_VERSION,
   isProtocolVersionSupported,
@@ -20,6 +21,7 @@ import { frameText } from "./frames.js";
 import { armHeartbeat } from "./heartbeat.js";
 import type { InstanceParts } from "./parts.js";
 import { refuseReporter } from "./refuse.js";
+import { acceptSecretUpdate, handOffOnHello } from "./secret-handoff.js";
 import { sendFrame } from "./sockets.js";
 import type { ReporterSocket } from "./sockets.js";
 
@@ -76,6 +78,14 @@ export async function onReporterMessage(parts: InstanceParts, ws: WebSocket, att
     case "ping":
       sendFrame(ws, { type: "pong", at: toUtcTimestamp(new Date(now)) });
       return;
+    case "secret_update": {
+      // Never broadcast: the content is a secret.
+      const error = await acceptSecretUpdate(parts, frame);
+      if (error !== null) {
+        rejectFrame(parts, socket, error, now);
+      }
+      return;
+    }
   }
 }
 
@@ -124,7 +134,13 @@ async function acceptHello(parts: InstanceParts, socket: ReporterSocket, hello: 
     }
   }
 
-  parts.sockets.updateReporter(socket, { helloAt: now, lastSeenAt: now, reporterVersion: hello.reporter_version });
+  parts.sockets.updateReporter(socket, {
+    helloAt: now,
+    lastSeenAt: now,
+    reporterVersion: hello.reporter_version,
+    takesTokens: hello.secrets !== undefined,
+    takesConf: hello.secrets?.rclone_conf !== undefined,
+  });
   parts.link.markOnline(now);
   sendFrame(ws, {
     type: "welcome",
@@ -132,9 +148,11 @@ async function acceptHello(parts: InstanceParts, socket: ReporterSocket, hello: 
     instance_id: parts.instanceId,
     viewers: parts.sockets.browsers().length,
     server_time: toUtcTimestamp(new Date(now)),
+    features: [EDGE_FEATURE_SECRET_UPDATE],
   });
-  const resent = parts.relay.resendPending(ws, now);
+  const resent = await parts.relay.resendPending(ws, now);
+  const secretsSent = await handOffOnHello(parts, hello.secrets, now);
   await armHeartbeat(parts, now);
   parts.link.broadcastOverview(now);
-  log.info({ ...fields, resent }, "reporter connected");
+  log.info({ ...fields, resent, secretsSent }, "reporter connected");
 }

@@ -49,6 +49,8 @@ export class SocketRegistry {
       helloAt: null,
       reporterVersion: null,
       invalidFrames: 0,
+      takesTokens: false,
+      takesConf: false,
     });
   }
 

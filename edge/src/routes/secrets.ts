@@ -1,6 +1,7 @@
 /**
  * @module `/api/secrets`: set, clear and list the stored secrets. Values go in and never come
- * back out: the list shows only whether each is set and when.
+ * back out: the list shows only whether each is set and when. A change is offered at once to
+ * every connected reporter that takes that secret (secrets/fan-out.ts).
  */
 import { ComfyCarryError, MAX_SECRET_BYTES, secretNameSchema, secretSetRequestSchema } from "@comfycarry/shared";
 import type { SecretName } from "@comfycarry/shared";
@@ -13,6 +14,7 @@ import { fleetStub } from "../env.js";
 import type { AppEnv } from "../http/app-env.js";
 import { limitBody, readBody } from "../http/body.js";
 import { encryptSecret } from "../secrets/cipher.js";
+import { offerToReporters } from "../secrets/fan-out.js";
 
 function secretNameParam(raw: string): SecretName {
   const parsed = secretNameSchema.safeParse(raw);
@@ -35,6 +37,7 @@ export const secretRoutes = new Hono<AppEnv>()
     const { value } = await readBody(c, secretSetRequestSchema);
     await fleetStub(c.env).setSecret(name, await encryptSecret(c.env, name, value), Date.now());
     await recordAudit(c.env, { actor: auditActor(c.get("actor")), instanceId: null, action: "secret.set", args: { name }, result: "ok" });
+    await offerToReporters(c.env, name);
     return c.body(null, 204);
   })
 
@@ -42,5 +45,6 @@ export const secretRoutes = new Hono<AppEnv>()
     const name = secretNameParam(c.req.param("name"));
     await fleetStub(c.env).clearSecret(name);
     await recordAudit(c.env, { actor: auditActor(c.get("actor")), instanceId: null, action: "secret.clear", args: { name }, result: "ok" });
+    await offerToReporters(c.env, name);
     return c.body(null, 204);
   });

@@ -5,8 +5,12 @@
  * straight into the frame it sends to the reporter.
  *
  * Rules for callers: never log the value or put it in an error, event, snapshot or audit
- * entry (audit/record.ts redacts argument keys that look secret, as a second line); send it
- * only to the reporter of the instance running the job.
+ * entry (audit/record.ts redacts argument keys that look secret, and every argument of a
+ * command listed in `SECRET_COMMAND_VISIBLE_ARGS`, as a second line); send it only to the
+ * reporter of the instance running the job. A command that carries a secret must be listed
+ * there, so the command table stores its arguments sealed (instance/sealed-args.ts).
+ * instance/secret-handoff.ts already hands the CivitAI and Hugging Face tokens and
+ * rclone.conf to every reporter that connects.
  */
 import type { SecretName } from "@comfycarry/shared";
 

@@ -4,6 +4,8 @@ import type { ComfyuiControlHandlers } from "../comfyui-control/index.js";
 import { unavailableModels } from "../models/handlers.js";
 import type { ModelsHandlers } from "../models/handlers.js";
 import type { ServiceManager } from "../snapshot/sources.js";
+import { unavailableSecretsHandlers } from "../secrets/handlers.js";
+import type { SecretsHandlers } from "../secrets/handlers.js";
 import { unavailableSyncHandlers } from "../sync/handlers.js";
 import type { SyncHandlers } from "../sync/handlers.js";
 import type { CommandHandlers } from "./executor.js";
@@ -15,6 +17,7 @@ export function createCommandHandlers(
   comfyuiControl: ComfyuiControlHandlers = unavailableComfyuiControl(),
   sync: SyncHandlers = unavailableSyncHandlers(),
   models: ModelsHandlers = unavailableModels(),
+  secrets: SecretsHandlers = unavailableSecretsHandlers(),
 ): CommandHandlers {
   const serviceResult = (service: Awaited<ReturnType<ServiceManager["start"]>>) => ({
     name: service.name,
@@ -27,6 +30,7 @@ export function createCommandHandlers(
     ...comfyuiControl,
     ...sync,
     ...models,
+    ...secrets,
 
     "service.start": async ({ name }) => serviceResult(await services.start(name)),
     "service.stop": async ({ name }) => serviceResult(await services.stop(name)),

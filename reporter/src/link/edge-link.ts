@@ -42,8 +42,8 @@ export interface EdgeLinkOptions {
   url: string;
   token: string;
   log: Logger;
-  /** Builds the hello for each new connection. */
-  hello: () => ReporterHello;
+  /** Builds the hello for each new connection; it may read files (the digests of held secrets). */
+  hello: () => ReporterHello | Promise<ReporterHello>;
   /** Builds a snapshot; null skips this turn (the source already logged why). */
   snapshot: () => Promise<Overview | null>;
   commands: CommandRunner;
@@ -194,7 +194,7 @@ export class EdgeLink extends EventEmitter<EdgeLinkEvents> {
 
     socket.on("open", () => {
       this.#log.info("connected to the edge, sending hello");
-      this.#send(this.#options.hello());
+      void this.#sendHello(socket);
       this.#watchSilence();
     });
     socket.on("message", (data, isBinary) => {
@@ -219,6 +219,19 @@ export class EdgeLink extends EventEmitter<EdgeLinkEvents> {
     socket.on("close", (code, reason) => {
       this.#onClose(socket, code, reason.toString("utf8"));
     });
+  }
+
+  async #sendHello(socket: WebSocket): Promise<void> {
+    try {
+      const hello = await this.#options.hello();
+      if (socket === this.#socket) {
+        this.#send(hello);
+      }
+    } catch (error) {
+      // Without hello the edge closes the socket; reconnecting builds it again.
+      this.#log.error({ err: error }, "could not build hello; dropping the socket");
+      socket.terminate();
+    }
   }
 
   #onFrame(text: string): void {

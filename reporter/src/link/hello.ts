@@ -1,15 +1,20 @@
 import { arch, cpus, hostname, platform, totalmem } from "node:os";
 
 import { PROTOCOL_VERSION, toUtcTimestamp } from "@comfycarry/shared";
+import type { HeldSecrets } from "@comfycarry/shared";
 
 import type { GpuSource } from "../snapshot/sources.js";
 import type { ReporterHello } from "./edge-link.js";
 
-/** Returns a hello builder; GPU names are read at each connect, since the sampler may not have had a sample at start. */
-export function helloBuilder(instanceId: string, reporterVersion: string, gpus: GpuSource): () => ReporterHello {
+/**
+ * Returns a hello builder; GPU names are read at each connect, since the sampler may not have
+ * had a sample at start. `secrets` reports what the reporter holds, so the edge sends only what differs.
+ */
+export function helloBuilder(instanceId: string, reporterVersion: string, gpus: GpuSource, secrets?: () => Promise<HeldSecrets>): () => Promise<ReporterHello> {
   const startedAt = toUtcTimestamp();
-  return () => {
+  return async () => {
     const cores = cpus();
+    const held = secrets === undefined ? undefined : await secrets();
     return {
       type: "hello",
       protocol_version: PROTOCOL_VERSION,
@@ -26,6 +31,7 @@ export function helloBuilder(instanceId: string, reporterVersion: string, gpus: 
         memory_total_bytes: totalmem(),
         gpu_names: gpus.current().gpus.map((gpu) => gpu.name.slice(0, 255)),
       },
+      ...(held === undefined ? {} : { secrets: held }),
     };
   };
 }

@@ -11,6 +11,7 @@ import type { Service } from "@comfycarry/shared";
 import { unavailableComfyuiControl } from "../../src/comfyui-control/index.js";
 import { unavailableModels } from "../../src/models/handlers.js";
 import { unavailableSyncHandlers } from "../../src/sync/handlers.js";
+import { unavailableSecretsHandlers } from "../../src/secrets/handlers.js";
 import { CommandExecutor } from "../../src/commands/executor.js";
 import type { CommandHandlers } from "../../src/commands/executor.js";
 import { CommandStore } from "../../src/commands/store.js";
@@ -57,6 +58,7 @@ function countingHandlers(delayMs = 0): { handlers: CommandHandlers; calls: stri
     ...unavailableComfyuiControl(),
     ...unavailableModels(),
     ...unavailableSyncHandlers(),
+    ...unavailableSecretsHandlers(),
     "service.start": ({ name }) => {
       calls.push(`start ${name}`);
       if (name === "missing") {
