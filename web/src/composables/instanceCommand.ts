@@ -6,8 +6,8 @@ import type { ApiFailure } from "../api/client";
 import type { CommandName, CommandResultData, WireError } from "@comfycarry/shared";
 import type { z } from "zod";
 
-// Typed commands for the ComfyUI and Plugins pages. The edge holds the HTTP request open
-// until the reporter answers, so the response is the result; long waits (restarts, git
+// Typed commands for the ComfyUI and Plugins pages. The edge keeps the HTTP request open
+// until the reporter returns, so the response is the result. Long waits (restarts, git
 // clones) pass a deadline above the reporter's own wait.
 
 /** The arguments a command accepts before the schema fills in defaults. */
@@ -54,7 +54,7 @@ export async function sendCommand<N extends CommandName>(instanceId: string, nam
   return { ok: true, data: parsed.value };
 }
 
-/** The launch option a rejection names (`params.option`), if any. */
+/** Returns the launch option a rejection names (`params.option`), or null. */
 export function rejectedOption(error: CommandFailure): string | null {
   const option = error.params?.option;
   return typeof option === "string" ? option : null;

@@ -34,7 +34,7 @@ export interface UseComfyuiLogsOptions {
 /** The return value of `useComfyuiLogs`. */
 export interface UseComfyuiLogsReturn {
   lines: ShallowRef<ComfyuiLogLine[]>;
-  /** Counts every change to `lines`; `prepended` says how many lines the last change put in front. */
+  /** Counts every change to `lines`; `prepended` is the number of lines the last change put in front. */
   version: Ref<number>;
   prepended: Ref<number>;
   loading: Ref<boolean>;
@@ -167,7 +167,10 @@ export function useComfyuiLogs(instanceId: MaybeRefOrGetter<string>, options: Us
       return;
     }
     const parsed = parseFrame(edgeToBrowserMessageSchema, text);
-    if (parsed.ok && parsed.value.type === "event" && parsed.value.event.kind === "log" && parsed.value.event.source === "comfyui") {
+    if (!parsed.ok || parsed.value.type !== "event" || parsed.value.instance_id !== frameInstance) {
+      return;
+    }
+    if (parsed.value.event.kind === "log" && parsed.value.event.source === "comfyui") {
       receive(parsed.value.event.lines);
     }
   });

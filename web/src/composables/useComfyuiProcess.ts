@@ -21,7 +21,7 @@ export type ProcessOutcome = { action: ProcessAction; ok: true } | { action: Pro
 
 /**
  * ComfyUI's process on the ComfyUI and Plugins pages: `comfyui.status` every few seconds,
- * and start / stop / restart, which wait up to START_WAIT_S for ComfyUI to answer.
+ * and start / stop / restart, which wait up to START_WAIT_S for ComfyUI to respond.
  */
 export function useComfyuiProcess(instanceId: MaybeRefOrGetter<string>, options: { poll?: boolean } = {}) {
   const status = shallowRef<CommandResultData<"comfyui.status"> | null>(null);

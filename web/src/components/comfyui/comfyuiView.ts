@@ -9,7 +9,7 @@ export type ProcessState = "online" | "starting" | "offline" | "crashLooping";
 /**
  * Combines PM2's view (`comfyui.status`) with the live snapshot's: PM2 restarting or giving
  * up, or the reporter seeing a crash, is a crash loop; a running process that does not
- * answer yet is starting.
+ * respond yet is starting.
  */
 export function processState(process: ComfyuiProcessResult | null, live: ComfyuiState | null): ProcessState {
   if (process?.status === "errored" || process?.status === "waiting restart" || live === "crashed") {
@@ -31,7 +31,7 @@ export const PROCESS_LEVEL: Record<ProcessState, Level> = { online: "green", sta
 export const FAST_CHOICES = ["all", "fp16_accumulation", "fp8_matrix_mult", "cublas_ops", "autotune"] as const;
 type FastChoice = (typeof FAST_CHOICES)[number];
 
-/** The form's multi-select value for the `fast` option. */
+/** Converts the `fast` option to the form's multi-select value. */
 export function fastToChoices(fast: LaunchOptions["fast"]): FastChoice[] {
   if (fast === true) {
     return ["all"];
@@ -39,7 +39,7 @@ export function fastToChoices(fast: LaunchOptions["fast"]): FastChoice[] {
   return fast === false ? [] : [...fast];
 }
 
-/** The `fast` option for the form's selection: nothing is off, "all" wins over single ones. */
+/** Converts the form's selection to the `fast` option: nothing is off, and "all" wins over single ones. */
 export function choicesToFast(choices: readonly string[]): LaunchOptions["fast"] {
   if (choices.includes("all")) {
     return true;

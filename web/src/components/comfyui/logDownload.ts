@@ -6,7 +6,7 @@ import type { CommandFailure } from "../../composables/instanceCommand";
 export const DOWNLOAD_CHUNK = 256 * 1024;
 
 /**
- * Reads the whole log (rotated files first) chunk by chunk until the reporter says `eof`,
+ * Reads the whole log (rotated files first) chunk by chunk until the reporter returns `eof`,
  * and returns it as one text file. `progress` gets bytes read and the total.
  */
 export async function fetchWholeLog(instanceId: string, progress: (done: number, size: number) => void): Promise<{ ok: true; blob: Blob } | { ok: false; error: CommandFailure }> {

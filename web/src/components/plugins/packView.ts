@@ -5,7 +5,7 @@ import type { InstalledPack, NodeTask } from "@comfycarry/shared";
 /** The row actions for `nodes.action`. */
 export type PackAction = "install" | "update" | "enable" | "disable" | "uninstall" | "switch_version";
 
-/** The id Manager knows a pack by: its registry id when it has one, else its folder name. */
+/** Returns the id Manager uses for a pack: its registry id when it has one, else its folder name. */
 export function packId(pack: InstalledPack): string {
   return pack.cnr_id ?? pack.name;
 }
@@ -20,7 +20,7 @@ export function packActions(pack: InstalledPack): PackAction[] {
   return actions;
 }
 
-/** Whether a task still occupies its row, so its buttons wait. */
+/** Returns whether a task is still queued or running, so its row's buttons stay disabled. */
 export function taskActive(task: NodeTask | undefined): boolean {
   return task !== undefined && (task.state === "queued" || task.state === "running");
 }
