@@ -197,6 +197,8 @@ export class Stack {
   /**
    * Starts ComfyUI from the checkout under PM2 with the definition the reporter's ComfyUI
    * control makes (script, interpreter, arguments, log file), so its restarts reuse it.
+   * NOTE: not through `comfyui.start`, because a reporter that itself runs under PM2 passes
+   * PM2's own variables (pm_id, name) on to the new process, and PM2 then replaces the reporter.
    */
   private async startComfyuiCheckout(common: Record<string, string>): Promise<void> {
     const comfyuiDir = join(this.workspaceDir, "ComfyUI");
