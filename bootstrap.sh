@@ -74,8 +74,8 @@ if [[ -f "$TOKEN_FILE" && -n "${COMFYCARRY_INSTANCE_ID:-}" ]]; then
   token_env=(COMFYCARRY_INSTANCE_ID="$COMFYCARRY_INSTANCE_ID" COMFYCARRY_TOKEN_FILE="$TOKEN_FILE")
 fi
 env -u COMFYCARRY_INSTANCE_TOKEN EDGE_URL="$EDGE_URL" "${token_env[@]}" \
-  WORKSPACE_DIR="$WORKSPACE_DIR" COMFYCARRY_STATE_DIR="$STATE_DIR" \
-  pm2 start "$REPORTER" --name comfycarry-reporter --stop-exit-codes 78 --time >>"$LOG_FILE" 2>&1 \
+  WORKSPACE_DIR="$WORKSPACE_DIR" COMFYCARRY_STATE_DIR="$STATE_DIR" MALLOC_ARENA_MAX=2 \
+  pm2 start "$REPORTER" --name comfycarry-reporter --stop-exit-codes 78 --time --no-pmx --disable-source-map-support --node-args="--max-semi-space-size=1" >>"$LOG_FILE" 2>&1 \
   || fail "pm2 could not start the reporter; see $LOG_FILE"
 pm2 save >>"$LOG_FILE" 2>&1 || log "pm2 save failed; the reporter will not come back after a PM2 restart"
 log "reporter started"

@@ -27,6 +27,10 @@ export interface Pm2StartOptions {
   interpreter?: string;
   /** One file for stdout and stderr, without PM2's time prefix; PM2's own files when absent. */
   logFile?: string;
+  /** Flags for the Node interpreter itself (PM2's --node-args). */
+  nodeArgs?: string[];
+  /** Further `pm2 start` flags, passed as they are. */
+  pm2Flags?: string[];
 }
 
 /**
@@ -71,6 +75,10 @@ export class Pm2Cli {
     if (options.stopExitCodes !== undefined && options.stopExitCodes.length > 0) {
       args.push("--stop-exit-codes", ...options.stopExitCodes.map(String));
     }
+    if (options.nodeArgs !== undefined && options.nodeArgs.length > 0) {
+      args.push("--node-args", options.nodeArgs.join(" "));
+    }
+    args.push(...(options.pm2Flags ?? []));
     if (options.args.length > 0) {
       args.push("--", ...options.args);
     }

@@ -17,6 +17,22 @@ import { ensureOutputsRule, localRemoteConf, localRemoteDir, prepareLocalRemote 
 export const COMFY_SERVICE = "comfy";
 export const REPORTER_SERVICE = "comfycarry-reporter";
 
+/**
+ * Node flags of the reporter, the same as bootstrap.sh passes. V8 sizes the young
+ * generation by machine memory (16 MB semi-spaces on a 24 GB host); the reporter's
+ * garbage is small frames and events, so 1 MB semi-spaces scavenge often but quickly and
+ * keep RSS about 15 MB lower.
+ */
+export const REPORTER_NODE_ARGS = ["--max-semi-space-size=1"];
+
+/**
+ * PM2 start flags of the reporter, the same as bootstrap.sh passes. PM2's fork wrapper
+ * otherwise loads its pm2-io-bpm metrics (event-loop, heap and network probes reported
+ * over IPC every second) into the reporter, and turns on source maps, which makes Node
+ * parse the 4 MB dist/reporter.mjs.map and keep it in memory.
+ */
+export const REPORTER_PM2_FLAGS = ["--no-pmx", "--disable-source-map-support"];
+
 /** Exit code of a reporter that the edge refused for good (see reporter/src/main.ts). */
 export const REPORTER_FATAL_EXIT_CODE = 78;
 
@@ -243,6 +259,9 @@ export class Stack {
       COMFYCARRY_STATE_DIR: join(this.options.stateDir, "reporter-state"),
       PM2_HOME: this.pm2.pm2Home,
       LOG_LEVEL: process.env.LOG_LEVEL ?? "info",
+      // glibc gives threads that malloc (V8's compiler and GC helpers, the libuv pool) arenas
+      // of their own, where freed memory stays; two are plenty for one event loop.
+      MALLOC_ARENA_MAX: "2",
     };
     if (this.options.fakeDisk !== undefined) {
       env.COMFYCARRY_DISK_STATS_FILE = this.diskFile;
@@ -269,6 +288,8 @@ export class Stack {
       // The reporter exits with 78 when the edge refuses it for good (replaced, revoked);
       // restarting it would only meet the same refusal.
       stopExitCodes: [REPORTER_FATAL_EXIT_CODE],
+      nodeArgs: REPORTER_NODE_ARGS,
+      pm2Flags: REPORTER_PM2_FLAGS,
     });
   }
 
