@@ -10,7 +10,7 @@ import { assertDashboardBuilt, horizontalOverflow, launchChromium, openDashboard
 import type { Browser, Page } from "playwright-core";
 
 // The Settings page in Chromium against the real stack. This file starts its own stack, so
-// the password change here cannot reach other test files; it is still changed back.
+// the password change here cannot reach other test files. The test still changes it back.
 
 let stack: Stack;
 let stateDir = "";

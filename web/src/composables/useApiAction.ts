@@ -10,8 +10,8 @@ const FAILURE_MS = 8000;
 
 /**
  * Runs edge requests for a settings form or list. `busy` names the action in flight, so its
- * button can spin and a second click is ignored; a failure is shown as a message with its
- * details, and `run` returns the value or null.
+ * button can spin and a second click is ignored. A failure is shown as a message with its
+ * details, and `run` then returns null.
  */
 export function useApiAction() {
   const message = useMessage();

@@ -5,10 +5,10 @@ import { fetchAudit } from "../api/settings";
 import type { ApiFailure } from "../api/client";
 import type { AuditEntry, AuditQuery } from "@comfycarry/shared";
 
-/** Entries per page: enough to fill a screen, small enough for a quick first answer. */
+/** Entries per page: enough to fill a screen, small enough for a quick first response. */
 export const AUDIT_PAGE_SIZE = 50;
 
-/** The audit filters as the form holds them; empty means "any". */
+/** The audit filters as the form edits them. An empty filter matches any value. */
 export interface AuditFilters {
   instanceId: string | null;
   actor: string;

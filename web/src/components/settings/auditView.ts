@@ -20,15 +20,15 @@ export const SECURITY_ACTIONS = [
   "secret.clear",
 ] as const;
 
-/** Every action the filter offers, security actions first. */
+/** Returns every action the filter offers, security actions first. */
 export function knownActions(): string[] {
   return [...SECURITY_ACTIONS, ...COMMAND_NAMES];
 }
 
-/** Longest arguments shown in a row; the full text stays in the cell's title. */
+/** Maximum length of the arguments shown in a row; the full text is in the row's tooltip. */
 const ARGS_PREVIEW_CHARS = 160;
 
-/** The arguments of an entry as one line of JSON, or "" when it had none. */
+/** Returns the arguments of an entry as one line of JSON, shortened, or "" when it had none. */
 export function argsText(entry: AuditEntry): string {
   if (entry.args === null || entry.args === undefined) {
     return "";

@@ -16,11 +16,18 @@ export interface SentRequest {
   body: unknown;
 }
 
+function requestPath(input: RequestInfo | URL): string {
+  if (typeof input === "string") {
+    return input;
+  }
+  return input instanceof URL ? input.pathname + input.search : input.url;
+}
+
 /** Stubs `fetch` with `routes`; a route missing from the table gets 404 and fails the lookup loudly. */
 export function fakeEdge(routes: Record<string, FakeReply | (() => FakeReply)>) {
   const sent: SentRequest[] = [];
   const fetch = vi.fn((input: RequestInfo | URL, init?: RequestInit) => {
-    const path = typeof input === "string" ? input : input instanceof URL ? input.pathname + input.search : input.url;
+    const path = requestPath(input);
     const method = init?.method ?? "GET";
     const body: unknown = typeof init?.body === "string" ? JSON.parse(init.body) : undefined;
     sent.push({ method, path, body });

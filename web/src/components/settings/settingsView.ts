@@ -40,7 +40,7 @@ export function onStartLine(origin: string, enrollmentKey: string, instanceName:
   return `${parts.join(" ")} bash bootstrap.sh`;
 }
 
-/** A curl command that lists the instances with an API token, as a first test of the token. */
+/** Builds a curl command that lists the instances with an API token, as a first test of the token. */
 export function curlExample(origin: string, token: string): string {
   return `curl -s ${shellQuote(`${origin}/api/instances`)} -H ${shellQuote(`Authorization: Bearer ${token}`)}`;
 }
