@@ -56,7 +56,8 @@ export async function startEdge(options: { stateDir: string; port: number; secre
       envFile,
       "--show-interactive-dev-session=false",
       "--log-level",
-      "info",
+      // `log` also shows the Worker's own console lines; tests that search the log for leaks set it.
+      process.env.WRANGLER_LOG_LEVEL ?? "info",
     ],
     {
       cwd: paths.repoRoot,
