@@ -5,6 +5,7 @@
  */
 import type pm2 from "pm2";
 import type { StartOptions } from "pm2";
+import { comfyuiEnvironment } from "./child-env.js";
 
 /** The fields of PM2's description of one process that this feature reads. */
 export interface Pm2Process {
@@ -45,7 +46,7 @@ interface DescribedProcess {
 }
 
 /** PM2 reads `log_file` (both streams in one file) although its type declarations omit it. */
-type StartWithLog = StartOptions & { log_file: string; filter_env: string[] };
+type StartWithLog = StartOptions & { log_file: string; filter_env: boolean };
 
 /** One connection to the PM2 daemon for defining, describing and deleting ComfyUI's process. */
 export class Pm2Launcher {
@@ -103,9 +104,11 @@ export class Pm2Launcher {
       // Only the combined file is kept; PM2 reads "/dev/null" as "no file".
       output: "/dev/null",
       error: "/dev/null",
-      env: definition.env,
-      // The reporter's token and settings must not reach ComfyUI or its custom nodes.
-      filter_env: ["COMFYCARRY_"],
+      // The reporter's token and settings must not reach ComfyUI or its custom nodes, and
+      // when the reporter runs under PM2 its own pm_id and name must not either: PM2 would
+      // take the new app for the reporter and restart the reporter in its place.
+      env: comfyuiEnvironment(process.env, definition.env),
+      filter_env: true,
       autorestart: true,
       // A process that dies within 10 s of its start counts as unstable; after 10 of those PM2 gives up instead of looping.
       min_uptime: 10_000,
