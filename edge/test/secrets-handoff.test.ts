@@ -49,7 +49,7 @@ async function commandsSoFar(reporter: ReporterProbe): Promise<Command[]> {
   return commands;
 }
 
-/** A fresh instance whose tokens at the edge are known values and whose stored rclone.conf is `conf`. */
+/** Creates an instance, sets both tokens at the edge to new values and rclone.conf to `conf` (or clears it). */
 async function freshInstance(conf: string | null = null) {
   const cookie = await login();
   const { instance_id: instanceId, token } = await createInstance(cookie);

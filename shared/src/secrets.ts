@@ -2,10 +2,11 @@ import { z } from "zod";
 
 import type { CommandSpec } from "./commands.js";
 
-// How stored secrets reach a reporter. The edge keeps every secret encrypted; a reporter
-// gets the CivitAI and Hugging Face tokens through `secrets.set` and rclone.conf through
-// `sync.config.set`, when it connects and whenever the owner sets one. This module must not
-// import commands.ts, security.ts or messages.ts at run time: commands.ts spreads it in.
+// How stored secrets reach a reporter. The edge keeps every secret encrypted. A reporter
+// receives the CivitAI and Hugging Face tokens through `secrets.set` and rclone.conf through
+// `sync.config.set` when it connects and whenever the owner sets one.
+// This module must not import commands.ts, security.ts or messages.ts at run time, because
+// commands.ts spreads it in and the cycle would leave those imports undefined.
 
 /** The tokens a reporter keeps (mode 0600 under its state dir) for downloads. */
 export const REPORTER_TOKEN_NAMES = ["civitai_token", "hf_token"] as const;
@@ -19,8 +20,8 @@ const MAX_TOKEN_CHARS = 64 * 1024;
 export const secretDigestSchema = z.string().regex(/^[0-9a-f]{64}$/, "a SHA-256 of 64 lower-case hex characters");
 
 /**
- * What the reporter holds, sent in `hello` so the edge sends only what differs. Absent on
- * reporters that do not take secrets from the edge.
+ * Digests of the secrets a reporter keeps, sent in `hello` so the edge sends only what
+ * differs. Older reporters that take no secrets from the edge leave it out.
  */
 export const heldSecretsSchema = z.object({
   /** SHA-256 of each token the reporter holds; a name left out is not held. */

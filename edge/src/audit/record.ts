@@ -29,9 +29,9 @@ export function redactArgs(value: unknown): unknown {
 }
 
 /**
- * Whether `value` may be shown as field `key` of command `action`: the command lists the field
- * as visible and the value parses as that field, so a secret pasted into the wrong field of a
- * refused request is not shown either.
+ * Returns whether `value` may be shown as field `key` of command `action`. The command must list
+ * the field as visible and the value must parse as that field, so a secret pasted into the wrong
+ * field of a rejected request stays hidden too.
  */
 function isVisible(action: string, key: string, value: unknown): boolean {
   if (!(SECRET_COMMAND_VISIBLE_ARGS[action] ?? []).includes(key) || !isCommandName(action)) {
@@ -43,10 +43,9 @@ function isVisible(action: string, key: string, value: unknown): boolean {
 }
 
 /**
- * Returns the arguments of a command that carries a secret with every field but the ones it
- * lists as visible replaced by "[redacted]", whatever the field is called; other commands get
- * {@link redactArgs}. Arguments of a secret-carrying command that are not an object (a
- * malformed request) are dropped whole.
+ * Returns the arguments of a secret-carrying command with every field it does not list as
+ * visible replaced by "[redacted]", whatever the field is called. Arguments of such a command
+ * that are not an object (a malformed request) are dropped whole. Other commands get {@link redactArgs}.
  */
 export function redactCommandArgs(action: string, args: unknown): unknown {
   if (!carriesSecret(action)) {

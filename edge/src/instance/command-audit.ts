@@ -15,9 +15,9 @@ import type { Env } from "../env.js";
 const KEY_PREFIX = "command-actor:";
 
 /**
- * Who sent a command: a browser's or HTTP caller's actor, or the edge itself (handing a stored
- * secret to a reporter). Kept apart from `SocketActor`, which the Worker passes in a header, so
- * no request can claim to be the edge.
+ * Sender of a command: a browser's or HTTP caller's actor, or the edge itself (handing a stored
+ * secret to a reporter). It is kept apart from `SocketActor`, which the Worker passes in a
+ * header, so no request can claim to be the edge.
  */
 export const commandActorSchema = z.union([socketActorSchema, z.object({ kind: z.literal("system"), name: z.string(), scope: z.literal("admin") })]);
 export type CommandActor = z.infer<typeof commandActorSchema>;

@@ -61,8 +61,8 @@ export class CommandRelay {
 
   /**
    * Stores a checked command and arms its deadline; fails with `instance_offline` when no reporter
-   * is connected. The returned command holds the arguments in clear for `dispatch`; storage holds
-   * the secret ones sealed.
+   * is connected. The returned command carries the arguments in clear for `dispatch`, while
+   * storage keeps the secret ones sealed.
    */
   async open(command: CheckedCommand, origin: CommandOrigin, actor: CommandActor, now: number): Promise<Checked<StoredCommand>> {
     if (this.sockets.activeReporter() === null) {

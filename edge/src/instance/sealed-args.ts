@@ -1,8 +1,8 @@
 /**
  * @module Arguments of secret-carrying commands (`sync.config.set`, `secrets.set`) as the
  * command table stores them: every field the command does not list as visible is encrypted
- * with the secrets key, bound to the command id and field name, so Durable Object storage
- * never holds a secret in clear while the command waits to be re-sent. Visible fields such as
+ * with the secrets key, bound to the command id and field name. Durable Object storage thus
+ * never contains a secret in clear while the command waits to be re-sent. Visible fields such as
  * `mode` stay readable for the audit entry written when the command settles.
  */
 import { SECRET_COMMAND_VISIBLE_ARGS, carriesSecret } from "@comfycarry/shared";

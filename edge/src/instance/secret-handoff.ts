@@ -1,10 +1,10 @@
 /**
- * @module Stored secrets between the edge and one instance's reporter. A reporter that says in
- * `hello` which secrets it holds (by SHA-256) gets, as ordinary relayed commands, the tokens it
- * lacks or holds in an older version (`secrets.set`), a `secrets.clear` for tokens the owner
- * cleared, and the stored rclone.conf (`sync.config.set`, `replace`) when its own differs and
- * has no change of its own still waiting to reach the edge. The owner setting or clearing a
- * secret pushes it the same way. A `secret_update` frame brings a rewritten rclone.conf back.
+ * @module Stored secrets between the edge and one instance's reporter. A reporter lists in
+ * `hello` the SHA-256 of each secret it keeps. As ordinary relayed commands it then receives
+ * the tokens it lacks or keeps in an older version (`secrets.set`), a `secrets.clear` for tokens
+ * the owner cleared, and the stored rclone.conf (`sync.config.set`, `replace`) when its own
+ * differs and has no unsent change. The owner setting or clearing a secret pushes it the same
+ * way. A `secret_update` frame brings a rewritten rclone.conf back.
  *
  * Values are read with `secretForJob` right before they are sent and never logged; the command
  * table stores them sealed (sealed-args.ts) and the audit log shows only the secret's name.
@@ -27,7 +27,7 @@ const HANDOFF_ACTOR: CommandActor = { kind: "system", name: "secret handoff", sc
 /** Deadline of a handoff command: rclone.conf waits on the reporter for its sync engine to start. */
 const HANDOFF_DEADLINE_MS = 120_000;
 
-/** The reporter writes a replaced rclone.conf with its trailing white space cut to one line break. */
+/** Returns `conf` as the reporter writes a replaced rclone.conf: trailing white space cut to one line break. */
 function asWrittenByReporter(conf: string): string {
   return `${conf.replace(/\s+$/, "")}\n`;
 }
@@ -58,7 +58,7 @@ async function send<N extends CommandName>(parts: InstanceParts, name: N, args: 
   return true;
 }
 
-/** Sends token `name` (or its removal) unless the reporter's digest shows it already holds that. */
+/** Sends token `name` (or its removal) unless the reporter's digest shows it already has that version. */
 async function handOffToken(parts: InstanceParts, name: (typeof REPORTER_TOKEN_NAMES)[number], heldDigest: string | undefined | "unknown", now: number): Promise<boolean> {
   const value = await readSecret(parts, name);
   if (value === undefined) {
@@ -82,7 +82,7 @@ async function handOffConf(parts: InstanceParts, heldDigest: string | null | "un
   return send(parts, "sync.config.set", { rclone_conf: conf, mode: "replace" }, "rclone_conf", now);
 }
 
-/** After hello: sends what the reporter lacks or holds in another version. Returns how many commands went out. */
+/** Sends, after hello, each secret the reporter lacks or has in another version; returns how many commands went out. */
 export async function handOffOnHello(parts: InstanceParts, held: HeldSecrets | undefined, now: number): Promise<number> {
   if (held === undefined) {
     return 0;

@@ -1,4 +1,4 @@
-/** @module SHA-256 of a secret's text, as the reporter reports what it holds (`hello.secrets`). */
+/** @module SHA-256 of a secret's text, the form in which a reporter lists its secrets (`hello.secrets`). */
 
 /** Returns the hex SHA-256 of `text` encoded as UTF-8. */
 export async function sha256Hex(text: string): Promise<string> {

@@ -3,8 +3,8 @@ import type { SyncHandlers } from "../sync/handlers.js";
 
 /**
  * Makes `sync.config.set` wait until cloud sync has started. The edge sends its stored
- * rclone.conf right after hello, which can come before rclone was found and the engine
- * loaded; without the wait that first copy would fail with "engine unavailable".
+ * rclone.conf right after hello, which can arrive before rclone was found and the engine
+ * loaded. Without the wait that first copy would fail with "engine unavailable".
  */
 export function afterSyncStart(handlers: SyncHandlers, started: Promise<void>): SyncHandlers {
   const setConfig: CommandHandlers["sync.config.set"] = async (args, context) => {

@@ -9,7 +9,7 @@ import type { HostKind, TokenSource } from "../downloads/hosts.js";
 import type { Logger } from "../log/logger.js";
 import { writeFileAtomic } from "../sync/fs/atomic-write.js";
 
-/** Which stored token each download host uses; ModelScope has none at the edge yet. */
+/** Stored token of each download host. ModelScope has none at the edge yet. */
 const TOKEN_FOR_HOST: Record<HostKind, ReporterTokenName | null> = { civitai: "civitai_token", huggingface: "hf_token", modelscope: null };
 
 function sha256(text: string): string {
@@ -82,8 +82,8 @@ export class TokenFiles {
   }
 
   /**
-   * The tokens as the downloads engine reads them. A token from the edge wins; `fallback`
-   * (e.g. tokens from the reporter's environment) answers for hosts the edge holds none for.
+   * Returns the tokens as the downloads engine reads them. A token from the edge wins, and
+   * `fallback` (e.g. tokens from the reporter's environment) covers hosts the edge sent none for.
    */
   tokenSource(fallback?: TokenSource): TokenSource {
     return {

@@ -21,7 +21,7 @@ let stackRunning = false;
 let stateDir: string;
 let dav: { url: string; dataDir: string; process: ResultPromise } | null = null;
 
-/** Response bodies and browser frames the owner's side received, searched like files. */
+/** Response bodies and browser frames the owner's side received, searched like the files. */
 const recorded: string[] = [];
 
 /** Every secret the run uses; the search has one test per label. */
@@ -86,7 +86,7 @@ async function obscure(password: string): Promise<string> {
   return stdout.trim();
 }
 
-/** Calls the edge as the owner's browser does and records the answer's body. */
+/** Calls the edge as the owner's browser does and records the response body. */
 async function api(path: string, init: { method?: string; body?: unknown; bearer?: string; record?: boolean } = {}): Promise<{ status: number; text: string }> {
   const headers: Record<string, string> = { origin: stack.edge.url };
   if (init.bearer === undefined) {
@@ -103,7 +103,7 @@ async function api(path: string, init: { method?: string; body?: unknown; bearer
     body: init.body === undefined ? undefined : JSON.stringify(init.body),
   });
   const text = await response.text();
-  // A token or key is shown once, in the answer that creates it: that answer is its real path.
+  // A token or key is shown once, in the response that creates it, which is its real path.
   if (init.record !== false) {
     recorded.push(text);
   }
@@ -151,7 +151,7 @@ async function startSecondContainer(enrollKey: string): Promise<string> {
   return join(dir, "state");
 }
 
-/** The strings that give `secret` away: itself, URL-encoded, and its base64 at each byte alignment. */
+/** Returns the strings that give `secret` away: itself, URL-encoded, and its base64 at each byte alignment. */
 function encodings(secret: string): Array<{ encoding: string; text: string }> {
   const found = new Map<string, string>([
     [secret, "raw"],
@@ -171,7 +171,7 @@ function encodings(secret: string): Array<{ encoding: string; text: string }> {
   return [...found].map(([text, encoding]) => ({ encoding, text }));
 }
 
-/** Every regular file under `dir`, skipping those `keep` names. */
+/** Lists every regular file under `dir` except those `keep` accepts. */
 async function filesUnder(dir: string, keep: (path: string) => boolean): Promise<string[]> {
   const out: string[] = [];
   for (const entry of await readdir(dir, { withFileTypes: true })) {
@@ -259,7 +259,7 @@ beforeAll(async () => {
   await api(`/api/instances/${stack.instanceId}/overview`);
   browser.close();
 
-  // Stopping lets wrangler and SQLite write out what they hold, so the search sees it.
+  // Stopping makes wrangler and SQLite write out what they buffer, so the search covers it.
   await stack.stop();
   stackRunning = false;
   dav.process.kill("SIGTERM");
@@ -309,7 +309,7 @@ describe("the search", () => {
   });
 });
 
-describe("after the run, no file and no answer", () => {
+describe("after the run, no file and no response", () => {
   /** Files that exist to hold a secret; everything else the stack wrote is searched. */
   const holders = (path: string): boolean => {
     const name = relative(stateDir, path);
@@ -336,7 +336,7 @@ describe("after the run, no file and no answer", () => {
     for (const [index, body] of recorded.entries()) {
       for (const { encoding, text } of encodings(secret)) {
         if (body.includes(text)) {
-          hits.push(`recorded answer #${index} (${encoding}): ${body.slice(0, 200)}`);
+          hits.push(`recorded response #${index} (${encoding}): ${body.slice(0, 200)}`);
         }
       }
     }
