@@ -1,8 +1,8 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 
-import { EDGE_FEATURE_SECRET_UPDATE } from "@comfycarry/shared";
-import type { ProtocolEvent, WireError } from "@comfycarry/shared";
+import { EDGE_FEATURE_SECRET_UPDATE, REPORTER_TOKEN_NAMES } from "@comfycarry/shared";
+import type { ProtocolEvent, ReporterTokenName, WireError } from "@comfycarry/shared";
 
 import { ComfyuiBridge } from "./comfyui/bridge.js";
 import { ComfyuiHttp } from "./comfyui/http.js";
@@ -58,8 +58,15 @@ export async function startReporter(config: ReporterConfig, parts: ReporterParts
   }
   store.prune();
   const pruneTimer = setInterval(() => store.prune(), PRUNE_INTERVAL_MS);
-  // Tokens the edge handed over; the downloads engine reads them through `tokens.tokenSource()`.
+  // Tokens the edge handed over. They win over the environment's in the downloads engine and
+  // the CivitAI and Hugging Face clients, which read them through the models settings.
   const tokens = await TokenFiles.open(config.stateDir, log);
+  const applyEdgeToken = (name: ReporterTokenName, value: string | null): void => {
+    config.models?.tokens.set(name === "civitai_token" ? "civitai" : "huggingface", value);
+  };
+  for (const name of REPORTER_TOKEN_NAMES) {
+    applyEdgeToken(name, tokens.get(name));
+  }
 
   const http = new ComfyuiHttp(config.comfyuiUrl);
   const bridge = new ComfyuiBridge({ http, log });
@@ -104,7 +111,7 @@ export async function startReporter(config: ReporterConfig, parts: ReporterParts
       createComfyuiControlHandlers(comfyuiControl),
       afterSyncStart(createSyncHandlers(sync), syncStarted),
       models === null ? undefined : createModelsHandlers(models),
-      createSecretsHandlers(tokens),
+      createSecretsHandlers(tokens, applyEdgeToken),
     ),
     log,
     now: () => Date.now() + (link?.clockOffsetMs ?? 0),

@@ -1,4 +1,5 @@
 import { ComfyCarryError } from "@comfycarry/shared";
+import type { ReporterTokenName } from "@comfycarry/shared";
 
 import type { CommandHandlers } from "../commands/executor.js";
 import type { TokenFiles } from "./token-files.js";
@@ -6,11 +7,22 @@ import type { TokenFiles } from "./token-files.js";
 export type SecretsCommandName = "secrets.set" | "secrets.clear";
 export type SecretsHandlers = Pick<CommandHandlers, SecretsCommandName>;
 
+/** Called after a token was stored (`value`) or cleared (null), so features holding a copy follow. */
+export type TokenChangeListener = (name: ReporterTokenName, value: string | null) => void;
+
 /** `secrets.set` and `secrets.clear`: the edge handing this instance a token, or taking it back. */
-export function createSecretsHandlers(tokens: TokenFiles): SecretsHandlers {
+export function createSecretsHandlers(tokens: TokenFiles, onChange?: TokenChangeListener): SecretsHandlers {
   return {
-    "secrets.set": async ({ name, value }) => ({ name, sha256: await tokens.set(name, value) }),
-    "secrets.clear": async ({ name }) => ({ name, cleared: await tokens.clear(name) }),
+    "secrets.set": async ({ name, value }) => {
+      const sha256 = await tokens.set(name, value);
+      onChange?.(name, value);
+      return { name, sha256 };
+    },
+    "secrets.clear": async ({ name }) => {
+      const cleared = await tokens.clear(name);
+      onChange?.(name, null);
+      return { name, cleared };
+    },
   };
 }
 

@@ -129,6 +129,19 @@ describe("secrets commands", () => {
     expect(await handlers["secrets.set"]({ name: "hf_token", value: HF }, context)).toEqual({ name: "hf_token", sha256: sha256(HF) });
   });
 
+  it("tell listeners about set and clear", async () => {
+    const changes: Array<[string, string | null]> = [];
+    const handlers = createSecretsHandlers(await TokenFiles.open(await stateDir(), log), (name, value) => changes.push([name, value]));
+
+    await handlers["secrets.set"]({ name: "civitai_token", value: "civitai-secret-1" }, context);
+    await handlers["secrets.clear"]({ name: "civitai_token" }, context);
+
+    expect(changes).toEqual([
+      ["civitai_token", "civitai-secret-1"],
+      ["civitai_token", null],
+    ]);
+  });
+
   it("clear says whether a token was held", async () => {
     const handlers = createSecretsHandlers(await TokenFiles.open(await stateDir(), log));
 
