@@ -58,7 +58,9 @@ for (const suite of suites) {
   }
   const report = JSON.parse(readFileSync(outputFile, "utf8"));
   const passed = report.numPassedTests ?? 0;
-  const failed = (report.numFailedTests ?? 0) + (report.numFailedTestSuites ?? 0);
+  // A file that fails to load has no failed test of its own, so count it as one failure.
+  const failedTests = report.numFailedTests ?? 0;
+  const failed = failedTests > 0 ? failedTests : (report.numFailedTestSuites ?? 0);
   const skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
   totals.passed += passed;
   totals.failed += failed;
