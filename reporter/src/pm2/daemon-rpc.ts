@@ -77,7 +77,7 @@ export function createPm2Api(pm2Home: string | undefined): Pm2Api {
         };
         const onClose = () => {
           socket.off("connect", onConnect);
-          rejectConnect(new Error(`no PM2 daemon answers on ${socketPath}; is PM2 running with this PM2_HOME?`));
+          rejectConnect(new Error(`no PM2 daemon listens on ${socketPath}; start PM2 with this PM2_HOME or set PM2_HOME to the running one`));
         };
         socket.once("connect", onConnect);
         socket.once("close", onClose);
@@ -87,7 +87,7 @@ export function createPm2Api(pm2Home: string | undefined): Pm2Api {
     list: async () => {
       const processes = await call("getMonitorData", {});
       if (!Array.isArray(processes)) {
-        throw new Error("the PM2 daemon answered getMonitorData with something other than a list");
+        throw new Error("the PM2 daemon returned something other than a list for getMonitorData");
       }
       const entries: unknown[] = processes;
       return entries;
