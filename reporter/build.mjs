@@ -18,9 +18,17 @@ await build({
   // pm2 loads its own modules by path at run time and spawns its daemon from its package
   // folder. ws requires its optional native helpers inside try/catch, so they may be absent.
   external: ["pm2", "bufferutil", "utf-8-validate"],
-  // Bundled CommonJS packages (systeminformation, pino) call require() for Node built-ins,
-  // which an ES module does not define.
+  // Bundled CommonJS packages call require() for Node built-ins (systeminformation, pino)
+  // and read __filename (write-file-atomic names its temp files after it), which an ES
+  // module does not define.
   banner: {
-    js: 'import { createRequire as __ccCreateRequire } from "node:module"; const require = __ccCreateRequire(import.meta.url);',
+    js: [
+      'import { createRequire as __ccCreateRequire } from "node:module";',
+      'import { fileURLToPath as __ccFileURLToPath } from "node:url";',
+      'import { dirname as __ccDirname } from "node:path";',
+      "const require = __ccCreateRequire(import.meta.url);",
+      "const __filename = __ccFileURLToPath(import.meta.url);",
+      "const __dirname = __ccDirname(__filename);",
+    ].join(" "),
   },
 });
