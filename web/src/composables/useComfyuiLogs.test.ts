@@ -1,6 +1,6 @@
 import { flushPromises } from "@vue/test-utils";
 import { createPinia, setActivePinia } from "pinia";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { effectScope, shallowRef } from "vue";
 
 import { useLiveStore } from "../stores/liveStore";
@@ -15,6 +15,46 @@ function logFrame(lines: string[], source = "comfyui", instance = ID): string {
 
 function numbered(from: number, count: number) {
   return Array.from({ length: count }, (_, index) => ({ n: from + index, text: `line ${from + index}` }));
+}
+
+/**
+ * ComfyUI's log as the reporter serves it: numbered lines, tail and older. `emit` appends lines
+ * and sends them as events unless the socket is down; `duringTail` runs while a tail is in flight.
+ */
+function fakeLog(initial: number) {
+  const file = numbered(0, initial);
+  const log = {
+    file,
+    connected: true,
+    duringTail: (): void => undefined,
+    write(count: number): string[] {
+      const added = numbered(file.length, count);
+      file.push(...added);
+      return added.map((line) => line.text);
+    },
+    deliver(texts: string[]): void {
+      if (log.connected && texts.length > 0) {
+        useLiveStore().receiveFrame(ID, logFrame(texts));
+      }
+    },
+    emit(count: number): void {
+      for (let left = count; left > 0; left -= 500) {
+        log.deliver(log.write(Math.min(500, left)));
+      }
+    },
+  };
+  stubCommands({
+    "comfyui.logs.tail": (args) => {
+      log.duringTail();
+      const count = Number(args.lines);
+      return { lines: file.slice(Math.max(0, file.length - count)), total: file.length };
+    },
+    "comfyui.logs.older": (args) => {
+      const before = Number(args.before);
+      return { lines: file.slice(Math.max(0, before - Number(args.lines)), before) };
+    },
+  });
+  return log;
 }
 
 describe("useComfyuiLogs", () => {
@@ -90,6 +130,73 @@ describe("useComfyuiLogs", () => {
     expect(logs.lines.value).toHaveLength(510);
     expect(logs.prepended.value).toBe(500);
     expect(logs.atStart.value).toBe(true);
+  });
+
+  it("keeps every line once, in order, across a reconnect in the middle of a burst", async () => {
+    const log = fakeLog(100);
+    const live = shallowRef(true);
+    const logs = start(live);
+    await logs.load();
+    log.emit(200);
+
+    live.value = false;
+    await flushPromises();
+    log.connected = false;
+    log.emit(3000);
+    log.connected = true;
+    // The follower sends lines the tail also returns while the tail is on its way.
+    log.duringTail = () => {
+      log.deliver(log.file.slice(-30).map((line) => line.text));
+      log.emit(50);
+    };
+    live.value = true;
+    await flushPromises();
+    log.duringTail = () => undefined;
+    log.emit(100);
+
+    expect(logs.lines.value).toEqual(log.file);
+  });
+
+  it("leaves out event lines the tail already returned", async () => {
+    const log = fakeLog(10);
+    log.duringTail = () => log.deliver(log.file.slice(-4).map((line) => line.text));
+    const logs = start();
+    await logs.load();
+
+    expect(logs.lines.value).toEqual(log.file);
+  });
+
+  it("finds lines lost on the reporter's link once events go quiet", async () => {
+    vi.useFakeTimers();
+    try {
+      const log = fakeLog(20);
+      const logs = start();
+      await logs.load();
+      log.connected = false;
+      log.emit(40);
+      log.connected = true;
+      log.emit(5);
+
+      await vi.advanceTimersByTimeAsync(2000);
+      expect(logs.lines.value).toEqual(log.file);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("confirms the lines it numbered itself after the check", async () => {
+    vi.useFakeTimers();
+    try {
+      const log = fakeLog(20);
+      const logs = start();
+      await logs.load();
+      log.emit(5);
+
+      await vi.advanceTimersByTimeAsync(2000);
+      expect(logs.confirmed.value).toBe(25);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("reloads the tail when the link comes back", async () => {
