@@ -152,6 +152,52 @@ export const nodeSnapshotSchema = z.object({
 });
 export type NodeSnapshot = z.infer<typeof nodeSnapshotSchema>;
 
+// Queue and history
+
+/** One item of ComfyUI's queue; `submitted_at` comes from the journal, else ComfyUI's `create_time`. */
+const queueEntrySchema = z.object({
+  prompt_id: z.string(),
+  number: z.number(),
+  submitted_at: utcTimestampSchema.nullable(),
+  node_count: z.number().int().nonnegative(),
+  client_id: z.string().nullable(),
+});
+export type ComfyuiQueueEntry = z.infer<typeof queueEntrySchema>;
+
+/** Where ComfyUI keeps a file: the folders `/view` serves. */
+export const viewTypeSchema = z.enum(["output", "input", "temp"]);
+
+/** A file name as `/view` takes it: no folder part and no `..`. */
+const viewFilenameSchema = z
+  .string()
+  .min(1)
+  .max(255)
+  .regex(/^[^/\\\u0000-\u001f]+$/, "a file name without '/', '\\' or control characters")
+  .refine((name) => !name.includes(".."), "a file name without '..'");
+
+/** A subfolder relative to the type's folder: no leading '/', no `..`. */
+const viewSubfolderSchema = z
+  .string()
+  .max(255)
+  .regex(/^(?!\/)[^\\\u0000-\u001f]*$/, "a relative subfolder without a leading '/', '\\' or control characters")
+  .refine((path) => !path.includes(".."), "a subfolder without '..'");
+
+const outputImageSchema = z.object({ filename: z.string(), subfolder: z.string(), type: z.string() });
+export type ComfyuiOutputImage = z.infer<typeof outputImageSchema>;
+
+const historyItemSchema = z.object({
+  prompt_id: z.string(),
+  status: z.enum(["success", "error", "interrupted", "unknown"]),
+  started_at: utcTimestampSchema.nullable(),
+  ended_at: utcTimestampSchema.nullable(),
+  duration_ms: z.number().int().nonnegative().nullable(),
+  images: z.array(outputImageSchema),
+});
+export type ComfyuiHistoryItem = z.infer<typeof historyItemSchema>;
+
+/** The largest image `comfyui.view.thumbnail` returns, before base64. */
+export const MAX_THUMBNAIL_BYTES = 256 * 1024;
+
 export const comfyuiControlCommands = {
   "comfyui.status": {
     args: z.strictObject({}),
@@ -269,5 +315,29 @@ export const comfyuiControlCommands = {
     args: z.strictObject({ snapshot: nodeSnapshotSchema }),
     result: z.object({ cloned: z.array(z.string()), checked_out: z.array(z.string()), unchanged: z.array(z.string()) }),
     scope: "admin",
+  },
+  /** Running and pending prompts, pending in the order ComfyUI runs them. */
+  "comfyui.queue.list": {
+    args: z.strictObject({}),
+    result: z.object({ running: z.array(queueEntrySchema), pending: z.array(queueEntrySchema) }),
+    scope: "read",
+  },
+  /** Removes pending prompts; a running one needs `comfyui.interrupt`. */
+  "comfyui.queue.delete": {
+    args: z.strictObject({ prompt_ids: z.array(promptIdSchema).min(1).max(100) }),
+    result: z.object({ deleted: z.array(z.string()), not_deleted: z.array(z.string()) }),
+    scope: "control",
+  },
+  /** The newest finished prompts, newest first. */
+  "comfyui.history.list": {
+    args: z.strictObject({ limit: z.number().int().min(1).max(50).default(20) }),
+    result: z.object({ items: z.array(historyItemSchema) }),
+    scope: "read",
+  },
+  /** A small preview of an output image, base64, at most MAX_THUMBNAIL_BYTES. */
+  "comfyui.view.thumbnail": {
+    args: z.strictObject({ filename: viewFilenameSchema, subfolder: viewSubfolderSchema.default(""), type: viewTypeSchema.default("output") }),
+    result: z.object({ content_type: z.string(), data_base64: z.string(), bytes: z.number().int().nonnegative() }),
+    scope: "read",
   },
 } as const satisfies Record<string, CommandSpec>;

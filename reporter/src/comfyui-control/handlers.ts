@@ -4,6 +4,7 @@ import { comfyuiControlCommands } from "@comfycarry/shared";
 
 import type { CommandHandlers } from "../commands/executor.js";
 import type { ComfyuiControl } from "./index.js";
+import { QueueService } from "./queue/service.js";
 import { systemVersions } from "./status.js";
 import { currentRef, listTags } from "./version/checkout.js";
 
@@ -11,6 +12,7 @@ export type ComfyuiControlHandlers = Pick<CommandHandlers, keyof typeof comfyuiC
 
 
 export function createComfyuiControlHandlers(control: ComfyuiControl): ComfyuiControlHandlers {
+  const queue = new QueueService(control.settings.comfyuiUrl, async () => new Map((await control.prompts.list(500)).prompts.map((row) => [row.prompt_id, row.queued_at])));
   return {
     "comfyui.status": async () => {
       const process = await control.process.status();
@@ -37,6 +39,14 @@ export function createComfyuiControlHandlers(control: ComfyuiControl): ComfyuiCo
     "comfyui.version.switch": ({ tag, wait_s: waitS }, { signal }) => control.switchVersion(tag, waitS, signal),
     "comfyui.prompts.journal": ({ limit }) => control.prompts.list(limit),
     "comfyui.prompts.requeue": async ({ prompt_ids: promptIds }) => ({ requeued: await control.prompts.requeue(promptIds) }),
+    "comfyui.queue.list": (_args, { signal }) => queue.list(signal),
+    "comfyui.queue.delete": async ({ prompt_ids: promptIds }, { signal, log }) => {
+      const result = await queue.delete(promptIds, signal);
+      log.info({ deleted: result.deleted, notDeleted: result.not_deleted }, "pending prompts deleted from ComfyUI's queue");
+      return result;
+    },
+    "comfyui.history.list": ({ limit }, { signal }) => queue.history(limit, signal),
+    "comfyui.view.thumbnail": (target, { signal }) => queue.thumbnail(target, signal),
     "nodes.list": () => control.nodes.list(),
     "nodes.registry": ({ search, sort, offset, limit }) => control.nodes.registry(search, sort, offset, limit),
     "nodes.action": ({ action, id, version }) => control.nodes.action(action, id, version),
