@@ -1,6 +1,8 @@
 /** CPU model, core count and usage, cheap enough to read every tick. */
 import { cpus } from "node:os";
 
+import si from "systeminformation";
+
 interface CpuTimes {
   busy: number;
   total: number;
@@ -59,8 +61,16 @@ export function tidyCpuModel(raw: string): string {
   return model === "" ? "unknown" : model;
 }
 
-/** Reads the CPU model and logical core count; both come from /proc without spawning a process. */
-export function readCpuFacts(): CpuFacts {
-  const all = cpus();
-  return { model: tidyCpuModel(all[0]?.model ?? ""), cores: Math.max(1, all.length) };
+/**
+ * Reads the CPU model and logical core count once, through systeminformation (which runs
+ * lscpu once), falling back to Node's `os.cpus()` when it fails.
+ */
+export async function readCpuFacts(): Promise<CpuFacts> {
+  try {
+    const cpu = await si.cpu();
+    return { model: tidyCpuModel(`${cpu.manufacturer} ${cpu.brand}`), cores: Math.max(1, cpu.cores) };
+  } catch {
+    const all = cpus();
+    return { model: tidyCpuModel(all[0]?.model ?? ""), cores: Math.max(1, all.length) };
+  }
 }

@@ -19,8 +19,9 @@ export interface SystemSourceOptions {
 }
 
 /**
- * Reads host facts for each snapshot. Nothing spawns a process: the CPU model is read
- * once, and usage, memory (from /proc/meminfo) and disk (statfs) are plain reads.
+ * Reads host facts for each snapshot. Only the first read starts a process (lscpu, for the
+ * CPU model). CPU usage comes from `os.cpus()` deltas and disk from statfs, because
+ * systeminformation's `currentLoad` and `fsSize` start a process (`cat`, `df`) on every call.
  */
 export class SystemSource {
   readonly #workspacePath: string;
@@ -35,7 +36,7 @@ export class SystemSource {
 
   /** Returns a fresh reading; CPU usage covers the time since the previous call. */
   async read(): Promise<HostSystem> {
-    this.#cpuFacts ??= readCpuFacts();
+    this.#cpuFacts ??= await readCpuFacts();
     const facts = this.#cpuFacts;
     const [memory, disk] = await Promise.all([readMemory(), readDiskStats(this.#workspacePath, this.#env)]);
 
