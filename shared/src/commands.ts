@@ -28,7 +28,7 @@ const serviceResultSchema = z.object({
 export const promptIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, "a prompt id of 1–128 letters, digits, '_' or '-'");
 
 /**
- * Who may send a command. `read` commands change nothing, `control` ones act on the
+ * Scope a caller needs to send a command. `read` commands change nothing, `control` ones act on the
  * instance (restart, interrupt), `admin` ones change settings or secrets.
  */
 export const commandScopeSchema = z.enum(["read", "control", "admin"]);

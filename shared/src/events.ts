@@ -12,7 +12,7 @@ const at = utcTimestampSchema;
 const promptId = z.string().max(128);
 const nodeId = z.string().max(128);
 
-/** Where the nodes of the running prompt stand. */
+/** Progress of the running prompt through its nodes. */
 const promptPosition = {
   prompt_id: promptId,
   nodes_done: z.number().int().nonnegative(),

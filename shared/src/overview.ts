@@ -10,11 +10,11 @@ import { utcTimestampSchema } from "./time.js";
 const nonNegative = z.number().nonnegative();
 const percent = z.number().min(0).max(100);
 
-/** Why a section has no data. */
+/** Reason a section has no data. */
 export const unavailableReasonSchema = z.enum([
   "not_built", // This version of ComfyCarry does not have the feature yet.
   "not_configured", // The feature exists but the user has not set it up.
-  "error", // The source failed; `detail` says how.
+  "error", // The source failed; `detail` describes the failure.
 ]);
 
 export const unavailableSectionSchema = z.object({
@@ -24,7 +24,7 @@ export const unavailableSectionSchema = z.object({
 });
 export type UnavailableSection = z.infer<typeof unavailableSectionSchema>;
 
-/** One GPU as nvidia-smi reports it; `null` where the driver says `[N/A]` or `[Not Supported]`. */
+/** One GPU as nvidia-smi reports it; `null` where the driver prints `[N/A]` or `[Not Supported]`. */
 export const gpuSchema = z.object({
   index: z.number().int().nonnegative(),
   name: z.string(),
@@ -39,7 +39,7 @@ export const gpuSchema = z.object({
 });
 export type Gpu = z.infer<typeof gpuSchema>;
 
-/** GPU sampling state: when nvidia-smi fails, `gpus` keeps the last good sample and `error` says why. */
+/** GPU sampling state: when nvidia-smi fails, `gpus` keeps the last good sample and `error` gives the reason. */
 export const gpuErrorSchema = z.object({
   code: z.enum(["nvidia_smi_missing", "nvml_failed", "nvidia_smi_failed", "no_sample_yet"]),
   message: z.string().max(1000),
@@ -100,7 +100,7 @@ export const servicesSchema = z.discriminatedUnion("available", [
   unavailableSectionSchema,
 ]);
 
-/** ComfyUI's life-cycle state as the reporter sees it from PM2 and the HTTP API. */
+/** ComfyUI's life-cycle state as the reporter judges it from PM2 and the HTTP API. */
 export const comfyuiStateSchema = z.enum(["online", "starting", "offline", "crashed"]);
 export type ComfyuiState = z.infer<typeof comfyuiStateSchema>;
 
@@ -203,8 +203,8 @@ export const overviewSchema = z.object({
 export type Overview = z.infer<typeof overviewSchema>;
 
 /**
- * The overview as the edge serves it: the last snapshot plus what the edge knows
- * about the link. `snapshot` is null until a reporter has ever sent one.
+ * The overview as the edge serves it: the last snapshot plus the edge's view of
+ * the link. `snapshot` is null until a reporter has ever sent one.
  */
 export const instanceOverviewSchema = z.object({
   instance_id: z.string(),
@@ -213,7 +213,7 @@ export const instanceOverviewSchema = z.object({
   last_seen_at: utcTimestampSchema.nullable(),
   /** Set while offline: when the link was judged lost. */
   offline_since: utcTimestampSchema.nullable(),
-  /** Age of `snapshot` in milliseconds when this answer was built. */
+  /** Age of `snapshot` in milliseconds when this response was built. */
   snapshot_age_ms: nonNegative.nullable(),
   snapshot: overviewSchema.nullable(),
 });

@@ -24,7 +24,7 @@ export interface LocalEdge {
 
 /**
  * Starts the edge in workerd through `wrangler dev`, with Durable Object state persisted
- * under `stateDir`, and waits until `/api/health` answers.
+ * under `stateDir`, and waits until `/api/health` responds.
  */
 export async function startEdge(options: { stateDir: string; port: number; secrets: EdgeSecrets; timeoutMs?: number }): Promise<LocalEdge> {
   await mkdir(options.stateDir, { recursive: true });

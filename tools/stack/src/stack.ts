@@ -177,7 +177,7 @@ export class Stack {
         cwd: this.workspaceDir,
       });
     }
-    // Start the reporter once ComfyUI answers, so its first snapshot already shows it online.
+    // Start the reporter once ComfyUI responds, so its first snapshot already shows it online.
     await waitFor(
       `the ComfyUI simulator at ${this.comfyuiUrl}`,
       async () => (await fetch(`${this.comfyuiUrl}/system_stats`)).ok,
