@@ -8,24 +8,12 @@
  * 10 duration limit (newer releases).
  */
 
-export const SYNC_FAILURE_CODES = [
-  "rclone_missing", // The rclone binary could not be started.
-  "unknown_remote", // The remote name is not in rclone.conf.
-  "auth_failed", // The remote rejected the credentials.
-  "token_expired", // An OAuth token expired or was revoked and could not be refreshed.
-  "unreachable", // The remote's host refused or did not accept the connection.
-  "timed_out", // The remote did not answer within the time limit.
-  "stalled", // A transfer made no progress for the stall time and was stopped.
-  "not_found", // A directory or file named by the rule does not exist.
-  "delete_limit", // The run would delete more files than the rule allows without confirmation.
-  "bisync_needs_resync", // bisync lost its prior listings and needs a confirmed resync.
-  "bisync_safety_abort", // bisync found too many changes and stopped to protect the data.
-  "modtime_unsupported", // The remote does not keep modification times, which bisync needs.
-  "source_changed", // A file changed while it was being uploaded.
-  "canceled", // The run was stopped on request.
-  "transfer_failed", // Any other failure; the last stderr lines say more.
-] as const;
-export type SyncFailureCode = (typeof SYNC_FAILURE_CODES)[number];
+// The codes live in shared/, because the dashboard translates each one; re-exported here
+// for the engine's modules.
+import type { SyncFailureCode } from "@comfycarry/shared";
+
+export { SYNC_FAILURE_CODES } from "@comfycarry/shared";
+export type { SyncFailureCode };
 
 /** A classified failure: a stable code, a sentence for people and, when there is one, the fix. */
 export interface SyncFailure {
