@@ -14,6 +14,7 @@ import { handleError } from "./http/errors.js";
 import { apiTokenRoutes } from "./routes/api-tokens.js";
 import { auditRoutes } from "./routes/audit.js";
 import { authRoutes } from "./routes/auth.js";
+import { civitaiRoutes } from "./routes/civitai.js";
 import { enrollRoutes } from "./routes/enroll.js";
 import { enrollmentKeyRoutes } from "./routes/enrollment-keys.js";
 import { healthRoutes } from "./routes/health.js";
@@ -30,6 +31,7 @@ const protectedRoutes = new Hono<AppEnv>()
   .route("/enrollment-keys", enrollmentKeyRoutes)
   .route("/secrets", secretRoutes)
   .route("/audit", auditRoutes)
+  .route("/civitai", civitaiRoutes)
   .all("*", (c) => {
     throw new ComfyCarryError("not_found", `no API route ${c.req.method} ${c.req.path}`);
   });

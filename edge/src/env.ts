@@ -28,6 +28,8 @@ export interface Env {
    * e.g. `http://localhost:5173` for a Vite dev server that proxies `/api` to the edge.
    */
   ALLOWED_ORIGINS?: string;
+  /** CivitAI origin for the model search route (a var); https://civitai.com when unset. Tests point it at a stub. */
+  CIVITAI_BASE_URL?: string;
 }
 
 /** Name of the single fleet registry object. */

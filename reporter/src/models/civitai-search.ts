@@ -7,9 +7,9 @@ import type { CivitaiModel, CommandArgs, CommandResultData } from "@comfycarry/s
 import type { HostRegistry, TokenSource } from "../downloads/hosts.js";
 import { civitaiFileView } from "../downloads/civitai-meta.js";
 
-// TODO: browsing CivitAI needs no instance, so this search moves to the edge (a Worker route
-// with the same arguments and result, cached there). It runs in the reporter until the edge
-// has that route.
+// The dashboard no longer uses this command: the Models page searches through the edge route
+// `GET /api/civitai/search` (edge/src/routes/civitai.ts), which needs no instance online. The
+// command stays for API callers and scripts; keep its arguments and result in step with the edge.
 
 const fileSchema = z.object({
   id: z.number().int().positive(),
