@@ -44,6 +44,9 @@ const stack = await Stack.start({
   instanceName: "demo",
   // A local-disk rclone remote with an "outputs → remote" watch rule, so the demo shows live sync.
   sync: { seedRemote: true, outputsRule: true },
+  // ComfyUI as a git checkout started the way the reporter defines it, so the ComfyUI page's
+  // launch options, versions and log view work as they do on a rented container.
+  comfyuiCheckout: {},
 });
 const stopWorkload = values["no-workload"] ? () => undefined : startWorkload(stack.comfyuiProxyUrl, 30_000);
 

@@ -1,4 +1,5 @@
-import { mkdir } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
 
 import { execa } from "execa";
 
@@ -115,8 +116,33 @@ export class Pm2Cli {
     return (await this.list()).find((process) => process.name === name);
   }
 
-  /** Stops every process and the daemon of this PM2_HOME. */
+  /**
+   * Stops every process and the daemon of this PM2_HOME. A daemon that outlives `pm2 kill`
+   * (seen when the demo stops while ComfyUI is slow to exit) is ended through its pid file.
+   */
   async kill(): Promise<void> {
     await this.run(["kill"]).catch(() => undefined);
+
+    const pid = Number((await readFile(join(this.pm2Home, "pm2.pid"), "utf8").catch(() => "")).trim());
+    if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) {
+      return;
+    }
+    process.kill(pid, "SIGTERM");
+    for (let waited = 0; waited < 5_000 && isAlive(pid); waited += 100) {
+      await new Promise((resolveDelay) => setTimeout(resolveDelay, 100));
+    }
+    if (isAlive(pid)) {
+      process.kill(pid, "SIGKILL");
+    }
+  }
+}
+
+/** Returns whether a process with this pid exists. */
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
   }
 }

@@ -221,6 +221,10 @@ export class Stack {
     const controlDir = join(this.options.stateDir, "reporter-state", "comfyui");
     await createComfyuiCheckout(comfyuiDir);
     await mkdir(join(controlDir, "logs"), { recursive: true });
+    // The stand-in Python runs main.py with Node, which reads it as an ES module when the
+    // nearest package.json says "module", as the repository's does for the demo's state under
+    // it. This one keeps everything under the state folder CommonJS.
+    await writeFile(join(this.options.stateDir, "package.json"), `${JSON.stringify({ private: true, type: "commonjs" })}\n`);
     await this.pm2.start({
       name: COMFY_SERVICE,
       script: join(comfyuiDir, "main.py"),

@@ -185,9 +185,12 @@ export class SyncEngine extends SyncEngineCore {
     if (fullRun === null) {
       return { ...base, state: pending > 0 ? "unsynced" : "unknown", unsynced_files: pending > 0 ? pending : null, last_synced_at: null, checked_at: null };
     }
+    // A watched rule uploads every new file as it settles, so with nothing pending it is
+    // synced as of its latest successful batch, not only as of its last full run.
     // NOTE: a non-watch rule does not see files added after its last run, so "synced" here
     // means "synced as of that run"; verify with rclone check before destroying.
-    return { ...base, state: pending === 0 ? "synced" : "unsynced", unsynced_files: pending, last_synced_at: pending === 0 ? iso(fullRun) : null, checked_at: null };
+    const syncedAt = runtime.watcher === null ? fullRun : Math.max(fullRun, runtime.lastSuccessAt ?? fullRun);
+    return { ...base, state: pending === 0 ? "synced" : "unsynced", unsynced_files: pending, last_synced_at: pending === 0 ? iso(syncedAt) : null, checked_at: null };
   }
 
   async #verify(runtime: RuleRuntime): Promise<void> {
