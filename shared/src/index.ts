@@ -13,3 +13,4 @@ export * from "./events.js";
 export * from "./messages.js";
 export * from "./parse.js";
 export * from "./security.js";
+export * from "./model-folders.js";
