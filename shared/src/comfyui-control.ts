@@ -71,7 +71,7 @@ const waitArgsSchema = z.strictObject({
 const logLineSchema = z.object({ n: z.number().int().nonnegative(), text: z.string() });
 export type ComfyuiLogLine = z.infer<typeof logLineSchema>;
 
-/** A journaled prompt's state: `lost` means ComfyUI neither finished nor holds it. */
+/** A journaled prompt's state: `lost` means ComfyUI neither finished nor still has it. */
 export const journaledPromptStateSchema = z.enum(["queued", "running", "done", "failed", "interrupted", "lost", "requeued"]);
 
 const journaledPromptSchema = z.object({
@@ -87,7 +87,7 @@ export type JournaledPrompt = z.infer<typeof journaledPromptSchema>;
 
 // Custom nodes
 
-/** Which ComfyUI-Manager answers: the legacy custom node (GET or POST routes), v4 (pip), or none. */
+/** The ComfyUI-Manager flavour that responds: the legacy custom node (GET or POST routes), v4 (pip), or none. */
 export const managerFlavourSchema = z.enum(["legacy-get", "legacy-post", "v4", "none"]);
 export type ManagerFlavour = z.infer<typeof managerFlavourSchema>;
 

@@ -18,7 +18,7 @@ export const SYNC_FAILURE_CODES = [
   "auth_failed", // The remote rejected the credentials.
   "token_expired", // An OAuth token expired or was revoked and could not be refreshed.
   "unreachable", // The remote's host refused or did not accept the connection.
-  "timed_out", // The remote did not answer within the time limit.
+  "timed_out", // The remote did not respond within the time limit.
   "stalled", // A transfer made no progress for the stall time and was stopped.
   "not_found", // A directory or file named by the rule does not exist.
   "delete_limit", // The run would delete more files than the rule allows without confirmation.
@@ -27,7 +27,7 @@ export const SYNC_FAILURE_CODES = [
   "modtime_unsupported", // The remote does not keep modification times, which bisync needs.
   "source_changed", // A file changed while it was being uploaded.
   "canceled", // The run was stopped on request.
-  "transfer_failed", // Any other failure; the last stderr lines say more.
+  "transfer_failed", // Any other failure. The last stderr lines give the details.
 ] as const;
 export const syncFailureCodeSchema = z.enum(SYNC_FAILURE_CODES);
 export type SyncFailureCode = z.infer<typeof syncFailureCodeSchema>;
@@ -195,7 +195,7 @@ export const syncRemoteSchema = z.object({ name: z.string(), type: z.string() })
 
 /** The engine as the Sync page shows it. */
 export const syncEngineStateSchema = z.object({
-  /** `unavailable` when rclone could not be started or the engine failed to load; `detail` says why. */
+  /** `unavailable` when rclone could not be started or the engine failed to load; `detail` gives the reason. */
   state: z.enum(["running", "starting", "stopped", "unavailable"]),
   detail: z.string().max(1000).nullable(),
   rclone_version: z.string().nullable(),

@@ -50,7 +50,7 @@ export function searchUrl(args: SearchArgs, baseUrl: string): URL {
   return url;
 }
 
-/** Searches CivitAI, answering from the cache when the same search ran in the last {@link CACHE_SECONDS}. */
+/** Searches CivitAI, returning the cached result when the same search ran in the last {@link CACHE_SECONDS}. */
 export async function searchCivitai(args: SearchArgs, context: SearchContext): Promise<SearchResult> {
   const url = searchUrl(args, context.baseUrl);
   const cacheKey = new Request(url.toString());
@@ -80,7 +80,7 @@ async function fetchPage(url: URL, token: string | null): Promise<SearchResult> 
     response = await fetch(url, { headers, redirect: "manual", signal: AbortSignal.timeout(TIMEOUT_MS) });
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    throw new ComfyCarryError("download_failed", `CivitAI did not answer the search (${reason}); try again later`, { reason: "http_error", host: url.host });
+    throw new ComfyCarryError("download_failed", `CivitAI did not respond to the search (${reason}); try again later`, { reason: "http_error", host: url.host });
   }
   if (!response.ok) {
     throw await searchError(response, url);
@@ -88,7 +88,7 @@ async function fetchPage(url: URL, token: string | null): Promise<SearchResult> 
 
   const page = pageSchema.safeParse(await response.json().catch(() => null));
   if (!page.success) {
-    throw new ComfyCarryError("download_failed", "CivitAI answered the search with a page in an unknown format", { reason: "http_error", host: url.host, status: response.status });
+    throw new ComfyCarryError("download_failed", "CivitAI returned the search results in an unknown format", { reason: "http_error", host: url.host, status: response.status });
   }
   return toSearchResult(page.data, url.origin);
 }
@@ -100,7 +100,7 @@ async function searchError(response: Response, url: URL): Promise<ComfyCarryErro
     return new ComfyCarryError("invalid_arguments", `CivitAI rejected the search: ${detail}`);
   }
   if (response.status === 401 || response.status === 403) {
-    return new ComfyCarryError("download_failed", `CivitAI refused the search (HTTP ${response.status}); check the CivitAI token in Settings`, { reason: "token_required", host });
+    return new ComfyCarryError("download_failed", `CivitAI rejected the search (HTTP ${response.status}); check the CivitAI token in Settings`, { reason: "token_required", host });
   }
   if (response.status === 429) {
     return new ComfyCarryError("download_failed", "CivitAI is rate limiting searches (429); wait a moment and search again", { reason: "rate_limited", host });

@@ -210,7 +210,7 @@ export class EdgeLink extends EventEmitter<EdgeLinkEvents> {
       if (response.statusCode === 401) {
         this.#refusal = { code: "unauthorized", message: "the edge rejected the instance token (HTTP 401)" };
       }
-      this.#log.warn({ status: response.statusCode }, "edge refused the WebSocket upgrade");
+      this.#log.warn({ status: response.statusCode }, "edge rejected the WebSocket upgrade");
       socket.terminate();
     });
     socket.on("error", (error) => {
@@ -262,7 +262,7 @@ export class EdgeLink extends EventEmitter<EdgeLinkEvents> {
         break;
       case "refused":
         this.#refusal = message.error;
-        this.#log.error({ code: message.error.code, reason: message.error.message }, "edge refused this reporter");
+        this.#log.error({ code: message.error.code, reason: message.error.message }, "edge rejected this reporter");
         break;
     }
   }

@@ -217,7 +217,7 @@ describe("commands", () => {
   });
 
   it("does not repeat a restart when the reporter itself restarts", async () => {
-    // A new reporter process finds the command id in its SQLite store and answers from it.
+    // A new reporter process finds the command id in its SQLite store and returns the stored result.
     const result = await restartWithLostResult(() => stack.pm2.restart("comfycarry-reporter"));
     expect(result.ok).toBe(true);
   });
@@ -229,7 +229,7 @@ describe("commands", () => {
       throw new Error("reporter process not found in PM2");
     }
     try {
-      // A paused reporter keeps its socket open but never answers, so only the deadline ends the command.
+      // A paused reporter keeps its socket open but never responds, so only the deadline ends the command.
       process.kill(reporter.pid, "SIGSTOP");
       const outcome = await stack.client.command(stack.instanceId, "comfyui.queue.clear", {}, 1_500).then(
         () => null,
@@ -241,7 +241,7 @@ describe("commands", () => {
     } finally {
       process.kill(reporter.pid, "SIGCONT");
     }
-    // After the reporter wakes up, its late answer must not produce a second outcome.
+    // After the reporter wakes up, its late result must not produce a second outcome.
     await new Promise((resolveDelay) => setTimeout(resolveDelay, 3_000));
     const results = recorder.frames.filter((frame) => frame.message.type === "command_result");
     expect(results.filter((frame) => frame.message.type === "command_result" && frame.message.ok)).toHaveLength(0);

@@ -9,7 +9,7 @@ import { rejectionText } from "./refusals.js";
 
 export type NodeAction = "install" | "update" | "enable" | "disable" | "uninstall" | "switch_version";
 
-/** What Manager knows about an installed pack (`/customnode/installed`). */
+/** Manager's record of an installed pack (`/customnode/installed`). */
 export interface ManagerPack {
   ver: string;
   cnr_id: string;
@@ -86,7 +86,7 @@ export class ManagerClient {
         signal: AbortSignal.timeout(15_000),
       });
     } catch (error) {
-      throw new ComfyCarryError("comfyui_unreachable", `ComfyUI-Manager did not answer ${method} ${path}: ${error instanceof Error ? error.message : String(error)}`, { path });
+      throw new ComfyCarryError("comfyui_unreachable", `ComfyUI-Manager did not respond to ${method} ${path}: ${error instanceof Error ? error.message : String(error)}`, { path });
     }
     if (response.status >= 400) {
       const text = (await response.text()).slice(0, 500);
