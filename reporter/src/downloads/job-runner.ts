@@ -36,6 +36,9 @@ export interface RunnerContext {
 const ARIA2_DISK_FULL = "9";
 const ARIA2_HTTP_CODES = new Set(["22", "24"]);
 
+/** aria2 exit codes for a timeout (2) and a network problem (6), such as a connection the server dropped. */
+const ARIA2_NETWORK_CODES = new Set(["2", "6"]);
+
 /** Marks a job failed with `error`, keeping or deleting its partial file. */
 export async function failJob(context: RunnerContext, job: JobRecord, error: unknown, keepPartial: boolean): Promise<void> {
   const failure = asFailure(error);
@@ -181,14 +184,19 @@ async function handleTransferError(context: RunnerContext, job: JobRecord, statu
     await failJob(context, job, new DownloadFailure("disk_full", `the disk filled up while downloading ${job.file_name ?? ""}; the partial file was deleted. Free some space, then retry`, { aria2_code: code }), false);
     return;
   }
-  if (ARIA2_HTTP_CODES.has(code) && /\b(401|403)\b|expired|forbidden|unauthorized/i.test(message)) {
-    // A presigned URL expired mid-transfer: resolve the link again and resume from the control file.
+  const urlExpired = ARIA2_HTTP_CODES.has(code) && /\b(401|403)\b|expired|forbidden|unauthorized/i.test(message);
+  if (urlExpired || ARIA2_NETWORK_CODES.has(code)) {
+    // A presigned URL expired, or the store dropped the connection (it may have expired
+    // meanwhile): resolve the link again and resume from the control file.
     if (job.reresolves < context.maxReresolves) {
       log.info({ aria2_code: code, attempt: job.reresolves + 1 }, "storage refused the transfer URL; resolving the link again");
       await startJob(context, context.store.update(job.id, { status: "queued", gid: null, reresolves: job.reresolves + 1 }));
       return;
     }
-    await failJob(context, job, new DownloadFailure("link_expired", `the download URL kept expiring (${message}); retry later`, { aria2_code: code }), true);
+    const failure = urlExpired
+      ? new DownloadFailure("link_expired", `the download URL kept expiring (${message}); retry later`, { aria2_code: code })
+      : new DownloadFailure("transfer_failed", `the connection kept failing (aria2 code ${code}: ${message}); retry later`, { aria2_code: code });
+    await failJob(context, job, failure, true);
     return;
   }
   await failJob(context, job, new DownloadFailure("transfer_failed", `aria2 failed with code ${code}: ${message}`, { aria2_code: code }), true);
