@@ -1,0 +1,3 @@
+export { OWN_ROUTES_ROOT, ProxyRoutes, proxyRoutes, registerProxyRoute } from "./routes.js";
+export type { ProxyRouteHandler } from "./routes.js";
+export { accessProxyAddress, accessProxyOrigin, onAccessProxyAddress } from "./address.js";
