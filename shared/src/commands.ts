@@ -4,6 +4,7 @@ import { comfyuiControlCommands } from "./comfyui-control.js";
 import { syncCommands } from "./sync.js";
 import { modelsCommands } from "./models.js";
 import { secretsCommands } from "./secrets.js";
+import { healthCommands } from "./health.js";
 import { serviceStatusSchema } from "./overview.js";
 
 // The allowlist of commands the edge relays and the reporter executes. Both sides parse
@@ -67,6 +68,7 @@ export const commandSchemas = {
   ...modelsCommands,
   ...syncCommands,
   ...secretsCommands,
+  ...healthCommands,
 } as const;
 
 export type CommandName = keyof typeof commandSchemas;

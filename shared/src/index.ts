@@ -14,3 +14,5 @@ export * from "./messages.js";
 export * from "./parse.js";
 export * from "./security.js";
 export * from "./model-folders.js";
+export * from "./alerts.js";
+export * from "./health.js";
