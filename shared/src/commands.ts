@@ -5,6 +5,7 @@ import { syncCommands } from "./sync.js";
 import { modelsCommands } from "./models.js";
 import { secretsCommands } from "./secrets.js";
 import { healthCommands } from "./health.js";
+import { tunnelCommands } from "./tunnel.js";
 import { serviceStatusSchema } from "./overview.js";
 
 // The allowlist of commands the edge relays and the reporter executes. Both sides parse
@@ -68,6 +69,7 @@ export const commandSchemas = {
   ...modelsCommands,
   ...syncCommands,
   ...secretsCommands,
+  ...tunnelCommands,
   ...healthCommands,
 } as const;
 

@@ -28,6 +28,7 @@ export const SYSTEM_ERROR_CODES = [
   "replaced", // Another container enrolled with this instance's name.
   "internal_error", // An unexpected failure; details are in the logs.
   "sync_failed", // The sync engine could not do it; params.reason is a sync failure code or "engine_unavailable".
+  "tunnel_failed", // cloudflared or the Cloudflare API failed; params.reason names the step, the message carries Cloudflare's words.
 ] as const;
 
 export const ERROR_CODES = [...USER_ERROR_CODES, ...SYSTEM_ERROR_CODES] as const;

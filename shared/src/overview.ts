@@ -1,6 +1,7 @@
 import { z } from "zod";
 
 import { utcTimestampSchema } from "./time.js";
+import { tunnelModeSchema, tunnelStatusSchema } from "./tunnel.js";
 
 // The overview snapshot follows the roadmap's `/api/overview` shape (system, services,
 // comfyui, sync, tunnel, downloads, dashboard_version) with snake_case keys. A section
@@ -167,6 +168,12 @@ export const tunnelSchema = z.discriminatedUnion("available", [
     available: z.literal(true),
     state: tunnelStateSchema,
     links: z.array(z.object({ name: z.string(), url: z.string() })),
+    // Optional, because reporters before the Tunnel page did not send them.
+    mode: tunnelModeSchema.optional(),
+    /** The finer state behind `state`, e.g. `rate_limited` or `misconfigured` (both shown as `error`). */
+    status: tunnelStatusSchema.optional(),
+    /** Set while rate-limited: when the reporter starts cloudflared again. */
+    next_attempt_at: utcTimestampSchema.nullable().optional(),
   }),
   unavailableSectionSchema,
 ]);

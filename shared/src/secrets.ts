@@ -59,6 +59,7 @@ export const secretsCommands = {
 export const SECRET_COMMAND_VISIBLE_ARGS: Readonly<Record<string, readonly string[]>> = {
   "sync.config.set": ["mode"],
   "secrets.set": ["name"],
+  "tunnel.configure": ["mode", "domain", "subdomain", "account_id"],
 };
 
 /** Returns whether command `name` carries a secret in its arguments. */
