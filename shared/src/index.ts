@@ -8,6 +8,7 @@ export * from "./commands.js";
 export * from "./comfyui-control.js";
 export * from "./sync.js";
 export * from "./secrets.js";
+export * from "./access.js";
 export * from "./tunnel.js";
 export * from "./models.js";
 export * from "./events.js";
