@@ -4,6 +4,7 @@ import { comfyuiControlCommands } from "./comfyui-control.js";
 import { syncCommands } from "./sync.js";
 import { modelsCommands } from "./models.js";
 import { secretsCommands } from "./secrets.js";
+import { galleryCommands } from "./gallery.js";
 import { healthCommands } from "./health.js";
 import { tunnelCommands } from "./tunnel.js";
 import { serviceStatusSchema } from "./overview.js";
@@ -71,6 +72,7 @@ export const commandSchemas = {
   ...secretsCommands,
   ...tunnelCommands,
   ...healthCommands,
+  ...galleryCommands,
 } as const;
 
 export type CommandName = keyof typeof commandSchemas;

@@ -18,3 +18,4 @@ export * from "./security.js";
 export * from "./model-folders.js";
 export * from "./alerts.js";
 export * from "./health.js";
+export * from "./gallery.js";
