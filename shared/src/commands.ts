@@ -4,6 +4,7 @@ import { comfyuiControlCommands } from "./comfyui-control.js";
 import { syncCommands } from "./sync.js";
 import { modelsCommands } from "./models.js";
 import { secretsCommands } from "./secrets.js";
+import { workflowsCommands } from "./workflows.js";
 import { galleryCommands } from "./gallery.js";
 import { healthCommands } from "./health.js";
 import { tunnelCommands } from "./tunnel.js";
@@ -70,6 +71,7 @@ export const commandSchemas = {
   ...modelsCommands,
   ...syncCommands,
   ...secretsCommands,
+  ...workflowsCommands,
   ...tunnelCommands,
   ...healthCommands,
   ...galleryCommands,

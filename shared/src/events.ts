@@ -4,6 +4,7 @@ import { downloadJobEventFields, libraryChangedEventFields } from "./models.js";
 import { comfyuiStateSchema, serviceStatusSchema } from "./overview.js";
 import { syncFailureSchema, syncJobSchema, syncProgressSchema, syncRuleStatusSchema } from "./sync.js";
 import { utcTimestampSchema } from "./time.js";
+import { promptWaitEventFields } from "./workflows.js";
 
 // Events the reporter pushes as they happen. The edge fans them out to browsers
 // unchanged; snapshots carry the settled state, events carry the motion between them.
@@ -92,6 +93,8 @@ export const eventSchema = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("sync.rule.status"), at, status: syncRuleStatusSchema }),
   z.object({ kind: z.literal("download.job"), at, ...downloadJobEventFields }),
   z.object({ kind: z.literal("models.library.changed"), at, ...libraryChangedEventFields }),
+  /** A prompt held by ComfyCarry until its missing models arrive, then submitted or failed. */
+  z.object({ kind: z.literal("workflows.prompt.wait"), at, ...promptWaitEventFields }),
 ]);
 export type ProtocolEvent = z.infer<typeof eventSchema>;
 export type EventKind = ProtocolEvent["kind"];

@@ -16,6 +16,7 @@ export * from "./messages.js";
 export * from "./parse.js";
 export * from "./security.js";
 export * from "./model-folders.js";
+export * from "./workflows.js";
 export * from "./alerts.js";
 export * from "./health.js";
 export * from "./gallery.js";
