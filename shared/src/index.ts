@@ -13,6 +13,7 @@ export * from "./tunnel.js";
 export * from "./deploy.js";
 export * from "./models.js";
 export * from "./events.js";
+export * from "./fleet.js";
 export * from "./messages.js";
 export * from "./parse.js";
 export * from "./security.js";

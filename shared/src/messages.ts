@@ -22,6 +22,9 @@ function commandOutcome<T extends z.ZodRawShape>(shape: T) {
   ]);
 }
 
+/** Number of a snapshot on one reporter connection, counting from 1. */
+export const snapshotSeqSchema = z.number().int().positive();
+
 /** Facts about the container, sent once per connection. */
 export const hostFactsSchema = z.object({
   hostname: z.string().max(255),
@@ -49,10 +52,17 @@ export const reporterHelloSchema = z.object({
 
 export const reporterMessageSchema = z.discriminatedUnion("type", [
   reporterHelloSchema,
-  z.object({ type: z.literal("snapshot"), snapshot: overviewSchema }),
+  /** `seq` (absent on older reporters) numbers snapshots on this connection, so deltas can name their base. */
+  z.object({ type: z.literal("snapshot"), snapshot: overviewSchema, seq: snapshotSeqSchema.optional() }),
+  /**
+   * A snapshot as an RFC 7396 JSON merge patch against snapshot `base_seq`, which the edge
+   * acknowledged. Sent only to an edge whose `welcome.features` lists `snapshot_delta`.
+   */
+  z.object({ type: z.literal("snapshot_delta"), seq: snapshotSeqSchema, base_seq: snapshotSeqSchema, patch: z.record(z.string(), z.unknown()) }),
   z.object({ type: z.literal("event"), event: eventSchema }),
   commandOutcome({ type: z.literal("command_result"), id: commandIdSchema }),
-  z.object({ type: z.literal("ping"), at: utcTimestampSchema }),
+  /** Without `at` it is the constant ping frame that an edge listing `ping_auto_response` answers without waking. */
+  z.object({ type: z.literal("ping"), at: utcTimestampSchema.optional() }),
   /**
    * A secret the reporter changed, e.g. rclone.conf after rclone refreshed an OAuth token.
    * The edge stores it encrypted and never fans it out to browsers. Sent only to an edge
@@ -87,7 +97,13 @@ export const edgeToReporterMessageSchema = z.discriminatedUnion("type", [
     deadline: utcTimestampSchema,
   }),
   z.object({ type: z.literal("viewers"), count: z.number().int().nonnegative() }),
-  z.object({ type: z.literal("pong"), at: utcTimestampSchema }),
+  /** `at` is absent when the runtime answered a constant ping by itself. */
+  z.object({ type: z.literal("pong"), at: utcTimestampSchema.optional() }),
+  /**
+   * The edge stored snapshot `seq` (`ok`), or could not apply a delta (`ok: false`), after which
+   * the reporter sends a full snapshot.
+   */
+  z.object({ type: z.literal("snapshot_ack"), seq: snapshotSeqSchema, ok: z.boolean() }),
   /** Sent just before the edge closes the socket on purpose; the reporter logs it. */
   z.object({ type: z.literal("refused"), error: wireErrorSchema }),
 ]);
