@@ -8,6 +8,7 @@ import { workflowsCommands } from "./workflows.js";
 import { galleryCommands } from "./gallery.js";
 import { healthCommands } from "./health.js";
 import { tunnelCommands } from "./tunnel.js";
+import { deployCommands } from "./deploy.js";
 import { serviceStatusSchema } from "./overview.js";
 
 // The allowlist of commands the edge relays and the reporter executes. Both sides parse
@@ -74,6 +75,7 @@ export const commandSchemas = {
   ...workflowsCommands,
   ...tunnelCommands,
   ...healthCommands,
+  ...deployCommands,
   ...galleryCommands,
 } as const;
 

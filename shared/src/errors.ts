@@ -17,6 +17,7 @@ export const USER_ERROR_CODES = [
   "service_not_found", // A PM2 service with that name does not exist.
   "protocol_version_unsupported", // The reporter speaks a protocol version the edge does not accept.
   "download_failed", // CivitAI, Hugging Face or the download queue refused; `params.reason` is the download failure code.
+  "deploy_already_running", // A deploy is running; `params.deploy_id` is its id.
 ] as const;
 
 export const SYSTEM_ERROR_CODES = [
@@ -27,6 +28,7 @@ export const SYSTEM_ERROR_CODES = [
   "pm2_failed", // PM2 returned an error.
   "replaced", // Another container enrolled with this instance's name.
   "internal_error", // An unexpected failure; details are in the logs.
+  "deploy_failed", // The deploy engine could not start or resume a deploy; `params.reason` says why.
   "sync_failed", // The sync engine could not do it; params.reason is a sync failure code or "engine_unavailable".
   "tunnel_failed", // cloudflared or the Cloudflare API failed; params.reason names the step, the message carries Cloudflare's words.
 ] as const;

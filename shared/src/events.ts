@@ -1,5 +1,6 @@
 import { z } from "zod";
 
+import { deployFinishedEventFields, deployLogEventFields, deployStepEventFields } from "./deploy.js";
 import { downloadJobEventFields, libraryChangedEventFields } from "./models.js";
 import { comfyuiStateSchema, serviceStatusSchema } from "./overview.js";
 import { syncFailureSchema, syncJobSchema, syncProgressSchema, syncRuleStatusSchema } from "./sync.js";
@@ -95,6 +96,9 @@ export const eventSchema = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("models.library.changed"), at, ...libraryChangedEventFields }),
   /** A prompt held by ComfyCarry until its missing models arrive, then submitted or failed. */
   z.object({ kind: z.literal("workflows.prompt.wait"), at, ...promptWaitEventFields }),
+  z.object({ kind: z.literal("deploy.step"), at, ...deployStepEventFields }),
+  z.object({ kind: z.literal("deploy.log"), at, ...deployLogEventFields }),
+  z.object({ kind: z.literal("deploy.finished"), at, ...deployFinishedEventFields }),
 ]);
 export type ProtocolEvent = z.infer<typeof eventSchema>;
 export type EventKind = ProtocolEvent["kind"];

@@ -195,6 +195,24 @@ export const downloadsSchema = z.discriminatedUnion("available", [
   unavailableSectionSchema,
 ]);
 
+/**
+ * Deploy state for the setup wizard, which shows until `deployed` is true. Step ids are the
+ * `DEPLOY_STEP_IDS` of deploy.ts, kept as strings here because deploy.ts imports this module.
+ */
+export const deploySectionSchema = z.discriminatedUnion("available", [
+  z.object({
+    available: z.literal(true),
+    /** True once a deploy succeeded in this workspace. */
+    deployed: z.boolean(),
+    state: z.enum(["never", "running", "succeeded", "failed", "interrupted"]),
+    deploy_id: z.string().nullable(),
+    current_step: z.string().nullable(),
+    finished_at: utcTimestampSchema.nullable(),
+  }),
+  unavailableSectionSchema,
+]);
+export type DeploySection = z.infer<typeof deploySectionSchema>;
+
 /** The overview snapshot: everything the overview page needs, in one object. */
 export const overviewSchema = z.object({
   instance_id: z.string(),
@@ -205,6 +223,8 @@ export const overviewSchema = z.object({
   sync: syncSchema,
   tunnel: tunnelSchema,
   downloads: downloadsSchema,
+  /** Absent from reporters built before the deploy engine. */
+  deploy: deploySectionSchema.optional(),
   dashboard_version: z.string(),
 });
 export type Overview = z.infer<typeof overviewSchema>;

@@ -1,6 +1,8 @@
 import type { ComfyuiHttp } from "../comfyui/http.js";
 import { unavailableComfyuiControl } from "../comfyui-control/index.js";
 import type { ComfyuiControlHandlers } from "../comfyui-control/index.js";
+import { unavailableDeployHandlers } from "../deploy/handlers.js";
+import type { DeployHandlers } from "../deploy/handlers.js";
 import { unavailableModels } from "../models/handlers.js";
 import type { ModelsHandlers } from "../models/handlers.js";
 import type { ServiceManager } from "../snapshot/sources.js";
@@ -18,6 +20,7 @@ export function createCommandHandlers(
   sync: SyncHandlers = unavailableSyncHandlers(),
   models: ModelsHandlers = unavailableModels(),
   secrets: SecretsHandlers = unavailableSecretsHandlers(),
+  deploy: DeployHandlers = unavailableDeployHandlers(),
 ): CommandHandlers {
   const serviceResult = (service: Awaited<ReturnType<ServiceManager["start"]>>) => ({
     name: service.name,
@@ -31,6 +34,7 @@ export function createCommandHandlers(
     ...sync,
     ...models,
     ...secrets,
+    ...deploy,
 
     "service.start": async ({ name }) => serviceResult(await services.start(name)),
     "service.stop": async ({ name }) => serviceResult(await services.stop(name)),

@@ -12,6 +12,7 @@ import { unavailableComfyuiControl } from "../../src/comfyui-control/index.js";
 import { unavailableModels } from "../../src/models/handlers.js";
 import { unavailableSyncHandlers } from "../../src/sync/handlers.js";
 import { unavailableSecretsHandlers } from "../../src/secrets/handlers.js";
+import { unavailableDeployHandlers } from "../../src/deploy/handlers.js";
 import { CommandExecutor } from "../../src/commands/executor.js";
 import type { CommandHandlers } from "../../src/commands/executor.js";
 import { CommandStore } from "../../src/commands/store.js";
@@ -59,6 +60,7 @@ function countingHandlers(delayMs = 0): { handlers: CommandHandlers; calls: stri
     ...unavailableModels(),
     ...unavailableSyncHandlers(),
     ...unavailableSecretsHandlers(),
+    ...unavailableDeployHandlers(),
     "service.start": ({ name }) => {
       calls.push(`start ${name}`);
       if (name === "missing") {
