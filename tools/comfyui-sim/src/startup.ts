@@ -86,6 +86,9 @@ export async function importPacks(packs: PackResult[], registry: NodeRegistry, b
     simConsole.info(`${secondsColumn(pack.seconds)} seconds${failed}: ${pack.path}`);
   }
   simConsole.info("");
+  if (packs.some((pack) => pack.importExits)) {
+    process.exit(1);
+  }
 }
 
 /** Formats the URL of the ready line: IPv6 in brackets, `0.0.0.0` as is. */

@@ -18,6 +18,8 @@ export interface PackResult {
   seconds: number;
   prestartupSeconds: number | null;
   importError: string | null;
+  /** Simulator-only: the failed import takes the process down (exit status 1), as a crashing native extension would. */
+  importExits: boolean;
   classes: NodeClass[];
 }
 
@@ -125,7 +127,7 @@ function declaredClass(name: string, value: PyValue, packName: string, folders: 
 
 function loadDeclaration(packPath: string, packName: string, folders: Folders): PackResult {
   const file = path.join(packPath, DECLARATION_FILE);
-  const result: PackResult = { path: packPath, seconds: 0, prestartupSeconds: null, importError: null, classes: [] };
+  const result: PackResult = { path: packPath, seconds: 0, prestartupSeconds: null, importError: null, importExits: false, classes: [] };
   if (!existsSync(file)) {
     return result;
   }
@@ -134,6 +136,7 @@ function loadDeclaration(packPath: string, packName: string, folders: Folders): 
     result.seconds = optionalSeconds(declaration.get("import_seconds"), "import_seconds") ?? 0;
     result.prestartupSeconds = optionalSeconds(declaration.get("prestartup_seconds"), "prestartup_seconds");
     result.importError = optionalString(declaration.get("import_error"), "import_error");
+    result.importExits = result.importError !== null && declaration.get("import_exits") === true;
     if (result.importError === null) {
       result.classes = [...expectDict(declaration.get("nodes"), "nodes")].map(([name, value]) => declaredClass(name, value, packName, folders));
     }
@@ -161,7 +164,7 @@ export function loadCustomNodePacks(folders: Folders, allowed: (name: string) =>
       continue;
     }
     const packName = isFile ? path.basename(name, ".py") : name;
-    results.push(isFile ? { path: packPath, seconds: 0, prestartupSeconds: null, importError: null, classes: [] } : loadDeclaration(packPath, packName, folders));
+    results.push(isFile ? { path: packPath, seconds: 0, prestartupSeconds: null, importError: null, importExits: false, classes: [] } : loadDeclaration(packPath, packName, folders));
   }
   return results;
 }
