@@ -6,8 +6,8 @@ export type ProxyRouteHandler = (request: IncomingMessage, response: ServerRespo
 /** Every ComfyCarry route inside the access proxy lives under this path. */
 export const OWN_ROUTES_ROOT = "/__cc/";
 
-/** Prefixes the access proxy serves itself (login, logout, status); features cannot take them. */
-const RESERVED_PREFIXES = ["/__cc/login", "/__cc/logout", "/__cc/status"];
+/** Prefixes the access proxy serves itself (login, logout); features cannot take them. */
+const RESERVED_PREFIXES = ["/__cc/login", "/__cc/logout"];
 
 const PREFIX_PATTERN = /^\/__cc\/[a-z0-9][a-z0-9-]{0,62}\/$/;
 
