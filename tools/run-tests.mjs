@@ -14,6 +14,8 @@ const suites = [
   { name: "fake-nvidia-smi", workspace: "@comfycarry/fake-nvidia-smi" },
   { name: "comfyui-sim", workspace: "@comfycarry/comfyui-sim" },
   { name: "fake-model-hosts", workspace: "@comfycarry/fake-model-hosts" },
+  { name: "fake-cloudflared", workspace: "@comfycarry/fake-cloudflared" },
+  { name: "fake-cloudflare-api", workspace: "@comfycarry/fake-cloudflare-api" },
   { name: "fake-providers", workspace: "@comfycarry/fake-providers" },
   { name: "edge", workspace: "@comfycarry/edge" },
   { name: "reporter", workspace: "@comfycarry/reporter" },

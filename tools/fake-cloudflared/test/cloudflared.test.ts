@@ -1,0 +1,156 @@
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
+
+import { startFakeQuickService } from "@comfycarry/fake-cloudflare-api";
+import type { FakeQuickService } from "@comfycarry/fake-cloudflare-api";
+
+import { startFake } from "./spawn.js";
+import type { RunningFake } from "./spawn.js";
+
+let quick: FakeQuickService;
+let dir: string;
+const running: RunningFake[] = [];
+
+beforeAll(async () => {
+  quick = await startFakeQuickService();
+  dir = mkdtempSync(join(tmpdir(), "fake-cloudflared-"));
+});
+
+afterAll(async () => {
+  await quick.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+afterEach(async () => {
+  for (const fake of running.splice(0)) {
+    fake.child.kill("SIGKILL");
+    await fake.exited;
+  }
+  quick.rateLimited = false;
+});
+
+function run(args: string[], env: Record<string, string> = {}): RunningFake {
+  const fake = startFake(args, env);
+  running.push(fake);
+  return fake;
+}
+
+async function getJson(url: string): Promise<{ status: number; body: unknown }> {
+  const response = await fetch(url);
+  return { status: response.status, body: await response.json() };
+}
+
+describe("fake cloudflared", () => {
+  test("quick tunnel logs the URL box and serves it on /quicktunnel", async () => {
+    const fake = run(["tunnel", "--no-autoupdate", "--metrics", "127.0.0.1:0", "--quick-service", quick.url, "--url", "http://127.0.0.1:9"]);
+    const [, url] = await fake.waitFor(/\|  (https:\/\/[a-z]+(?:-[a-z]+)+\.trycloudflare\.com) +\|/);
+    const [, metrics] = await fake.waitFor(/Starting metrics server on (127\.0\.0\.1:\d+)\/metrics/);
+    await fake.waitFor(/Registered tunnel connection connIndex=0 connection=\S+ event=0/);
+
+    const hostname = await getJson(`http://${metrics}/quicktunnel`);
+    expect(`https://${(hostname.body as { hostname: string }).hostname}`).toBe(url);
+    const ready = await getJson(`http://${metrics}/ready`);
+    expect(ready.status).toBe(200);
+    expect(ready.body).toMatchObject({ status: 200, readyConnections: 1 });
+    expect(fake.stderr()).toContain("no-autoupdate:true");
+  });
+
+  test("rate-limited quick tunnel exits 1 with the 1015 lines", async () => {
+    quick.rateLimited = true;
+    const fake = run(["tunnel", "--no-autoupdate", "--metrics", "127.0.0.1:0", "--quick-service", quick.url, "--url", "http://127.0.0.1:9"]);
+    expect(await fake.exited).toBe(1);
+    expect(fake.stderr()).toContain(
+      `ERR Error unmarshaling QuickTunnel response: error code: 1015 error="invalid character 'e' looking for beginning of value" status_code="429 Too Many Requests"`,
+    );
+    expect(fake.stderr()).toMatch(/^failed to unmarshal quick Tunnel: invalid character 'e' looking for beginning of value$/m);
+    expect(fake.stderr()).not.toContain("Your quick Tunnel has been created");
+  });
+
+  test("default config.yml ingress overrides --url", async () => {
+    const home = join(dir, "home-default");
+    mkdirSync(join(home, ".cloudflared"), { recursive: true });
+    writeFileSync(join(home, ".cloudflared", "config.yml"), "tunnel: abc\ningress:\n  - hostname: app.example.com\n    service: http://127.0.0.1:8001\n  - service: http_status:404\n");
+    const fake = run(["tunnel", "--metrics", "127.0.0.1:0", "--quick-service", quick.url, "--url", "http://127.0.0.1:9"], { FAKE_CLOUDFLARED_SEARCH_DIRS: join(home, ".cloudflared") });
+    const [, metrics] = await fake.waitFor(/Starting metrics server on (127\.0\.0\.1:\d+)\/metrics/);
+
+    const config = await getJson(`http://${metrics}/config`);
+    expect(config.body).toMatchObject({ config: { ingress: [{ hostname: "app.example.com" }, { service: "http_status:404" }] } });
+  });
+
+  test("explicit {} config keeps --url as the only rule", async () => {
+    const home = join(dir, "home-explicit");
+    mkdirSync(join(home, ".cloudflared"), { recursive: true });
+    writeFileSync(join(home, ".cloudflared", "config.yml"), "ingress:\n  - service: http_status:404\n");
+    writeFileSync(join(dir, "empty.yml"), "{}\n");
+    const fake = run(["tunnel", "--config", join(dir, "empty.yml"), "--metrics", "127.0.0.1:0", "--quick-service", quick.url, "--url", "http://127.0.0.1:9"], {
+      FAKE_CLOUDFLARED_SEARCH_DIRS: join(home, ".cloudflared"),
+    });
+    const [, metrics] = await fake.waitFor(/Starting metrics server on (127\.0\.0\.1:\d+)\/metrics/);
+
+    const config = await getJson(`http://${metrics}/config`);
+    expect(config.body).toMatchObject({ config: { ingress: [{ service: "http://127.0.0.1:9" }] } });
+  });
+
+  test("bad YAML in the config file exits 1", async () => {
+    writeFileSync(join(dir, "bad.yml"), "ingress: [unclosed\n");
+    const fake = run(["tunnel", "--config", join(dir, "bad.yml"), "--url", "http://127.0.0.1:9"]);
+    expect(await fake.exited).toBe(1);
+    expect(fake.stderr()).toContain(`error parsing YAML in config file at ${join(dir, "bad.yml")}`);
+  });
+
+  test("invalid tunnel token exits 255", async () => {
+    const fake = run(["tunnel", "--no-autoupdate", "run", "--token", "not-a-token"]);
+    expect(await fake.exited).toBe(255);
+    expect(fake.stderr()).toContain("Provided Tunnel token is not valid.\nSee 'cloudflared tunnel run --help'.");
+  });
+
+  test("token tunnel registers four connections", async () => {
+    const token = Buffer.from(JSON.stringify({ a: "a".repeat(32), t: "11111111-2222-3333-4444-555555555555", s: "c2VjcmV0" })).toString("base64");
+    writeFileSync(join(dir, "token"), `${token}\n`);
+    const fake = run(["tunnel", "--no-autoupdate", "--metrics", "127.0.0.1:0", "run", "--token-file", join(dir, "token")]);
+    const [, metrics] = await fake.waitFor(/Starting metrics server on (127\.0\.0\.1:\d+)\/metrics/);
+    await fake.waitFor(/Registered tunnel connection connIndex=3 /);
+
+    const ready = await getJson(`http://${metrics}/ready`);
+    expect(ready.body).toMatchObject({ readyConnections: 4 });
+    const hostname = await getJson(`http://${metrics}/quicktunnel`);
+    expect(hostname.body).toEqual({ hostname: "" });
+  });
+
+  test("edge failure retries with growing ceilings and stays unready", async () => {
+    const fake = run(["tunnel", "--metrics", "127.0.0.1:0", "--url", "http://127.0.0.1:9"], { FAKE_CLOUDFLARED_EDGE: "fail", FAKE_CLOUDFLARED_RETRY_MS: "20" });
+    const [, metrics] = await fake.waitFor(/Starting metrics server on (127\.0\.0\.1:\d+)\/metrics/);
+    await fake.waitFor(/Retrying connection in up to 8s/);
+
+    expect(fake.stderr()).toContain('ERR Failed to dial a quic connection error="failed to dial to edge with quic: timeout: no recent network activity"');
+    expect((await getJson(`http://${metrics}/ready`)).status).toBe(503);
+  });
+
+  test("SIGTERM shuts down gracefully with exit 0", async () => {
+    const fake = run(["tunnel", "--metrics", "127.0.0.1:0", "--url", "http://127.0.0.1:9"]);
+    await fake.waitFor(/Registered tunnel connection/);
+    fake.child.kill("SIGTERM");
+
+    expect(await fake.exited).toBe(0);
+    expect(fake.stderr()).toContain("Initiating graceful shutdown due to signal terminated ...");
+    expect(fake.stderr()).toContain("INF Metrics server stopped");
+  });
+
+  test("unknown flag prints usage on stdout and exits 0", async () => {
+    const fake = run(["tunnel", "--bogus", "--url", "http://127.0.0.1:9"]);
+    expect(await fake.exited).toBe(0);
+    expect(fake.stdout()).toContain("Incorrect Usage. flag provided but not defined: -bogus");
+  });
+
+  test("busy explicit metrics port exits 1", async () => {
+    const first = run(["tunnel", "--metrics", "127.0.0.1:0", "--url", "http://127.0.0.1:9"]);
+    const [, address] = await first.waitFor(/Starting metrics server on (127\.0\.0\.1:\d+)\/metrics/);
+    const second = run(["tunnel", "--metrics", address ?? "", "--url", "http://127.0.0.1:9"]);
+
+    expect(await second.exited).toBe(1);
+    expect(second.stderr()).toContain(`failed to bind to address (${address})`);
+  });
+});
