@@ -4,6 +4,8 @@ import { join } from "node:path";
 import { EDGE_FEATURE_SECRET_UPDATE, REPORTER_TOKEN_NAMES } from "@comfycarry/shared";
 import type { ProtocolEvent, ReporterTokenName, WireError } from "@comfycarry/shared";
 
+import { startAccessProxy } from "./access-proxy/index.js";
+import type { RunningAccessProxy } from "./access-proxy/index.js";
 import { ComfyuiBridge } from "./comfyui/bridge.js";
 import { ComfyuiHttp } from "./comfyui/http.js";
 import { ComfyuiMonitor } from "./comfyui/monitor.js";
@@ -38,6 +40,8 @@ export interface ReporterParts {
 
 export interface RunningReporter {
   proxyPort: number;
+  /** The login-protected proxy the tunnel points at. */
+  access: RunningAccessProxy;
   bridge: ComfyuiBridge;
   link: EdgeLink;
   /** Closes sockets, stops timers and children, and closes the command store. */
@@ -142,15 +146,28 @@ export async function startReporter(config: ReporterConfig, parts: ReporterParts
   edge.on("welcome", () => void sync.onEdgeWelcome());
 
   const proxyPort = await proxy.listen();
+  const access = await startAccessProxy({
+    instanceId: config.instanceId,
+    edgeUrl: config.edgeUrl,
+    token: config.token,
+    stateDir: config.stateDir,
+    comfyuiUrl: config.comfyuiUrl,
+    port: config.accessProxyPort ?? 0,
+    log,
+    observe: (text, source) => bridge.observe(text, source),
+    // Tickets carry the edge's time, so their expiry is checked on the edge's clock.
+    now: () => Date.now() + edge.clockOffsetMs,
+  });
   parts.gpus.start?.();
   bridge.start();
   monitor.start();
   edge.start();
   comfyuiControl.start();
-  log.info({ version: REPORTER_VERSION, proxyPort, comfyuiUrl: config.comfyuiUrl }, "reporter started");
+  log.info({ version: REPORTER_VERSION, proxyPort, accessProxyPort: access.port, comfyuiUrl: config.comfyuiUrl }, "reporter started");
 
   return {
     proxyPort,
+    access,
     bridge,
     link: edge,
     async stop() {
@@ -163,6 +180,7 @@ export async function startReporter(config: ReporterConfig, parts: ReporterParts
       await syncStarted;
       await sync.stop();
       await proxy.close();
+      await access.stop();
       await parts.gpus.stop?.();
       await parts.services.close?.();
       store.close();

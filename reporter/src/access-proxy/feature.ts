@@ -24,6 +24,7 @@ export interface AccessProxySettings {
   now?: () => number;
   /** Replaces the HTTP calls to the edge in tests. */
   edge?: AccessEdge;
+  /** Local services besides ComfyUI; when absent, the list given to `setServices` is used. */
   services?: () => readonly AccessService[];
   routes?: ProxyRoutes;
   tokenCacheMs?: number;
@@ -33,6 +34,8 @@ export interface AccessProxySettings {
 export interface RunningAccessProxy {
   port: number;
   proxy: AccessProxy;
+  /** Replaces the local services besides ComfyUI; the tunnel calls this when the user adds or removes one. */
+  setServices(services: readonly AccessService[]): void;
   stop(): Promise<void>;
 }
 
@@ -42,6 +45,7 @@ export async function startAccessProxy(settings: AccessProxySettings): Promise<R
   const now = settings.now ?? Date.now;
   const edge = settings.edge ?? new HttpAccessEdge({ edgeUrl: settings.edgeUrl, token: settings.token });
 
+  let services: readonly AccessService[] = [];
   const key = new AccessKey({ edge, stateDir: settings.stateDir, log });
   await key.start();
   const proxy = new AccessProxy({
@@ -53,7 +57,7 @@ export async function startAccessProxy(settings: AccessProxySettings): Promise<R
     tokens: new TokenChecker({ edge, now, log, ...(settings.tokenCacheMs === undefined ? {} : { cacheMs: settings.tokenCacheMs }) }),
     log: settings.log,
     observe: settings.observe,
-    ...(settings.services === undefined ? {} : { services: settings.services }),
+    services: settings.services ?? (() => services),
     ...(settings.routes === undefined ? {} : { routes: settings.routes }),
   });
 
@@ -67,6 +71,9 @@ export async function startAccessProxy(settings: AccessProxySettings): Promise<R
   return {
     port,
     proxy,
+    setServices(next) {
+      services = [...next];
+    },
     async stop() {
       key.stop();
       await proxy.close();

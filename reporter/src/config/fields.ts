@@ -74,6 +74,11 @@ export const CONFIG_FIELDS = {
     secret: false,
     fix: "Set COMFYCARRY_COMFYUI_PROXY_PORT to a TCP port from 1 to 65535, or 0 to pick a free port.",
   },
+  COMFYCARRY_ACCESS_PROXY_PORT: {
+    schema: portSchema,
+    secret: false,
+    fix: "Set COMFYCARRY_ACCESS_PROXY_PORT to a TCP port from 1 to 65535, or 0 to pick a free port.",
+  },
   LOG_LEVEL: {
     schema: z.enum(LOG_LEVELS),
     secret: false,

@@ -21,6 +21,8 @@ export interface ReporterConfig {
   stateDir: string;
   comfyuiService: string;
   comfyuiProxyPort: number;
+  /** Port of the login-protected access proxy on 127.0.0.1; 0 or absent picks a free one. */
+  accessProxyPort?: number;
   logLevel: LogLevel;
   /** Absent in tests that build a config by hand; the reporter then runs without downloads and the model library. */
   models?: ModelSettings;
@@ -164,6 +166,7 @@ export function loadConfig(sources: ConfigSources = { env: process.env }): Repor
     comfyuiService: parseField("COMFYUI_SERVICE", value("COMFYUI_SERVICE"), "comfy"),
     // NOTE: 0 picks a free port per start; the tunnel that will sit in front of the proxy needs a fixed one.
     comfyuiProxyPort: parseField("COMFYCARRY_COMFYUI_PROXY_PORT", value("COMFYCARRY_COMFYUI_PROXY_PORT"), 0),
+    accessProxyPort: parseField("COMFYCARRY_ACCESS_PROXY_PORT", value("COMFYCARRY_ACCESS_PROXY_PORT"), 0),
     logLevel: parseField("LOG_LEVEL", value("LOG_LEVEL"), "info"),
     models: {
       hfEndpoint: parseField("HF_ENDPOINT", value("HF_ENDPOINT"), "https://huggingface.co"),
