@@ -15,6 +15,7 @@ import { apiTokenRoutes } from "./routes/api-tokens.js";
 import { auditRoutes } from "./routes/audit.js";
 import { authRoutes } from "./routes/auth.js";
 import { civitaiRoutes } from "./routes/civitai.js";
+import { bootstrapRoutes, configRoutes } from "./routes/config.js";
 import { enrollRoutes } from "./routes/enroll.js";
 import { enrollmentKeyRoutes } from "./routes/enrollment-keys.js";
 import { healthRoutes } from "./routes/health.js";
@@ -32,6 +33,7 @@ const protectedRoutes = new Hono<AppEnv>()
   .route("/secrets", secretRoutes)
   .route("/audit", auditRoutes)
   .route("/civitai", civitaiRoutes)
+  .route("/config", configRoutes)
   .all("*", (c) => {
     throw new ComfyCarryError("not_found", `no API route ${c.req.method} ${c.req.path}`);
   });
@@ -43,6 +45,7 @@ export const app = new Hono<AppEnv>()
   .route("/api/auth", authRoutes)
   .route("/api/reporter", reporterRoutes)
   .route("/api/enroll", enrollRoutes)
+  .route("/api/bootstrap", bootstrapRoutes)
   .route("/api", protectedRoutes)
   // Only requests the asset layer passed on reach this, e.g. a missing file that is not a page navigation.
   .all("*", (c) => c.env.ASSETS.fetch(c.req.raw));

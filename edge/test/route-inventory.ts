@@ -14,6 +14,7 @@ export const ANONYMOUS_ROUTES: ReadonlySet<string> = new Set([
   "GET /api/auth/setup",
   "POST /api/auth/setup",
   "POST /api/enroll", // needs an enrollment key, checked in the handler
+  "POST /api/bootstrap/handoff", // needs an enrollment key, checked in the handler
   "GET /api/reporter/ws", // needs an instance token, checked in the handler
   "GET /*", // static dashboard assets
   "POST /*",

@@ -6,6 +6,7 @@ import { secretNameSchema } from "./security.js";
 import { syncRemoteNameSchema } from "./sync.js";
 import { utcTimestampSchema } from "./time.js";
 
+// Defaults that are objects or lists are functions, so each parse gets its own copy to change.
 // The setup wizard's stored values (the deploy configuration), the import of a config file
 // (ComfyCarry's own export or the JSON that the earlier Python ComfyCarry 0.6.x writes) and
 // the export. The edge keeps one configuration per instance plus a fleet default; secrets
@@ -40,11 +41,11 @@ export type ImportedSyncRule = z.infer<typeof importedSyncRuleSchema>;
 /** The setup wizard's values, stored by the edge per instance and as the fleet default. */
 export const deployConfigSchema = z.object({
   /** What the wizard sends as `deploy.start`. */
-  request: deployRequestSchema.default(deployRequestSchema.parse({ mode: "fresh" })),
+  request: deployRequestSchema.default(() => deployRequestSchema.parse({ mode: "fresh" })),
   /** Git URLs of default custom nodes the user turned off. */
-  disabled_default_nodes: z.array(gitUrlSchema).max(200).default([]),
+  disabled_default_nodes: z.array(gitUrlSchema).max(200).default(() => []),
   /** Sync rules brought in by an import; the wizard creates them on the instance with `sync.rule.create`. */
-  sync_rules: z.array(importedSyncRuleSchema).max(100).default([]),
+  sync_rules: z.array(importedSyncRuleSchema).max(100).default(() => []),
   /** Seconds a file must stay unchanged before a push rule uploads it; null keeps the reporter's default. */
   settle_s: z.number().int().min(0).max(3600).nullable().default(null),
   /** A Hugging Face mirror for downloads, e.g. https://hf-mirror.com; null uses huggingface.co. */
@@ -52,7 +53,7 @@ export const deployConfigSchema = z.object({
   /** Cloudflare zone and subdomain for an API-created tunnel, kept for the tunnel feature. */
   tunnel: z
     .object({ domain: z.string().max(253).nullable().default(null), subdomain: z.string().max(63).nullable().default(null) })
-    .default({ domain: null, subdomain: null }),
+    .default(() => ({ domain: null, subdomain: null })),
 });
 export type DeployConfig = z.infer<typeof deployConfigSchema>;
 export type DeployConfigInput = z.input<typeof deployConfigSchema>;

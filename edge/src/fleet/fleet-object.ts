@@ -9,6 +9,8 @@ import { DurableObject } from "cloudflare:workers";
 import { SECRET_NAMES } from "@comfycarry/shared";
 import type { ApiScope, ApiToken, AuditPage, AuditQuery, EnrollmentKey, SecretName } from "@comfycarry/shared";
 
+import { DeployConfigStore } from "../config-io/config-store.js";
+import type { StoredDeployConfig } from "../config-io/config-store.js";
 import type { Env } from "../env.js";
 import { AuditStore } from "./audit-store.js";
 import type { AuditRecord } from "./audit-store.js";
@@ -34,6 +36,7 @@ export class FleetObject extends DurableObject<Env> {
   private readonly throttle: ThrottleStore;
   private readonly audit: AuditStore;
   private readonly secrets: SecretStore;
+  private readonly deployConfigs: DeployConfigStore;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -46,6 +49,7 @@ export class FleetObject extends DurableObject<Env> {
     this.throttle = new ThrottleStore(sql);
     this.audit = new AuditStore(sql);
     this.secrets = new SecretStore(sql);
+    this.deployConfigs = new DeployConfigStore(sql);
   }
 
   // Instances
@@ -175,5 +179,15 @@ export class FleetObject extends DurableObject<Env> {
 
   secretCiphertext(name: SecretName): string | null {
     return this.secrets.ciphertext(name);
+  }
+
+  // Setup wizard values (no secrets)
+
+  deployConfig(key: string): StoredDeployConfig | null {
+    return this.deployConfigs.get(key);
+  }
+
+  setDeployConfig(key: string, body: string, now: number): void {
+    this.deployConfigs.set(key, body, now);
   }
 }
