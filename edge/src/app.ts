@@ -8,7 +8,7 @@
 import { ComfyCarryError } from "@comfycarry/shared";
 import { Hono } from "hono";
 
-import { authenticate, checkOrigin } from "./auth/middleware.js";
+import { authenticate, checkOrigin, requireScope } from "./auth/middleware.js";
 import type { AppEnv } from "./http/app-env.js";
 import { handleError } from "./http/errors.js";
 import { apiTokenRoutes } from "./routes/api-tokens.js";
@@ -18,6 +18,7 @@ import { civitaiRoutes } from "./routes/civitai.js";
 import { bootstrapRoutes, configRoutes } from "./routes/config.js";
 import { enrollRoutes } from "./routes/enroll.js";
 import { enrollmentKeyRoutes } from "./routes/enrollment-keys.js";
+import { fleetRoutes, instanceFleetRoutes, metricsResponse } from "./routes/fleet.js";
 import { healthRoutes } from "./routes/health.js";
 import { instanceRoutes } from "./routes/instances.js";
 import { reporterRoutes } from "./routes/reporter.js";
@@ -28,6 +29,8 @@ const protectedRoutes = new Hono<AppEnv>()
   .use("*", authenticate())
   .route("/auth", sessionRoutes)
   .route("/instances", instanceRoutes)
+  .route("/instances", instanceFleetRoutes)
+  .route("/fleet", fleetRoutes)
   .route("/tokens", apiTokenRoutes)
   .route("/enrollment-keys", enrollmentKeyRoutes)
   .route("/secrets", secretRoutes)
@@ -47,6 +50,8 @@ export const app = new Hono<AppEnv>()
   .route("/api/enroll", enrollRoutes)
   .route("/api/bootstrap", bootstrapRoutes)
   .route("/api", protectedRoutes)
+  // Prometheus scrapes a fixed path; the same text is at /api/fleet/metrics.
+  .get("/metrics", authenticate(), requireScope("read"), metricsResponse)
   // Only requests the asset layer passed on reach this, e.g. a missing file that is not a page navigation.
   .all("*", (c) => c.env.ASSETS.fetch(c.req.raw));
 

@@ -30,6 +30,14 @@ export interface Env {
   ALLOWED_ORIGINS?: string;
   /** CivitAI origin for the model search route (a var); https://civitai.com when unset. Tests point it at a stub. */
   CIVITAI_BASE_URL?: string;
+  /** vast.ai API key (a secret) for reading an instance's hourly price; prices are typed in while it is unset. */
+  VAST_API_KEY?: string;
+  /** vast.ai API origin (a var); https://console.vast.ai when unset. Tests point it at a loopback fake. */
+  VAST_BASE_URL?: string;
+  /** RunPod API key (a secret) for reading a pod's hourly price. */
+  RUNPOD_API_KEY?: string;
+  /** RunPod REST API origin (a var); https://rest.runpod.io when unset. Tests point it at a loopback fake. */
+  RUNPOD_BASE_URL?: string;
 }
 
 /** Name of the single fleet registry object. */

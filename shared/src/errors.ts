@@ -28,6 +28,7 @@ export const SYSTEM_ERROR_CODES = [
   "pm2_failed", // PM2 returned an error.
   "replaced", // Another container enrolled with this instance's name.
   "internal_error", // An unexpected failure; details are in the logs.
+  "provider_failed", // The vast.ai or RunPod API is not configured or failed; `params.reason` says which.
   "deploy_failed", // The deploy engine could not start or resume a deploy; `params.reason` says why.
   "sync_failed", // The sync engine could not do it; params.reason is a sync failure code or "engine_unavailable".
   "tunnel_failed", // cloudflared or the Cloudflare API failed; params.reason names the step, the message carries Cloudflare's words.

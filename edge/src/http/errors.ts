@@ -30,6 +30,7 @@ const STATUS_BY_CODE: Record<ErrorCode, ContentfulStatusCode> = {
   deploy_already_running: 409,
   deploy_failed: 502,
   internal_error: 500,
+  provider_failed: 502,
 };
 
 /** Returns the HTTP status that carries `code`. */

@@ -5,12 +5,25 @@
  * routes runtime events to them.
  */
 import { DurableObject } from "cloudflare:workers";
-import type { CommandRequest, InstanceOverview, InstanceSummary, SecretName, WireError } from "@comfycarry/shared";
+import type {
+  CommandRequest,
+  FleetInstanceStatus,
+  HistoryRange,
+  HistoryResponse,
+  InstanceOverview,
+  InstancePrice,
+  InstanceSummary,
+  SecretName,
+  WireError,
+} from "@comfycarry/shared";
 
 import { socketActorSchema } from "../auth/actor.js";
 import type { SocketActor } from "../auth/actor.js";
 
 import type { Env } from "../env.js";
+import { buildInstanceStatus } from "../fleet-status/status.js";
+import { historyResponse } from "../history/query.js";
+import { setPrice } from "../spend/set-price.js";
 import { refuseUpgrade } from "../http/socket-refusal.js";
 import { errorFields, log } from "../log.js";
 import { readAttachment } from "./attachments.js";
@@ -147,6 +160,39 @@ export class InstanceObject extends DurableObject<Env> {
   /** Returns this instance's list entry, or null when no instance was enrolled here. */
   summary(): InstanceSummary | null {
     return this.parts === null ? null : this.parts.link.summary(this.parts.name, Date.now());
+  }
+
+  /** Returns this instance's entry in the fleet status, or null when no instance was enrolled here. */
+  fleetStatus(): FleetInstanceStatus | null {
+    const parts = this.parts;
+    if (parts === null) {
+      return null;
+    }
+    const now = Date.now();
+    return buildInstanceStatus({ instanceId: parts.instanceId, name: parts.name, overview: parts.link.overview(now), activity: parts.activity, prices: parts.prices }, now);
+  }
+
+  /** Returns the heartbeat history over `range`, or `not_found` when no instance was enrolled here. */
+  history(range: HistoryRange): Checked<HistoryResponse> {
+    if (this.parts === null) {
+      return { ok: false, error: { code: "not_found", message: "no instance with this id" } };
+    }
+    return { ok: true, value: historyResponse(this.parts.instanceId, this.parts.history, range, Date.now()) };
+  }
+
+  /** Sets (or with null, removes) the hourly price; returns false when no instance was enrolled here. */
+  setPrice(price: InstancePrice | null): boolean {
+    const parts = this.parts;
+    if (parts === null) {
+      return false;
+    }
+    if (price === null) {
+      parts.prices.clear();
+      return true;
+    }
+    const now = Date.now();
+    setPrice(parts, parts.link.overview(now), price, now);
+    return true;
   }
 
   /**

@@ -7,6 +7,7 @@ import { toUtcTimestamp } from "@comfycarry/shared";
 import type { InstanceOverview, InstanceSummary, WireError } from "@comfycarry/shared";
 
 import { log } from "../log.js";
+import type { ActivityStore } from "../spend/activity.js";
 import type { InstanceStore } from "./instance-store.js";
 import { sendFrame } from "./sockets.js";
 import type { SocketRegistry } from "./sockets.js";
@@ -20,6 +21,7 @@ export class InstanceLink {
     private readonly instanceId: string,
     private readonly store: InstanceStore,
     private readonly sockets: SocketRegistry,
+    private readonly activity: ActivityStore,
   ) {}
 
   /**
@@ -82,6 +84,7 @@ export class InstanceLink {
   /** Records that a reporter sent hello at `now`. */
   markOnline(now: number): void {
     this.store.markOnline(iso(now));
+    this.activity.connected(now);
   }
 
   /**
@@ -94,6 +97,7 @@ export class InstanceLink {
       return;
     }
     this.store.markOffline(iso(lastSeenAt), iso(now));
+    this.activity.disconnected(lastSeenAt);
     log.info({ instanceId: this.instanceId, lastSeenAt: iso(lastSeenAt) }, "instance offline");
     this.broadcastOverview(now, closing);
   }

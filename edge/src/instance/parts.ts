@@ -3,6 +3,9 @@ import type { Env } from "../env.js";
 import { CommandAudit } from "./command-audit.js";
 import { CommandRelay } from "./command-relay.js";
 import { CommandStore } from "./command-store.js";
+import { HistoryStore } from "../history/store.js";
+import { ActivityStore } from "../spend/activity.js";
+import { PriceStore } from "../spend/price.js";
 import { InstanceLink } from "./link.js";
 import type { InstanceStore } from "./instance-store.js";
 import { DeadlineScheduler } from "./scheduler.js";
@@ -19,6 +22,9 @@ export type InstanceParts = {
   link: InstanceLink;
   relay: CommandRelay;
   audit: CommandAudit;
+  history: HistoryStore;
+  activity: ActivityStore;
+  prices: PriceStore;
 };
 
 /** Builds the parts of the instance object for `instanceId` over its storage and sockets. */
@@ -26,8 +32,11 @@ export function buildParts(ctx: DurableObjectState, env: Env, store: InstanceSto
   const sockets = new SocketRegistry(ctx);
   const scheduler = new DeadlineScheduler(ctx.storage);
   const commands = new CommandStore(ctx.storage.sql);
-  const link = new InstanceLink(instanceId, store, sockets);
+  const activity = new ActivityStore(ctx.storage.kv);
+  const link = new InstanceLink(instanceId, store, sockets, activity);
   const audit = new CommandAudit(instanceId, ctx.storage.kv, env);
   const relay = new CommandRelay(env, instanceId, commands, scheduler, sockets, link, audit);
-  return { env, instanceId, name, store, sockets, scheduler, commands, link, relay, audit };
+  const history = new HistoryStore(ctx.storage.sql);
+  const prices = new PriceStore(ctx.storage.kv);
+  return { env, instanceId, name, store, sockets, scheduler, commands, link, relay, audit, history, activity, prices };
 }

@@ -15,6 +15,7 @@ import {
 } from "@comfycarry/shared";
 import type { ReporterMessage, WireError } from "@comfycarry/shared";
 
+import { recordSnapshot } from "../history/record.js";
 import { log } from "../log.js";
 import type { ReporterAttachment } from "./attachments.js";
 import { frameText } from "./frames.js";
@@ -67,6 +68,7 @@ export async function onReporterMessage(parts: InstanceParts, ws: WebSocket, att
         return;
       }
       parts.store.saveSnapshot(frame.snapshot, now);
+      recordSnapshot(parts, frame.snapshot, now);
       parts.link.broadcastOverview(now);
       return;
     case "event":

@@ -17,6 +17,8 @@ export function rewindClocks(ctx: DurableObjectState, parts: InstanceParts, ms: 
   ctx.storage.sql.exec("UPDATE deadlines SET due_at = due_at - ?", ms);
   ctx.storage.sql.exec("UPDATE commands SET deadline_at = deadline_at - ?, created_at = created_at - ?", ms, ms);
 
+  parts.activity.rewind(ms);
+
   const snapshot = parts.store.snapshot();
   if (snapshot !== null) {
     parts.store.saveSnapshot(snapshot.overview, snapshot.receivedAt - ms);
