@@ -11,6 +11,7 @@ import { Hono } from "hono";
 import { authenticate, checkOrigin, requireScope } from "./auth/middleware.js";
 import type { AppEnv } from "./http/app-env.js";
 import { handleError } from "./http/errors.js";
+import { accessReporterRoutes, accessTicketRoutes } from "./routes/access.js";
 import { apiTokenRoutes } from "./routes/api-tokens.js";
 import { auditRoutes } from "./routes/audit.js";
 import { authRoutes } from "./routes/auth.js";
@@ -29,6 +30,7 @@ const protectedRoutes = new Hono<AppEnv>()
   .use("*", authenticate())
   .route("/auth", sessionRoutes)
   .route("/instances", instanceRoutes)
+  .route("/instances", accessTicketRoutes)
   .route("/instances", instanceFleetRoutes)
   .route("/fleet", fleetRoutes)
   .route("/tokens", apiTokenRoutes)
@@ -46,6 +48,7 @@ export const app = new Hono<AppEnv>()
   // Anonymous routes come before the protected ones, so they respond before `authenticate` runs.
   .route("/api", healthRoutes)
   .route("/api/auth", authRoutes)
+  .route("/api/reporter/access", accessReporterRoutes)
   .route("/api/reporter", reporterRoutes)
   .route("/api/enroll", enrollRoutes)
   .route("/api/bootstrap", bootstrapRoutes)
