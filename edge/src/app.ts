@@ -12,6 +12,7 @@ import { authenticate, checkOrigin, requireScope } from "./auth/middleware.js";
 import type { AppEnv } from "./http/app-env.js";
 import { handleError } from "./http/errors.js";
 import { accessReporterRoutes, accessTicketRoutes } from "./routes/access.js";
+import { alertRoutes, instanceAlertRoutes } from "./routes/alerts.js";
 import { apiTokenRoutes } from "./routes/api-tokens.js";
 import { auditRoutes } from "./routes/audit.js";
 import { authRoutes } from "./routes/auth.js";
@@ -21,6 +22,7 @@ import { enrollRoutes } from "./routes/enroll.js";
 import { enrollmentKeyRoutes } from "./routes/enrollment-keys.js";
 import { fleetRoutes, instanceFleetRoutes, metricsResponse } from "./routes/fleet.js";
 import { healthRoutes } from "./routes/health.js";
+import { notifyRoutes } from "./routes/notify.js";
 import { instanceRoutes } from "./routes/instances.js";
 import { reporterRoutes } from "./routes/reporter.js";
 import { secretRoutes } from "./routes/secrets.js";
@@ -30,6 +32,9 @@ const protectedRoutes = new Hono<AppEnv>()
   .use("*", authenticate())
   .route("/auth", sessionRoutes)
   .route("/instances", instanceRoutes)
+  .route("/instances", instanceAlertRoutes)
+  .route("/alerts", alertRoutes)
+  .route("/notify", notifyRoutes)
   .route("/instances", accessTicketRoutes)
   .route("/instances", instanceFleetRoutes)
   .route("/fleet", fleetRoutes)

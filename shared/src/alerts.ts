@@ -160,6 +160,9 @@ export const notificationSchema = z.object({
   severity: z.enum(["info", "warning", "critical"]),
   title: z.string().max(200),
   text: z.string().max(2000),
+  /** The same in Simplified Chinese, which the WeCom, Feishu, DingTalk and ServerChan formats use. */
+  title_zh: z.string().max(200),
+  text_zh: z.string().max(2000),
   at: utcTimestampSchema,
   rule: alertRuleSchema.nullable(),
   prompt_id: z.string().max(128).nullable(),

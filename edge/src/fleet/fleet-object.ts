@@ -28,6 +28,9 @@ import type { AttemptVerdict } from "./throttle-store.js";
 
 export type { InstanceRecord } from "./instance-registry.js";
 
+/** KV key of the sealed notification channel list. */
+const NOTIFY_CHANNELS_KEY = "notify.channels";
+
 export class FleetObject extends DurableObject<Env> {
   private readonly instances: InstanceRegistry;
   private readonly owner: OwnerStore;
@@ -179,6 +182,17 @@ export class FleetObject extends DurableObject<Env> {
 
   secretCiphertext(name: SecretName): string | null {
     return this.secrets.ciphertext(name);
+  }
+
+  // Notification channels, sealed by the Worker (see notify/channels.ts); this object never opens them.
+
+  notifyChannels(): string | null {
+    const sealed = this.ctx.storage.kv.get(NOTIFY_CHANNELS_KEY);
+    return typeof sealed === "string" ? sealed : null;
+  }
+
+  setNotifyChannels(sealed: string): void {
+    this.ctx.storage.kv.put(NOTIFY_CHANNELS_KEY, sealed);
   }
 
   // Setup wizard values (no secrets)

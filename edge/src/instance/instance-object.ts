@@ -5,6 +5,7 @@
  * routes runtime events to them.
  */
 import { DurableObject } from "cloudflare:workers";
+import type { Alert, AlertQuery, AlertSettings } from "@comfycarry/shared";
 import type {
   CommandRequest,
   FleetInstanceStatus,
@@ -26,6 +27,7 @@ import { historyResponse } from "../history/query.js";
 import { setPrice } from "../spend/set-price.js";
 import { refuseUpgrade } from "../http/socket-refusal.js";
 import { errorFields, log } from "../log.js";
+import { evaluateAlerts, runAlertDeadline } from "../alerts/hooks.js";
 import { readAttachment } from "./attachments.js";
 import { onBrowserClose, onBrowserMessage, onBrowserOpen } from "./browser-session.js";
 import { commandIdOfKey } from "./command-relay.js";
@@ -155,6 +157,29 @@ export class InstanceObject extends DurableObject<Env> {
       return { ok: false, error: { code: "not_found", message: "no instance with this id" } };
     }
     return { ok: true, value: this.parts.link.overview(Date.now()) };
+  }
+
+  /** Returns this instance's alerts, newest first, or null when no instance was enrolled here. */
+  listAlerts(query: AlertQuery): Alert[] | null {
+    return this.parts === null ? null : this.parts.alerts.list(query);
+  }
+
+  /** Acknowledges alert `alertId`; returns it, or null when this instance has no such alert. */
+  async acknowledgeAlert(alertId: string): Promise<Alert | null> {
+    return this.parts === null ? null : this.parts.alerts.acknowledge(alertId, Date.now());
+  }
+
+  alertSettings(): AlertSettings | null {
+    return this.parts === null ? null : this.parts.alerts.settings();
+  }
+
+  /** Stores the alert settings and re-judges the idle alert with them; false when no instance is enrolled here. */
+  async saveAlertSettings(settings: AlertSettings): Promise<boolean> {
+    if (this.parts === null) {
+      return false;
+    }
+    await this.parts.alerts.saveSettings(settings, Date.now());
+    return true;
   }
 
   /** Returns this instance's list entry, or null when no instance was enrolled here. */
@@ -292,10 +317,19 @@ export class InstanceObject extends DurableObject<Env> {
   override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
     this.onSocketGone(ws, { code, reason });
     completeClose(ws, code, reason);
+    await this.afterLinkChange(ws, "socket closed");
   }
 
   override async webSocketError(ws: WebSocket, error: unknown): Promise<void> {
     this.onSocketGone(ws, { err: errorFields(error) });
+    await this.afterLinkChange(ws, "socket error");
+  }
+
+  /** Re-judges alerts after a reporter socket went away, so the offline alert gets its deadline. */
+  private async afterLinkChange(ws: WebSocket, cause: string): Promise<void> {
+    if (this.parts !== null && readAttachment(ws)?.role === "reporter") {
+      await evaluateAlerts(this.parts, Date.now(), cause);
+    }
   }
 
   private onSocketGone(ws: WebSocket, details: Record<string, unknown>): void {
@@ -331,6 +365,9 @@ export class InstanceObject extends DurableObject<Env> {
         const commandId = commandIdOfKey(key);
         if (key === HEARTBEAT_KEY) {
           await checkHeartbeat(parts, now);
+          await evaluateAlerts(parts, now, "heartbeat");
+        } else if (await runAlertDeadline(parts, key, now)) {
+          // Alerts and notifications ran.
         } else if (commandId !== null) {
           await parts.relay.expire(commandId, now);
         } else {

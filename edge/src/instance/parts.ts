@@ -3,6 +3,9 @@ import type { Env } from "../env.js";
 import { CommandAudit } from "./command-audit.js";
 import { CommandRelay } from "./command-relay.js";
 import { CommandStore } from "./command-store.js";
+import { AlertEngine } from "../alerts/engine.js";
+import { connectAlertNotifications } from "../alerts/hooks.js";
+import { NotifyOutbox } from "../notify/outbox.js";
 import { HistoryStore } from "../history/store.js";
 import { ActivityStore } from "../spend/activity.js";
 import { PriceStore } from "../spend/price.js";
@@ -22,6 +25,8 @@ export type InstanceParts = {
   link: InstanceLink;
   relay: CommandRelay;
   audit: CommandAudit;
+  alerts: AlertEngine;
+  outbox: NotifyOutbox;
   history: HistoryStore;
   activity: ActivityStore;
   prices: PriceStore;
@@ -38,5 +43,9 @@ export function buildParts(ctx: DurableObjectState, env: Env, store: InstanceSto
   const relay = new CommandRelay(env, instanceId, commands, scheduler, sockets, link, audit);
   const history = new HistoryStore(ctx.storage.sql);
   const prices = new PriceStore(ctx.storage.kv);
-  return { env, instanceId, name, store, sockets, scheduler, commands, link, relay, audit, history, activity, prices };
+  const alerts = new AlertEngine(instanceId, ctx, store, scheduler);
+  const outbox = new NotifyOutbox(instanceId, ctx.storage.sql, scheduler);
+  const parts: InstanceParts = { env, instanceId, name, store, sockets, scheduler, commands, link, relay, audit, history, activity, prices, alerts, outbox };
+  connectAlertNotifications(parts);
+  return parts;
 }

@@ -16,6 +16,7 @@ import {
 import type { ReporterMessage, WireError } from "@comfycarry/shared";
 
 import { recordSnapshot } from "../history/record.js";
+import { evaluateAlerts, onAlertEvent, onAlertSnapshot } from "../alerts/hooks.js";
 import { log } from "../log.js";
 import type { ReporterAttachment } from "./attachments.js";
 import { frameText } from "./frames.js";
@@ -70,9 +71,11 @@ export async function onReporterMessage(parts: InstanceParts, ws: WebSocket, att
       parts.store.saveSnapshot(frame.snapshot, now);
       recordSnapshot(parts, frame.snapshot, now);
       parts.link.broadcastOverview(now);
+      await onAlertSnapshot(parts, now);
       return;
     case "event":
       parts.sockets.broadcast({ type: "event", instance_id: parts.instanceId, event: frame.event });
+      await onAlertEvent(parts, frame.event, now);
       return;
     case "command_result":
       await parts.relay.acceptResult(frame, now);
@@ -156,5 +159,6 @@ async function acceptHello(parts: InstanceParts, socket: ReporterSocket, hello: 
   const secretsSent = await handOffOnHello(parts, hello.secrets, now);
   await armHeartbeat(parts, now);
   parts.link.broadcastOverview(now);
+  await evaluateAlerts(parts, now, "reporter connected");
   log.info({ ...fields, resent, secretsSent }, "reporter connected");
 }

@@ -16,6 +16,8 @@ export function rewindClocks(ctx: DurableObjectState, parts: InstanceParts, ms: 
   }
   ctx.storage.sql.exec("UPDATE deadlines SET due_at = due_at - ?", ms);
   ctx.storage.sql.exec("UPDATE commands SET deadline_at = deadline_at - ?, created_at = created_at - ?", ms, ms);
+  parts.alerts.rewind(ms);
+  parts.outbox.rewind(ms);
 
   parts.activity.rewind(ms);
 
