@@ -17,7 +17,8 @@ await build({
   logLevel: "info",
   // pm2 loads its own modules by path at run time and spawns its daemon from its package
   // folder. ws requires its optional native helpers inside try/catch, so they may be absent.
-  external: ["pm2", "bufferutil", "utf-8-validate"],
+  // sharp loads its prebuilt libvips binding from its own package folder at run time.
+  external: ["pm2", "bufferutil", "utf-8-validate", "sharp"],
   // Bundled CommonJS packages call require() for Node built-ins (systeminformation, pino)
   // and read __filename (write-file-atomic names its temp files after it), which an ES
   // module does not define.

@@ -18,6 +18,8 @@ import { createCommandHandlers } from "./commands/handlers.js";
 import { CommandStore } from "./commands/store.js";
 import type { ReporterConfig } from "./config/load.js";
 import { reporterSocketUrl } from "./config/load.js";
+import { mountGalleryRoutes, startGalleryOrNull } from "./gallery/feature.js";
+import { syncSourceFrom } from "./gallery/sync-source.js";
 import { EdgeLink } from "./link/edge-link.js";
 import { helloBuilder } from "./link/hello.js";
 import type { Logger } from "./log/logger.js";
@@ -95,6 +97,7 @@ export async function startReporter(config: ReporterConfig, parts: ReporterParts
   // Sync starts in the background: detecting rclone and loading rules must not hold up the link.
   const syncStarted = sync.start();
   const models = await startModels(config, log, (event) => link?.sendEvent(event));
+  const gallery = await startGalleryOrNull({ comfyuiDir: config.comfyuiDir, stateDir: config.stateDir, log, sync: syncSourceFrom(sync, config.workspaceDir, log) });
   const assembler = new SnapshotAssembler({
     instanceId: config.instanceId,
     version: REPORTER_VERSION,
@@ -109,14 +112,17 @@ export async function startReporter(config: ReporterConfig, parts: ReporterParts
   });
   const executor = new CommandExecutor({
     store,
-    handlers: createCommandHandlers(
-      pokeOnComfyuiChange(parts.services, config.comfyuiService, () => monitor.poke()),
-      http,
-      createComfyuiControlHandlers(comfyuiControl),
-      afterSyncStart(createSyncHandlers(sync), syncStarted),
-      models === null ? undefined : createModelsHandlers(models),
-      createSecretsHandlers(tokens, applyEdgeToken),
-    ),
+    handlers: {
+      ...createCommandHandlers(
+        pokeOnComfyuiChange(parts.services, config.comfyuiService, () => monitor.poke()),
+        http,
+        createComfyuiControlHandlers(comfyuiControl),
+        afterSyncStart(createSyncHandlers(sync), syncStarted),
+        models === null ? undefined : createModelsHandlers(models),
+        createSecretsHandlers(tokens, applyEdgeToken),
+      ),
+      ...gallery?.handlers,
+    },
     log,
     now: () => Date.now() + (link?.clockOffsetMs ?? 0),
   });
@@ -146,6 +152,7 @@ export async function startReporter(config: ReporterConfig, parts: ReporterParts
   edge.on("welcome", () => void sync.onEdgeWelcome());
 
   const proxyPort = await proxy.listen();
+  const unmountGallery = mountGalleryRoutes(gallery, log);
   const access = await startAccessProxy({
     instanceId: config.instanceId,
     edgeUrl: config.edgeUrl,
@@ -177,6 +184,7 @@ export async function startReporter(config: ReporterConfig, parts: ReporterParts
       bridge.stop();
       await comfyuiControl.stop();
       await models?.stop();
+      unmountGallery();
       await syncStarted;
       await sync.stop();
       await proxy.close();

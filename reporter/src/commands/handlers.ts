@@ -10,6 +10,7 @@ import { unavailableSecretsHandlers } from "../secrets/handlers.js";
 import type { SecretsHandlers } from "../secrets/handlers.js";
 import { unavailableSyncHandlers } from "../sync/handlers.js";
 import type { SyncHandlers } from "../sync/handlers.js";
+import { unavailableGalleryHandlers } from "../gallery/handlers.js";
 import type { CommandHandlers } from "./executor.js";
 
 /** Builds the handler of every allowlisted command; none of them runs a shell. Features pass theirs in. */
@@ -30,6 +31,8 @@ export function createCommandHandlers(
   });
 
   return {
+    // app.ts spreads the running gallery's handlers over these.
+    ...unavailableGalleryHandlers("the gallery did not start"),
     ...comfyuiControl,
     ...sync,
     ...models,
