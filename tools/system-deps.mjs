@@ -11,6 +11,7 @@ const TEST_PACKAGES = [
   { name: "rclone", probe: "/usr/bin/rclone" },
   { name: "aria2", probe: "/usr/bin/aria2c" },
   { name: "git", probe: "/usr/bin/git" },
+  { name: "ffmpeg", probe: "/usr/bin/ffmpeg" },
 ];
 
 /** Installs the test packages that are missing, or exits with the command to run. */
