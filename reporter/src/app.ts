@@ -21,6 +21,7 @@ import { reporterSocketUrl } from "./config/load.js";
 import { mountGalleryRoutes, startGalleryOrNull } from "./gallery/feature.js";
 import { syncSourceFrom } from "./gallery/sync-source.js";
 import { EdgeLink } from "./link/edge-link.js";
+import { createHealthHandlers } from "./health/handlers.js";
 import { helloBuilder } from "./link/hello.js";
 import type { Logger } from "./log/logger.js";
 import { ModelsFeature } from "./models/feature.js";
@@ -122,6 +123,7 @@ export async function startReporter(config: ReporterConfig, parts: ReporterParts
         createSecretsHandlers(tokens, applyEdgeToken),
       ),
       ...gallery?.handlers,
+      ...createHealthHandlers({ snapshot: () => assembler.build(), edgeConnected: () => link?.connected === true }),
     },
     log,
     now: () => Date.now() + (link?.clockOffsetMs ?? 0),

@@ -12,6 +12,7 @@ import { unavailableSyncHandlers } from "../sync/handlers.js";
 import type { SyncHandlers } from "../sync/handlers.js";
 import { unavailableGalleryHandlers } from "../gallery/handlers.js";
 import type { CommandHandlers } from "./executor.js";
+import { unavailableHealthHandlers } from "../health/handlers.js";
 
 /** Builds the handler of every allowlisted command; none of them runs a shell. Features pass theirs in. */
 export function createCommandHandlers(
@@ -33,6 +34,8 @@ export function createCommandHandlers(
   return {
     // app.ts spreads the running gallery's handlers over these.
     ...unavailableGalleryHandlers("the gallery did not start"),
+    // app.ts spreads the real health report over this.
+    ...unavailableHealthHandlers(),
     ...comfyuiControl,
     ...sync,
     ...models,

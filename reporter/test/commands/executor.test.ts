@@ -13,6 +13,7 @@ import { unavailableModels } from "../../src/models/handlers.js";
 import { unavailableSyncHandlers } from "../../src/sync/handlers.js";
 import { unavailableSecretsHandlers } from "../../src/secrets/handlers.js";
 import { unavailableDeployHandlers } from "../../src/deploy/handlers.js";
+import { unavailableHealthHandlers } from "../../src/health/handlers.js";
 import { CommandExecutor } from "../../src/commands/executor.js";
 import type { CommandHandlers } from "../../src/commands/executor.js";
 import { CommandStore } from "../../src/commands/store.js";
@@ -61,6 +62,7 @@ function countingHandlers(delayMs = 0): { handlers: CommandHandlers; calls: stri
     ...unavailableSyncHandlers(),
     ...unavailableSecretsHandlers(),
     ...unavailableDeployHandlers(),
+    ...unavailableHealthHandlers(),
     "service.start": ({ name }) => {
       calls.push(`start ${name}`);
       if (name === "missing") {
