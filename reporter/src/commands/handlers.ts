@@ -10,6 +10,8 @@ import { unavailableSecretsHandlers } from "../secrets/handlers.js";
 import type { SecretsHandlers } from "../secrets/handlers.js";
 import { unavailableSyncHandlers } from "../sync/handlers.js";
 import type { SyncHandlers } from "../sync/handlers.js";
+import { unavailableTunnelHandlers } from "../tunnel/handlers.js";
+import type { TunnelHandlers } from "../tunnel/handlers.js";
 import { unavailableGalleryHandlers } from "../gallery/handlers.js";
 import type { CommandHandlers } from "./executor.js";
 import { unavailableHealthHandlers } from "../health/handlers.js";
@@ -23,6 +25,7 @@ export function createCommandHandlers(
   models: ModelsHandlers = unavailableModels(),
   secrets: SecretsHandlers = unavailableSecretsHandlers(),
   deploy: DeployHandlers = unavailableDeployHandlers(),
+  tunnel: TunnelHandlers = unavailableTunnelHandlers(),
 ): CommandHandlers {
   const serviceResult = (service: Awaited<ReturnType<ServiceManager["start"]>>) => ({
     name: service.name,
@@ -41,6 +44,7 @@ export function createCommandHandlers(
     ...models,
     ...secrets,
     ...deploy,
+    ...tunnel,
 
     "service.start": async ({ name }) => serviceResult(await services.start(name)),
     "service.stop": async ({ name }) => serviceResult(await services.stop(name)),

@@ -12,6 +12,7 @@ import { unavailableComfyuiControl } from "../../src/comfyui-control/index.js";
 import { unavailableModels } from "../../src/models/handlers.js";
 import { unavailableSyncHandlers } from "../../src/sync/handlers.js";
 import { unavailableSecretsHandlers } from "../../src/secrets/handlers.js";
+import { unavailableTunnelHandlers } from "../../src/tunnel/handlers.js";
 import { unavailableDeployHandlers } from "../../src/deploy/handlers.js";
 import { unavailableHealthHandlers } from "../../src/health/handlers.js";
 import { CommandExecutor } from "../../src/commands/executor.js";
@@ -61,6 +62,7 @@ function countingHandlers(delayMs = 0): { handlers: CommandHandlers; calls: stri
     ...unavailableModels(),
     ...unavailableSyncHandlers(),
     ...unavailableSecretsHandlers(),
+    ...unavailableTunnelHandlers(),
     ...unavailableDeployHandlers(),
     ...unavailableHealthHandlers(),
     "service.start": ({ name }) => {

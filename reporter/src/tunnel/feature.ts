@@ -1,0 +1,309 @@
+/**
+ * The tunnel feature: saved mode and services, cloudflared under PM2 through the supervisor,
+ * API-mode provisioning, the Tunnel page's view and the overview's tunnel section.
+ */
+import { join } from "node:path";
+
+import { ComfyCarryError, toUtcTimestamp } from "@comfycarry/shared";
+import type { Overview, TunnelConfigureArgs, TunnelLink, TunnelService, TunnelView } from "@comfycarry/shared";
+
+import type { Logger } from "../log/logger.js";
+import { apiHostname, provision, unprovision } from "./api-mode.js";
+import { CloudflareClient } from "./cloudflare-api.js";
+import { cloudflaredArgs, freeLoopbackPort, notReady, resolveBinary } from "./launch.js";
+import { LogTail } from "./log-tail.js";
+import { CloudflaredProcess } from "./pm2-process.js";
+import type { TunnelEnvSettings } from "./settings.js";
+import { TunnelStore } from "./store.js";
+import type { TunnelSettings } from "./store.js";
+import { TunnelSupervisor } from "./supervisor.js";
+import type { Launch, ProcessControl } from "./supervisor.js";
+
+export interface TunnelFeatureOptions {
+  instanceId: string;
+  stateDir: string;
+  pm2Home?: string;
+  env: TunnelEnvSettings;
+  /** The access proxy's origin (`http://127.0.0.1:PORT`), or null while it is not listening. */
+  origin: () => string | null;
+  /** Receives the services whenever they change, so the access proxy serves them. */
+  onServices?: (services: readonly TunnelService[]) => void;
+  /** Called when the status or links changed, e.g. to send a snapshot. */
+  onChange?: () => void;
+  log: Logger;
+  /** How often the supervisor looks at cloudflared; default 2000 ms. */
+  pollMs?: number;
+  now?: () => number;
+  /** Tests pass a PM2 control of their own; default: PM2 of `pm2Home`. */
+  process?: ProcessControl & { close?: () => Promise<void> };
+}
+
+export class TunnelFeature {
+  readonly #options: TunnelFeatureOptions;
+  readonly #log: Logger;
+  readonly #store: TunnelStore;
+  readonly #process: ProcessControl & { close?: () => Promise<void> };
+  readonly #tail: LogTail;
+  readonly #supervisor: TunnelSupervisor;
+  #settings: TunnelSettings;
+  #problem: string | null;
+  #timer: NodeJS.Timeout | null = null;
+
+  private constructor(options: TunnelFeatureOptions, store: TunnelStore, settings: TunnelSettings, problem: string | null) {
+    this.#options = options;
+    this.#log = options.log.child({ component: "tunnel" });
+    this.#store = store;
+    this.#settings = settings;
+    this.#problem = problem;
+    this.#process = options.process ?? new CloudflaredProcess(options.env.serviceName, options.pm2Home);
+    this.#tail = new LogTail(join(store.dir, "cloudflared.log"));
+    this.#supervisor = new TunnelSupervisor({
+      process: this.#process,
+      tail: this.#tail,
+      prepare: () => this.#prepare(),
+      log: this.#log,
+      ...(options.now === undefined ? {} : { now: options.now }),
+      ...(options.onChange === undefined ? {} : { onChange: options.onChange }),
+    });
+  }
+
+  /** Loads the saved settings and, when the tunnel was enabled, starts cloudflared again. */
+  static async start(options: TunnelFeatureOptions): Promise<TunnelFeature> {
+    const store = new TunnelStore(options.stateDir);
+    const { settings, problem } = await store.load();
+    const feature = new TunnelFeature(options, store, settings, problem);
+    if (problem !== null) {
+      feature.#log.warn({ problem }, "tunnel settings could not be read");
+    }
+    options.onServices?.(settings.services);
+    feature.#timer = setInterval(() => {
+      feature.#supervisor.tick().catch((error: unknown) => feature.#log.error({ err: error }, "checking cloudflared failed"));
+    }, options.pollMs ?? 2_000);
+    if (settings.enabled && settings.mode !== null) {
+      await feature.#supervisor.enable().catch((error: unknown) => feature.#log.error({ err: error }, "cloudflared could not start"));
+    }
+    return feature;
+  }
+
+  view(): TunnelView {
+    const supervised = this.#supervisor.view();
+    const settings = this.#settings;
+    const rateLimit =
+      supervised.status === "rate_limited" && supervised.nextAttemptAt !== null
+        ? { next_attempt_at: toUtcTimestamp(new Date(supervised.nextAttemptAt)), refused_starts: Math.max(1, supervised.refusedStarts) }
+        : null;
+    return {
+      mode: settings.mode,
+      status: settings.mode === null ? "stopped" : supervised.status,
+      enabled: settings.enabled,
+      links: this.#links(),
+      services: settings.services,
+      api: settings.api === null ? null : { domain: settings.api.domain, subdomain: settings.api.subdomain, tunnel_id: settings.api.tunnel_id },
+      rate_limit: rateLimit,
+      problem: supervised.problem ?? this.#problem,
+      connections: supervised.connections,
+    };
+  }
+
+  /** The overview's tunnel section: links feed the quick links, `state` the status badge. */
+  section(): Overview["tunnel"] {
+    if (this.#settings.mode === null) {
+      return { available: false, reason: "not_configured" };
+    }
+    const view = this.view();
+    const state = view.status === "online" ? "online" : view.status === "connecting" ? "connecting" : view.status === "offline" || view.status === "stopped" ? "offline" : "error";
+    return {
+      available: true,
+      state,
+      links: view.links,
+      mode: this.#settings.mode,
+      status: view.status,
+      next_attempt_at: view.rate_limit?.next_attempt_at ?? null,
+    };
+  }
+
+  logLines(count: number): string[] {
+    return this.#tail.last(count);
+  }
+
+  async configure(args: TunnelConfigureArgs): Promise<TunnelView> {
+    const next: TunnelSettings = { ...this.#settings, mode: args.mode };
+    if (args.mode === "token") {
+      await this.#store.writeSecret("tunnel-token", args.token.trim());
+    } else if (args.mode === "api") {
+      await this.#store.writeSecret("api-token", args.api_token.trim());
+      next.api = await this.#provision({ ...next, api: this.#sameZone(args) ? this.#settings.api : null }, args.domain, args.subdomain, args.account_id ?? null);
+    }
+    this.#problem = null;
+    await this.#save(next);
+    this.#log.info({ mode: args.mode }, "tunnel mode saved");
+    if (next.enabled) {
+      await this.#supervisor.restart();
+    }
+    return this.view();
+  }
+
+  async start(): Promise<TunnelView> {
+    const mode = this.#settings.mode;
+    if (mode === null) {
+      throw new ComfyCarryError("invalid_arguments", "No tunnel mode is set; choose quick, token or API mode first.", { field: "mode" });
+    }
+    await this.#save({ ...this.#settings, enabled: true });
+    await this.#supervisor.enable();
+    return this.view();
+  }
+
+  async stop(): Promise<TunnelView> {
+    await this.#save({ ...this.#settings, enabled: false });
+    await this.#supervisor.disable();
+    return this.view();
+  }
+
+  async restart(): Promise<TunnelView> {
+    if (this.#settings.mode === null) {
+      throw new ComfyCarryError("invalid_arguments", "No tunnel mode is set; choose quick, token or API mode first.", { field: "mode" });
+    }
+    await this.#save({ ...this.#settings, enabled: true });
+    await this.#supervisor.restart();
+    return this.view();
+  }
+
+  async addService(service: TunnelService): Promise<TunnelView> {
+    const services = [...this.#settings.services.filter((existing) => existing.name !== service.name), service];
+    await this.#changeServices(services);
+    this.#log.info({ service: service.name, port: service.port, protocol: service.protocol }, "tunnel service added");
+    return this.view();
+  }
+
+  async removeService(name: string): Promise<TunnelView> {
+    if (!this.#settings.services.some((service) => service.name === name)) {
+      const known = this.#settings.services.map((service) => service.name).join(", ") || "(none)";
+      throw new ComfyCarryError("not_found", `No tunnel service named "${name}"; known services: ${known}`, { name });
+    }
+    await this.#changeServices(this.#settings.services.filter((service) => service.name !== name));
+    this.#log.info({ service: name }, "tunnel service removed");
+    return this.view();
+  }
+
+  /** API mode: deletes the DNS records and tunnel at Cloudflare; every mode: stops cloudflared and forgets the mode. */
+  async remove(): Promise<TunnelView> {
+    const api = this.#settings.api;
+    if (this.#settings.mode === "api" && api !== null) {
+      // The tunnel must be down before Cloudflare lets it be deleted.
+      await this.#supervisor.disable();
+      await unprovision(await this.#client(), api, this.#log);
+    }
+    await this.#supervisor.disable();
+    await this.#store.clearSecret("api-token");
+    await this.#store.clearSecret("tunnel-token");
+    await this.#save({ mode: null, enabled: false, services: this.#settings.services, api: null });
+    return this.view();
+  }
+
+  /** Stops the timer and disconnects from PM2; cloudflared keeps running under PM2. */
+  async close(): Promise<void> {
+    if (this.#timer !== null) {
+      clearInterval(this.#timer);
+      this.#timer = null;
+    }
+    await this.#supervisor.tick().catch(() => undefined);
+    await this.#process.close?.();
+  }
+
+  #sameZone(args: { domain: string; subdomain: string }): boolean {
+    return this.#settings.api?.domain === args.domain;
+  }
+
+  async #changeServices(services: TunnelService[]): Promise<void> {
+    const next = { ...this.#settings, services };
+    if (next.mode === "api" && next.api !== null) {
+      next.api = await this.#provision(next, next.api.domain, next.api.subdomain, next.api.account_id);
+    }
+    await this.#save(next);
+    this.#options.onServices?.(services);
+  }
+
+  async #provision(settings: TunnelSettings, domain: string, subdomain: string, accountId: string | null): Promise<TunnelSettings["api"]> {
+    const origin = this.#origin();
+    const { state, tunnelToken } = await provision({
+      client: await this.#client(),
+      instanceId: this.#options.instanceId,
+      domain,
+      subdomain,
+      accountId,
+      services: settings.services,
+      origin,
+      previous: settings.api,
+      log: this.#log,
+    });
+    await this.#store.writeSecret("tunnel-token", tunnelToken);
+    return state;
+  }
+
+  async #client(): Promise<CloudflareClient> {
+    const token = await this.#store.readSecret("api-token");
+    if (token === null) {
+      throw notReady("No Cloudflare API token is saved; configure API mode again with a token.", "not_configured");
+    }
+    return new CloudflareClient(this.#options.env.apiUrl, token);
+  }
+
+  #origin(): string {
+    const origin = this.#options.env.origin ?? this.#options.origin();
+    if (origin === null) {
+      throw notReady("The access proxy is not listening, so the tunnel has nothing to point at; restart the reporter.", "proxy_unavailable");
+    }
+    return origin;
+  }
+
+  async #save(settings: TunnelSettings): Promise<void> {
+    await this.#store.save(settings);
+    this.#settings = settings;
+    this.#options.onChange?.();
+  }
+
+  #links(): TunnelLink[] {
+    const settings = this.#settings;
+    const supervised = this.#supervisor.view();
+    if (settings.mode === "quick") {
+      return supervised.quickUrl === null ? [] : [{ name: "ComfyUI", url: supervised.quickUrl }];
+    }
+    if (settings.mode === "api" && settings.api !== null) {
+      const { domain, subdomain } = settings.api;
+      return [
+        { name: "ComfyUI", url: `https://${apiHostname(domain, subdomain, null)}` },
+        ...settings.services.map((service) => ({ name: service.name, url: `https://${apiHostname(domain, subdomain, service.name)}` })),
+      ];
+    }
+    return supervised.hostnames.map((hostname) => ({ name: hostname, url: `https://${hostname}` }));
+  }
+
+  async #prepare(): Promise<Launch> {
+    const { env } = this.#options;
+    const mode = this.#settings.mode;
+    if (mode === null) {
+      throw notReady("No tunnel mode is set.", "not_configured");
+    }
+    const binary = await resolveBinary(env.binary);
+    if (binary === null) {
+      throw notReady(`cloudflared was not found (${env.binary}); install it or set COMFYCARRY_CLOUDFLARED_BIN to its path.`, "cloudflared_missing");
+    }
+    if (mode !== "quick" && (await this.#store.readSecret("tunnel-token")) === null) {
+      throw notReady("No tunnel token is saved; paste the tunnel token again.", "not_configured");
+    }
+
+    const metricsAddress = `127.0.0.1:${await freeLoopbackPort()}`;
+    const args = cloudflaredArgs({
+      mode,
+      metricsAddress,
+      configPath: await this.#store.emptyConfigPath(),
+      origin: mode === "quick" ? this.#origin() : "",
+      tokenFile: this.#store.secretPath("tunnel-token"),
+      ...(env.quickService === undefined ? {} : { quickService: env.quickService }),
+    });
+    return {
+      metricsAddress,
+      definition: { name: env.serviceName, binary, args, cwd: this.#store.dir, logFile: this.#tail.path, env: env.childEnv },
+    };
+  }
+}

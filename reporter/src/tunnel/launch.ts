@@ -1,0 +1,64 @@
+/** Building cloudflared's command line for each mode. */
+import { access, constants } from "node:fs/promises";
+import { createServer } from "node:net";
+import type { AddressInfo } from "node:net";
+import { delimiter, isAbsolute, join } from "node:path";
+
+import { ComfyCarryError } from "@comfycarry/shared";
+import type { TunnelMode } from "@comfycarry/shared";
+
+/** Returns the absolute path of `binary`, searching PATH for a bare name, or null when not found. */
+export async function resolveBinary(binary: string, path = process.env["PATH"] ?? ""): Promise<string | null> {
+  const candidates = isAbsolute(binary) || binary.includes("/") ? [binary] : path.split(delimiter).filter((dir) => dir !== "").map((dir) => join(dir, binary));
+  for (const candidate of candidates) {
+    try {
+      await access(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // Not here; try the next folder.
+    }
+  }
+  return null;
+}
+
+/** Returns a free TCP port on 127.0.0.1 for the metrics server. Another process could take it before cloudflared binds; the run then exits and is retried. */
+export async function freeLoopbackPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", resolve);
+  });
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+export interface ArgsInput {
+  mode: TunnelMode;
+  metricsAddress: string;
+  /** A file holding `{}`: keeps cloudflared from reading a config.yml of its default search path. */
+  configPath: string;
+  /** Quick mode: the origin the tunnel forwards to (the access proxy). */
+  origin: string;
+  /** Token and API modes: the file holding the tunnel token. */
+  tokenFile: string;
+  /** Quick-tunnel service; only tests set it, to point cloudflared at a loopback fake. */
+  quickService?: string;
+}
+
+/**
+ * Returns cloudflared's arguments. Tunnel flags come before `run`, `--token-file` after it, and
+ * `--no-autoupdate` keeps cloudflared from replacing itself and exiting 11 every 24 h.
+ */
+export function cloudflaredArgs(input: ArgsInput): string[] {
+  const common = ["tunnel", "--no-autoupdate", "--metrics", input.metricsAddress, "--config", input.configPath, "--loglevel", "info"];
+  if (input.mode === "quick") {
+    return [...common, ...(input.quickService === undefined ? [] : ["--quick-service", input.quickService]), "--url", input.origin];
+  }
+  return [...common, "run", "--token-file", input.tokenFile];
+}
+
+/** Raised when the tunnel cannot start with what is saved; the supervisor marks it misconfigured. */
+export function notReady(message: string, reason: string): ComfyCarryError {
+  return new ComfyCarryError("tunnel_failed", message, { reason, detail: message });
+}
