@@ -22,6 +22,8 @@ export const reporterAttachmentSchema = z.object({
   takesTokens: z.boolean().default(false),
   /** Whether its hello reported rclone.conf, i.e. cloud sync runs there and takes `sync.config.set`. */
   takesConf: z.boolean().default(false),
+  /** Number of the last snapshot stored from this connection, the base its deltas must name. */
+  snapshotSeq: z.number().int().nullable().default(null),
 });
 export type ReporterAttachment = z.infer<typeof reporterAttachmentSchema>;
 

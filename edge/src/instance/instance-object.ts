@@ -23,6 +23,7 @@ import type { SocketActor } from "../auth/actor.js";
 
 import type { Env } from "../env.js";
 import { buildInstanceStatus } from "../fleet-status/status.js";
+import { enablePingAutoResponse } from "./cheap-link.js";
 import { historyResponse } from "../history/query.js";
 import { setPrice } from "../spend/set-price.js";
 import { refuseUpgrade } from "../http/socket-refusal.js";
@@ -82,6 +83,7 @@ export class InstanceObject extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.store = new InstanceStore(ctx.storage.kv);
+    enablePingAutoResponse(ctx);
     const meta = this.store.meta();
     if (meta !== null) {
       this.parts = buildParts(ctx, env, this.store, meta.instanceId, meta.name);

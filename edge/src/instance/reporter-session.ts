@@ -5,7 +5,9 @@
  * socket with `invalid_message`.
  */
 import {
+  EDGE_FEATURE_PING_AUTO_RESPONSE,
   EDGE_FEATURE_SECRET_UPDATE,
+  EDGE_FEATURE_SNAPSHOT_DELTA,
   MIN_PROTOCOL_VERSION,
   PROTOCOL_VERSION,
   isProtocolVersionSupported,
@@ -15,10 +17,10 @@ import {
 } from "@comfycarry/shared";
 import type { ReporterMessage, WireError } from "@comfycarry/shared";
 
-import { recordSnapshot } from "../history/record.js";
 import { evaluateAlerts, onAlertEvent, onAlertSnapshot } from "../alerts/hooks.js";
 import { log } from "../log.js";
 import type { ReporterAttachment } from "./attachments.js";
+import { acceptSnapshot, acceptSnapshotDelta } from "./cheap-link.js";
 import { frameText } from "./frames.js";
 import { armHeartbeat } from "./heartbeat.js";
 import type { InstanceParts } from "./parts.js";
@@ -68,9 +70,11 @@ export async function onReporterMessage(parts: InstanceParts, ws: WebSocket, att
         rejectFrame(parts, socket, { code: "invalid_message", message: `snapshot is for instance ${frame.snapshot.instance_id}, not ${parts.instanceId}` }, now);
         return;
       }
-      parts.store.saveSnapshot(frame.snapshot, now);
-      recordSnapshot(parts, frame.snapshot, now);
-      parts.link.broadcastOverview(now);
+      acceptSnapshot(parts, socket, frame.snapshot, frame.seq, now);
+      await onAlertSnapshot(parts, now);
+      return;
+    case "snapshot_delta":
+      acceptSnapshotDelta(parts, socket, frame, now);
       await onAlertSnapshot(parts, now);
       return;
     case "event":
@@ -153,7 +157,7 @@ async function acceptHello(parts: InstanceParts, socket: ReporterSocket, hello: 
     instance_id: parts.instanceId,
     viewers: parts.sockets.browsers().length,
     server_time: toUtcTimestamp(new Date(now)),
-    features: [EDGE_FEATURE_SECRET_UPDATE],
+    features: [EDGE_FEATURE_SECRET_UPDATE, EDGE_FEATURE_PING_AUTO_RESPONSE, EDGE_FEATURE_SNAPSHOT_DELTA],
   });
   const resent = await parts.relay.resendPending(ws, now);
   const secretsSent = await handOffOnHello(parts, hello.secrets, now);

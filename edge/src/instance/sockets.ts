@@ -51,6 +51,7 @@ export class SocketRegistry {
       invalidFrames: 0,
       takesTokens: false,
       takesConf: false,
+      snapshotSeq: null,
     });
   }
 
@@ -60,13 +61,17 @@ export class SocketRegistry {
     writeAttachment(ws, { role: "browser", connectionId, connectedAt: now, actor });
   }
 
-  /** Returns the open reporter sockets, `except` left out (a socket being closed is still listed). */
+  /**
+   * Returns the open reporter sockets, `except` left out (a socket being closed is still listed).
+   * `lastSeenAt` includes pings the runtime answered without waking this object.
+   */
   reporters(except?: WebSocket): ReporterSocket[] {
     const sockets: ReporterSocket[] = [];
     for (const ws of this.ctx.getWebSockets(REPORTER_TAG)) {
       const attachment = readAttachment(ws);
       if (ws !== except && isOpen(ws) && attachment?.role === "reporter") {
-        sockets.push({ ws, attachment });
+        const autoReplyAt = this.ctx.getWebSocketAutoResponseTimestamp(ws)?.getTime() ?? 0;
+        sockets.push({ ws, attachment: { ...attachment, lastSeenAt: Math.max(attachment.lastSeenAt, autoReplyAt) } });
       }
     }
     return sockets;

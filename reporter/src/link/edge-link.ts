@@ -5,7 +5,9 @@ import type { z } from "zod";
 
 import {
   APP_CLOSE_CODE,
+  EDGE_FEATURE_PING_AUTO_RESPONSE,
   EDGE_FEATURE_SECRET_UPDATE,
+  EDGE_FEATURE_SNAPSHOT_DELTA,
   MAX_MESSAGE_BYTES,
   edgeToReporterMessageSchema,
   errorCodeSchema,
@@ -25,6 +27,8 @@ import { NamedTimers } from "./timers.js";
 import { DEFAULT_LINK_TIMING } from "./timing.js";
 import type { LinkTiming } from "./timing.js";
 import { answerUnparsedCommand } from "./unparsed-command.js";
+import { isLiveOnly } from "./live-events.js";
+import { SnapshotSequence } from "./snapshot-delta.js";
 
 export { rawText } from "./raw-text.js";
 export type { LinkTiming } from "./timing.js";
@@ -78,6 +82,9 @@ export class EdgeLink extends EventEmitter<EdgeLinkEvents> {
   #features: readonly string[] = [];
   #refusal: WireError | null = null;
   #building = false;
+  #snapshots = new SnapshotSequence(false);
+  /** Live-only events not sent because nobody watched, counted for the debug log. */
+  #unwatchedSkipped = 0;
   readonly #timers = new NamedTimers();
 
   constructor(options: EdgeLinkOptions) {
@@ -150,6 +157,13 @@ export class EdgeLink extends EventEmitter<EdgeLinkEvents> {
       this.#log.debug({ kind: event.kind }, "event dropped while the edge is not connected");
       return;
     }
+    if (this.#viewers === 0 && isLiveOnly(parsed.value)) {
+      this.#unwatchedSkipped += 1;
+      if (this.#unwatchedSkipped % 1000 === 1) {
+        this.#log.debug({ kind: event.kind, skipped: this.#unwatchedSkipped }, "live-only events not sent while nobody watches");
+      }
+      return;
+    }
     this.#send({ type: "event", event: parsed.value });
   }
 
@@ -169,7 +183,7 @@ export class EdgeLink extends EventEmitter<EdgeLinkEvents> {
         this.#log.error({ issues: parsed.issues }, "snapshot does not match the overview schema, not sent");
         return;
       }
-      this.#send({ type: "snapshot", snapshot: parsed.value });
+      this.#send(this.#snapshots.frame(parsed.value));
     } catch (error) {
       this.#log.error({ err: error }, "building the snapshot failed");
     } finally {
@@ -260,6 +274,12 @@ export class EdgeLink extends EventEmitter<EdgeLinkEvents> {
         break;
       case "pong":
         break;
+      case "snapshot_ack":
+        if (!this.#snapshots.acknowledge(message.seq, message.ok)) {
+          this.#log.info({ seq: message.seq }, "edge could not apply a snapshot delta; sending a full snapshot");
+          void this.sendSnapshotNow();
+        }
+        break;
       case "refused":
         this.#refusal = message.error;
         this.#log.error({ code: message.error.code, reason: message.error.message }, "edge rejected this reporter");
@@ -273,7 +293,11 @@ export class EdgeLink extends EventEmitter<EdgeLinkEvents> {
     this.#log.info({ viewers, clockOffsetMs: this.#clockOffsetMs }, "edge welcomed the reporter");
     this.emit("welcome", viewers);
 
-    this.#timers.every("ping", this.#timing.heartbeatMs, () => this.#send({ type: "ping", at: toUtcTimestamp() }));
+    this.#snapshots = new SnapshotSequence(this.#features.includes(EDGE_FEATURE_SNAPSHOT_DELTA));
+    // `{ type: "ping" }` serializes to exactly PING_FRAME, which the edge's runtime answers
+    // without waking the Durable Object; older edges get a timestamped ping they handle themselves.
+    const constantPing = this.#features.includes(EDGE_FEATURE_PING_AUTO_RESPONSE);
+    this.#timers.every("ping", this.#timing.heartbeatMs, () => this.#send(constantPing ? { type: "ping" } : { type: "ping", at: toUtcTimestamp() }));
     this.#timers.once("stable", this.#timing.stableAfterMs, () => this.#backoff.reset());
     void this.sendSnapshotNow();
     this.#scheduleSnapshots();

@@ -14,6 +14,8 @@ export interface EdgeConnection {
   socket: WebSocket;
   headers: IncomingHttpHeaders;
   frames: ReporterMessage[];
+  /** Every text frame exactly as received. */
+  raw: string[];
   invalid: string[];
   send(message: EdgeToReporterMessage): void;
 }
@@ -23,6 +25,8 @@ export interface FakeEdgeOptions {
   rejectStatus?: () => number | null;
   /** Viewers in the welcome; null sends no welcome. */
   welcomeViewers?: number | null;
+  /** `features` of the welcome; absent like an older edge when unset. */
+  features?: string[];
 }
 
 /** A minimal edge on 127.0.0.1 that records reporter frames and answers hello with welcome. */
@@ -91,6 +95,7 @@ export class FakeEdge {
       socket,
       headers,
       frames: [],
+      raw: [],
       invalid: [],
       send: (message) => socket.send(JSON.stringify(message)),
     };
@@ -98,6 +103,7 @@ export class FakeEdge {
 
     socket.on("message", (data) => {
       const text = rawText(data);
+      connection.raw.push(text);
       const parsed = parseFrame(reporterMessageSchema, text);
       if (!parsed.ok) {
         connection.invalid.push(parsed.issues);
@@ -113,6 +119,7 @@ export class FakeEdge {
           instance_id: parsed.value.instance_id,
           viewers,
           server_time: toUtcTimestamp(),
+          ...(this.#options.features === undefined ? {} : { features: this.#options.features }),
         });
       }
       if (parsed.value.type === "ping") {
