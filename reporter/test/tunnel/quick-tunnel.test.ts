@@ -1,0 +1,186 @@
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+
+import { startFakeQuickService } from "@comfycarry/fake-cloudflare-api";
+import type { FakeQuickService } from "@comfycarry/fake-cloudflare-api";
+import { FAKE_CLOUDFLARED } from "@comfycarry/fake-cloudflared";
+import { pino } from "pino";
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
+
+import { TunnelFeature } from "../../src/tunnel/feature.js";
+import { createPm2Home } from "../comfyui-control/helpers/pm2-home.js";
+import type { Pm2Home } from "../comfyui-control/helpers/pm2-home.js";
+import { pollUntil } from "../comfyui-control/helpers/poll.js";
+
+const ORIGIN = "http://127.0.0.1:8189";
+
+let pm2: Pm2Home;
+let quick: FakeQuickService;
+let dir: string;
+let current: TunnelFeature | null = null;
+
+beforeAll(async () => {
+  // The fake's bundle is what bin/cloudflared runs; build it once for this file.
+  execFileSync(process.execPath, ["build.mjs"], { cwd: join(dirname(FAKE_CLOUDFLARED), "..") });
+  pm2 = await createPm2Home();
+  quick = await startFakeQuickService();
+  dir = mkdtempSync(join(tmpdir(), "tunnel-quick-"));
+}, 60_000);
+
+afterAll(async () => {
+  await quick.close();
+  await pm2.kill();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+afterEach(async () => {
+  if (current !== null) {
+    await current.stop();
+    await current.close();
+    current = null;
+  }
+  quick.rateLimited = false;
+  quick.requests.length = 0;
+});
+
+interface Started {
+  tunnel: TunnelFeature;
+  runLog: string;
+}
+
+let serial = 0;
+
+async function startTunnel(options: { now?: () => number; searchDir?: string } = {}): Promise<Started> {
+  serial += 1;
+  const stateDir = join(dir, `state-${serial}`);
+  const runLog = join(dir, `runs-${serial}.jsonl`);
+  writeFileSync(runLog, "");
+  const tunnel = await TunnelFeature.start({
+    instanceId: "quick-test",
+    stateDir,
+    pm2Home: pm2.path,
+    env: {
+      binary: FAKE_CLOUDFLARED,
+      apiUrl: "http://127.0.0.1:9/client/v4",
+      quickService: quick.url,
+      serviceName: `cloudflared-${serial}`,
+      childEnv: { FAKE_CLOUDFLARED_RUN_LOG: runLog, FAKE_CLOUDFLARED_SEARCH_DIRS: options.searchDir ?? "", FAKE_CLOUDFLARED_REGISTER_DELAY_MS: "100" },
+    },
+    origin: () => ORIGIN,
+    log: pino({ level: "silent" }),
+    pollMs: 150,
+    ...(options.now === undefined ? {} : { now: options.now }),
+  });
+  current = tunnel;
+  return { tunnel, runLog };
+}
+
+function runs(runLog: string): string[][] {
+  return readFileSync(runLog, "utf8")
+    .split("\n")
+    .filter((line) => line !== "")
+    .map((line) => (JSON.parse(line) as { argv: string[] }).argv);
+}
+
+const online = (tunnel: TunnelFeature) => pollUntil("tunnel online", () => Promise.resolve(tunnel.section()), (section) => section.available && section.state === "online" && section.links.length > 0);
+
+/** Lets the supervisor look several times, so a wrongly planned start would have happened. */
+const severalTicks = () => new Promise((resolve) => setTimeout(resolve, 1_000));
+
+describe("quick tunnel", () => {
+  test("URL appears in the overview section", async () => {
+    const { tunnel } = await startTunnel();
+    await tunnel.configure({ mode: "quick" });
+    await tunnel.start();
+    const section = await online(tunnel);
+
+    expect(section.available && section.links).toEqual([{ name: "ComfyUI", url: `https://${quick.requests.at(-1)?.hostname}` }]);
+    expect(section.available && section.status).toBe("online");
+  });
+
+  test("restart replaces the URL", async () => {
+    const { tunnel } = await startTunnel();
+    await tunnel.configure({ mode: "quick" });
+    await tunnel.start();
+    const first = await online(tunnel);
+    const firstUrl = first.available ? first.links[0]?.url : undefined;
+
+    await tunnel.restart();
+    const second = await pollUntil("a new URL", () => Promise.resolve(tunnel.section()), (section) => section.available && section.state === "online" && section.links[0]?.url !== firstUrl);
+
+    expect(quick.requests).toHaveLength(2);
+    expect(second.available && second.links).toEqual([{ name: "ComfyUI", url: `https://${quick.requests[1]?.hostname}` }]);
+  });
+
+  test("runs with its own empty config", async () => {
+    const searchDir = join(dir, "home", ".cloudflared");
+    mkdirSync(searchDir, { recursive: true });
+    writeFileSync(join(searchDir, "config.yml"), "tunnel: old\ningress:\n  - hostname: old.example.com\n    service: http://127.0.0.1:1\n  - service: http_status:404\n");
+    const { tunnel, runLog } = await startTunnel({ searchDir });
+    await tunnel.configure({ mode: "quick" });
+    await tunnel.start();
+    await online(tunnel);
+
+    const [argv] = runs(runLog);
+    const metrics = argv?.[argv.indexOf("--metrics") + 1];
+    const config = (await (await fetch(`http://${metrics}/config`)).json()) as { config: { ingress: unknown[] } };
+    expect(argv).toContain("--config");
+    expect(config.config.ingress).toEqual([{ service: ORIGIN }]);
+  });
+
+  test("rate limit follows the backoff schedule", async () => {
+    let now = Date.parse("2026-12-04T10:00:00Z");
+    quick.rateLimited = true;
+    const { tunnel } = await startTunnel({ now: () => now });
+    await tunnel.configure({ mode: "quick" });
+    await tunnel.start();
+
+    const planned: number[] = [];
+    const waitRefused = async (count: number): Promise<number> => {
+      const view = await pollUntil(`refused start ${count}`, () => Promise.resolve(tunnel.view()), (candidate) => candidate.rate_limit?.refused_starts === count);
+      const next = Date.parse(view.rate_limit?.next_attempt_at ?? "");
+      planned.push(next - now);
+      return next;
+    };
+
+    let next = await waitRefused(1);
+    const overview = tunnel.section();
+    await severalTicks();
+    expect(quick.requests).toHaveLength(1);
+    expect(overview.available && overview.status).toBe("rate_limited");
+    expect(overview.available && overview.next_attempt_at).toBe(new Date(next).toISOString());
+
+    now = next - 1;
+    await severalTicks();
+    expect(quick.requests).toHaveLength(1);
+
+    now = next;
+    next = await waitRefused(2);
+    expect(quick.requests).toHaveLength(2);
+
+    now = next;
+    next = await waitRefused(3);
+    await severalTicks();
+    expect(quick.requests).toHaveLength(3);
+
+    quick.rateLimited = false;
+    now = next;
+    await online(tunnel);
+    expect(quick.requests).toHaveLength(4);
+    expect(planned).toEqual([10_000, 20_000, 40_000]);
+  });
+
+  test("invalid token is misconfigured without retries", async () => {
+    const { tunnel, runLog } = await startTunnel();
+    await tunnel.configure({ mode: "token", token: "this-is-not-a-tunnel-token" });
+    await tunnel.start();
+    const view = await pollUntil("misconfigured", () => Promise.resolve(tunnel.view()), (candidate) => candidate.status === "misconfigured");
+    await severalTicks();
+
+    expect(view.problem).toBe("Provided Tunnel token is not valid.");
+    expect(runs(runLog)).toHaveLength(1);
+    expect(runs(runLog)[0]).not.toContain("this-is-not-a-tunnel-token");
+  });
+});
