@@ -46,6 +46,7 @@ const routes: RouteRecordRaw[] = [
   { path: "/setup", name: "setup", component: () => import("./pages/SetupPage.vue"), meta: { public: true } },
   { path: "/", name: "fleet", component: () => import("./pages/FleetPage.vue") },
   { path: "/settings", name: "settings", component: () => import("./pages/SettingsPage.vue") },
+  { path: "/alerts", name: "alerts", component: () => import("./pages/AlertsPage.vue") },
   {
     path: "/instances/:id",
     component: () => import("./pages/InstanceLayout.vue"),
