@@ -94,6 +94,11 @@ export const eventSchema = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("sync.rule.status"), at, status: syncRuleStatusSchema }),
   z.object({ kind: z.literal("download.job"), at, ...downloadJobEventFields }),
   z.object({ kind: z.literal("models.library.changed"), at, ...libraryChangedEventFields }),
+  /**
+   * Sent after reconnecting when the reporter's buffer of events produced while the edge was
+   * unreachable overflowed: `dropped` events, the oldest first, from `since` on, were lost.
+   */
+  z.object({ kind: z.literal("link.events_dropped"), at, dropped: z.number().int().positive(), since: utcTimestampSchema }),
   /** A prompt held by ComfyCarry until its missing models arrive, then submitted or failed. */
   z.object({ kind: z.literal("workflows.prompt.wait"), at, ...promptWaitEventFields }),
   z.object({ kind: z.literal("deploy.step"), at, ...deployStepEventFields }),

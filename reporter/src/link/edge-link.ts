@@ -28,6 +28,7 @@ import { DEFAULT_LINK_TIMING } from "./timing.js";
 import type { LinkTiming } from "./timing.js";
 import { answerUnparsedCommand } from "./unparsed-command.js";
 import { isLiveOnly } from "./live-events.js";
+import { EventBuffer } from "./event-buffer.js";
 import { SnapshotSequence } from "./snapshot-delta.js";
 
 export { rawText } from "./raw-text.js";
@@ -53,6 +54,8 @@ export interface EdgeLinkOptions {
   commands: CommandRunner;
   timing?: Partial<LinkTiming>;
   backoff?: BackoffOptions;
+  /** Events kept while the edge is unreachable; DEFAULT_EVENT_BUFFER_SIZE when absent. */
+  eventBufferSize?: number;
 }
 
 /** Events for the owner of the link: `fatal` means the edge will never accept this reporter as it is. */
@@ -86,10 +89,12 @@ export class EdgeLink extends EventEmitter<EdgeLinkEvents> {
   /** Live-only events not sent because nobody watched, counted for the debug log. */
   #unwatchedSkipped = 0;
   readonly #timers = new NamedTimers();
+  readonly #buffered: EventBuffer;
 
   constructor(options: EdgeLinkOptions) {
     super();
     this.#options = options;
+    this.#buffered = new EventBuffer(options.eventBufferSize);
     this.#timing = { ...DEFAULT_LINK_TIMING, ...options.timing };
     this.#backoff = new Backoff(options.backoff ?? DEFAULT_BACKOFF);
     this.#log = options.log.child({ component: "edge-link" });
@@ -154,7 +159,10 @@ export class EdgeLink extends EventEmitter<EdgeLinkEvents> {
       return;
     }
     if (!this.#welcomed) {
-      this.#log.debug({ kind: event.kind }, "event dropped while the edge is not connected");
+      // Live-only events are settled by the next snapshot; the rest wait for the reconnect.
+      if (!isLiveOnly(parsed.value)) {
+        this.#buffered.push(parsed.value);
+      }
       return;
     }
     if (this.#viewers === 0 && isLiveOnly(parsed.value)) {
@@ -292,6 +300,7 @@ export class EdgeLink extends EventEmitter<EdgeLinkEvents> {
     this.#viewers = viewers;
     this.#log.info({ viewers, clockOffsetMs: this.#clockOffsetMs }, "edge welcomed the reporter");
     this.emit("welcome", viewers);
+    this.#sendBuffered();
 
     this.#snapshots = new SnapshotSequence(this.#features.includes(EDGE_FEATURE_SNAPSHOT_DELTA));
     // `{ type: "ping" }` serializes to exactly PING_FRAME, which the edge's runtime answers
@@ -301,6 +310,21 @@ export class EdgeLink extends EventEmitter<EdgeLinkEvents> {
     this.#timers.once("stable", this.#timing.stableAfterMs, () => this.#backoff.reset());
     void this.sendSnapshotNow();
     this.#scheduleSnapshots();
+  }
+
+  /** Sends the events held while disconnected, after a `link.events_dropped` event when some were lost. */
+  #sendBuffered(): void {
+    const { events, dropped, droppedSince } = this.#buffered.take();
+    if (dropped > 0 && droppedSince !== null) {
+      this.#log.warn({ dropped, since: droppedSince, kept: events.length }, "the event buffer overflowed while disconnected; the oldest events were dropped");
+      this.#send({ type: "event", event: { kind: "link.events_dropped", at: toUtcTimestamp(), dropped, since: droppedSince } });
+    }
+    for (const event of events) {
+      this.#send({ type: "event", event });
+    }
+    if (events.length > 0) {
+      this.#log.info({ sent: events.length }, "sent the events held while disconnected");
+    }
   }
 
   #onViewers(count: number): void {
