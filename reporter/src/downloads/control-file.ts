@@ -1,11 +1,23 @@
 import { readFile } from "node:fs/promises";
 
 /** aria2 tracks in-flight pieces in blocks of this many bytes. */
-const BLOCK_LENGTH = 16 * 1024;
+export const BLOCK_LENGTH = 16 * 1024;
+
+/** A piece aria2 had started: which of its blocks are on disk. */
+export interface InFlightPiece {
+  index: number;
+  length: number;
+  /** One bit per block, most significant bit first, as aria2 stores it. */
+  blocks: Buffer;
+}
 
 export interface ControlFileInfo {
   pieceLength: number;
   totalLength: number;
+  uploadLength: number;
+  /** One bit per piece, most significant bit first. */
+  bitfield: Buffer;
+  inFlight: InFlightPiece[];
   /** Bytes in pieces the bitfield marks complete. */
   completedBytes: number;
 }
@@ -60,14 +72,15 @@ export function parseControlFile(data: Buffer, expectedTotal: number | null): Co
   if (bitfieldLength !== Math.ceil(pieces / 8) || !need(bitfieldLength)) {
     return null;
   }
-  const bitfield = data.subarray(offset, offset + bitfieldLength);
+  const bitfield = Buffer.from(data.subarray(offset, offset + bitfieldLength));
   offset += bitfieldLength;
 
-  const inFlight = u32();
-  if (inFlight === null || inFlight > pieces) {
+  const inFlightCount = u32();
+  if (inFlightCount === null || inFlightCount > pieces) {
     return null;
   }
-  for (let i = 0; i < inFlight; i += 1) {
+  const inFlight: InFlightPiece[] = [];
+  for (let i = 0; i < inFlightCount; i += 1) {
     const index = u32();
     const length = u32();
     const pieceBitfieldLength = u32();
@@ -77,6 +90,7 @@ export function parseControlFile(data: Buffer, expectedTotal: number | null): Co
     if (pieceBitfieldLength !== Math.ceil(Math.ceil(length / BLOCK_LENGTH) / 8) || !need(pieceBitfieldLength)) {
       return null;
     }
+    inFlight.push({ index, length, blocks: Buffer.from(data.subarray(offset, offset + pieceBitfieldLength)) });
     offset += pieceBitfieldLength;
   }
   if (offset !== data.length) {
@@ -89,7 +103,30 @@ export function parseControlFile(data: Buffer, expectedTotal: number | null): Co
       completedBytes += Math.min(pieceLength, totalLength - piece * pieceLength);
     }
   }
-  return { pieceLength, totalLength, completedBytes };
+  return { pieceLength, totalLength, uploadLength, bitfield, inFlight, completedBytes };
+}
+
+/** Writes a control file in the layout `parseControlFile` reads (format version 1). */
+export function serializeControlFile(info: Omit<ControlFileInfo, "completedBytes">): Buffer {
+  const head = Buffer.alloc(2 + 4 + 4 + 4 + 8 + 8 + 4);
+  let offset = head.writeUInt16BE(1, 0);
+  offset = head.writeUInt32BE(0, offset);
+  offset = head.writeUInt32BE(0, offset);
+  offset = head.writeUInt32BE(info.pieceLength, offset);
+  offset = head.writeBigUInt64BE(BigInt(info.totalLength), offset);
+  offset = head.writeBigUInt64BE(BigInt(info.uploadLength), offset);
+  head.writeUInt32BE(info.bitfield.length, offset);
+
+  const count = Buffer.alloc(4);
+  count.writeUInt32BE(info.inFlight.length, 0);
+  const pieces = info.inFlight.map((piece) => {
+    const entry = Buffer.alloc(12);
+    entry.writeUInt32BE(piece.index, 0);
+    entry.writeUInt32BE(piece.length, 4);
+    entry.writeUInt32BE(piece.blocks.length, 8);
+    return Buffer.concat([entry, piece.blocks]);
+  });
+  return Buffer.concat([head, info.bitfield, count, ...pieces]);
 }
 
 /** Reads and validates a control file; null when missing or invalid. */

@@ -5,6 +5,7 @@ import type { Logger } from "../log/logger.js";
 import type { Aria2Rpc, Aria2Status } from "./aria2/rpc-client.js";
 import { scrubAria2Line } from "./aria2/supervisor.js";
 import { readControlFile } from "./control-file.js";
+import { recoverWrittenBlocks } from "./control-recovery.js";
 import { assertFits, freeBytes } from "./disk-space.js";
 import { asFailure, DownloadFailure } from "./failure.js";
 import { finalizeDownload, removePartial } from "./finalize.js";
@@ -127,6 +128,12 @@ export async function startJob(context: RunnerContext, job: JobRecord): Promise<
  */
 async function checkPartial(tempPath: string, expectedTotal: number | null, log: Logger): Promise<number> {
   const hasTemp = await exists(tempPath);
+  if (hasTemp && expectedTotal !== -1) {
+    const { recoveredBytes } = await recoverWrittenBlocks(tempPath, `${tempPath}.aria2`, expectedTotal);
+    if (recoveredBytes > 0) {
+      log.info({ temp: tempPath, recovered_bytes: recoveredBytes }, "kept blocks written after aria2's last save");
+    }
+  }
   const control = expectedTotal === -1 ? null : await readControlFile(`${tempPath}.aria2`, expectedTotal);
   if (hasTemp && control !== null) {
     return control.completedBytes;

@@ -96,7 +96,10 @@ export class Aria2Supervisor {
       `--max-concurrent-downloads=${this.options.maxConcurrent}`,
       // Control files are rewritten every second, so a kill loses at most a second of progress.
       "--auto-save-interval=1",
+      // Unwritten ranges must read as zeros and every received byte must reach the file at
+      // once, so a resume can find blocks written after the last save (control-recovery.ts).
       "--file-allocation=none",
+      "--disk-cache=0",
       "--allow-overwrite=true",
       "--auto-file-renaming=false",
       "--continue=false",
