@@ -1,0 +1,157 @@
+/**
+ * ComfyUI: adopt the install at COMFYUI_DIR with its Python environment, or clone the chosen
+ * ref and build a venv. A clone lands in a scratch folder first and is renamed into place,
+ * and a venv build is bracketed by a marker file, so a kill at any point leaves either
+ * nothing or something the next run recognises as unfinished and rebuilds.
+ */
+import { existsSync } from "node:fs";
+import { mkdir, rename, rm, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+
+import { z } from "zod";
+
+import type { DeployStepDefinition, StepContext } from "../context.js";
+import { DeployStepError, describeExit } from "../context.js";
+import { gitOutput, newestStableTag, stepGit } from "../git-run.js";
+
+export const comfyuiOutcomeSchema = z.object({
+  adopted: z.boolean(),
+  commit: z.string().nullable(),
+  ref: z.string().nullable(),
+  python: z.string(),
+});
+export type ComfyuiOutcome = z.infer<typeof comfyuiOutcomeSchema>;
+
+/** Present while a venv is being built; a run that finds it rebuilds the venv. */
+function buildMarker(context: StepContext): string {
+  return join(context.settings.stateDir, "venv-building");
+}
+
+/** Present once this engine cloned COMFYUI_DIR, which makes it a checkout to manage rather than an install to adopt. */
+function clonedMarker(context: StepContext): string {
+  return join(context.settings.stateDir, "comfyui-cloned");
+}
+
+function venvPython(context: StepContext): string {
+  return join(context.settings.comfyuiDir, "venv", "bin", "python");
+}
+
+export const comfyuiStep: DeployStepDefinition = {
+  id: "comfyui",
+  kind: "change",
+  async inputs(context) {
+    const repository = context.request.comfyui_repository ?? context.settings.defaultRepository;
+    return { repository, ref: await resolveRef(context, repository), adopted_python: context.settings.adoptedPython, dir: context.settings.comfyuiDir };
+  },
+  async stillValid(context, recorded) {
+    const outcome = comfyuiOutcomeSchema.safeParse(recorded);
+    if (!outcome.success || existsSync(buildMarker(context)) || !existsSync(join(context.settings.comfyuiDir, "main.py"))) {
+      return false;
+    }
+    if (outcome.data.python.startsWith("/") && !existsSync(outcome.data.python)) {
+      return false;
+    }
+    return outcome.data.commit === null || outcome.data.commit === (await headCommit(context.settings.comfyuiDir));
+  },
+  async run(context) {
+    const repository = context.request.comfyui_repository ?? context.settings.defaultRepository;
+    const ref = await resolveRef(context, repository);
+    const dir = context.settings.comfyuiDir;
+
+    // The marker is written before the clone is renamed into place, so a checkout this engine made is never taken for the owner's own install.
+    let adopted = existsSync(join(dir, "main.py")) && !existsSync(clonedMarker(context));
+    if (!existsSync(dir)) {
+      await cloneInto(context, repository, dir);
+      adopted = false;
+    }
+    const isGit = (await headCommit(dir)) !== null;
+    if (isGit && ref !== null && (!adopted || context.request.comfyui_ref !== null)) {
+      await checkout(context, dir, ref);
+    } else if (adopted) {
+      context.line(`adopting the ComfyUI install at ${dir} as it is`);
+    }
+
+    const python = await pythonFor(context, adopted);
+    const commit = await headCommit(dir);
+    context.line(`ComfyUI at ${commit ?? "a folder without git"}, Python ${python}`);
+    return { adopted, commit, ref: adopted && context.request.comfyui_ref === null ? null : ref, python } satisfies ComfyuiOutcome;
+  },
+};
+
+/** The ref to check out: the request's, else the repository's newest stable tag. */
+async function resolveRef(context: StepContext, repository: string): Promise<string | null> {
+  if (context.request.comfyui_ref !== null) {
+    return context.request.comfyui_ref;
+  }
+  const lines = await gitOutput(["ls-remote", "--tags", "--", repository], context.settings.workspaceDir);
+  if (lines === null) {
+    throw new DeployStepError("repository_unreachable", `Could not list the tags of ${repository}; check the URL and the network, or choose a ref.`);
+  }
+  return newestStableTag(lines);
+}
+
+async function headCommit(dir: string): Promise<string | null> {
+  if (!existsSync(join(dir, ".git"))) {
+    return null;
+  }
+  return (await gitOutput(["rev-parse", "HEAD"], dir))?.[0] ?? null;
+}
+
+async function cloneInto(context: StepContext, repository: string, dir: string): Promise<void> {
+  const scratch = join(context.settings.stateDir, "clones", "ComfyUI");
+  await rm(scratch, { recursive: true, force: true });
+  await mkdir(dirname(scratch), { recursive: true });
+  context.line(`cloning ${repository}`);
+  await stepGit(context, ["clone", "--quiet", "--", repository, scratch], context.settings.workspaceDir);
+  await mkdir(dirname(dir), { recursive: true });
+  await writeFile(clonedMarker(context), `${repository}\n`);
+  await rename(scratch, dir);
+}
+
+async function checkout(context: StepContext, dir: string, ref: string): Promise<void> {
+  if ((await gitOutput(["rev-parse", "--verify", "--quiet", `${ref}^{commit}`], dir)) === null) {
+    await stepGit(context, ["fetch", "--quiet", "--tags", "origin"], dir);
+  }
+  context.line(`checking out ${ref}`);
+  await stepGit(context, ["checkout", "--quiet", "--force", "--detach", ref], dir);
+}
+
+/** The Python of an adopted install, else a venv in the checkout, built with ComfyUI's requirements. */
+async function pythonFor(context: StepContext, adopted: boolean): Promise<string> {
+  const { adoptedPython } = context.settings;
+  if (adoptedPython !== null) {
+    return adoptedPython;
+  }
+  const python = venvPython(context);
+  const marker = buildMarker(context);
+  if (existsSync(python) && !existsSync(marker)) {
+    if (!adopted) {
+      await installRequirements(context, python);
+    }
+    return python;
+  }
+
+  await mkdir(dirname(marker), { recursive: true });
+  await writeFile(marker, "");
+  await rm(join(context.settings.comfyuiDir, "venv"), { recursive: true, force: true });
+  context.line("building the venv");
+  const created = await context.run(context.settings.basePython, ["-m", "venv", "venv"], context.settings.comfyuiDir);
+  if (created.exitCode !== 0) {
+    throw new DeployStepError("venv_failed", `"${context.settings.basePython} -m venv" ${describeExit(created)}: ${created.tail.slice(-3).join(" | ")}. Install python3-venv and retry.`);
+  }
+  await installRequirements(context, python);
+  await rm(marker, { force: true });
+  return python;
+}
+
+async function installRequirements(context: StepContext, python: string): Promise<void> {
+  const requirements = join(context.settings.comfyuiDir, "requirements.txt");
+  if (!existsSync(requirements)) {
+    return;
+  }
+  context.line("installing ComfyUI's requirements");
+  const result = await context.run(python, ["-m", "pip", "install", "--no-input", "--requirement", requirements], context.settings.comfyuiDir);
+  if (result.exitCode !== 0) {
+    throw new DeployStepError("pip_failed", `Installing ComfyUI's requirements ${describeExit(result)}: ${result.tail.slice(-3).join(" | ")}`);
+  }
+}
