@@ -33,6 +33,7 @@ import { createSyncHandlers } from "./sync/handlers.js";
 import { SyncService } from "./sync/service/sync-service.js";
 import { syncSettings } from "./sync/service/settings.js";
 import { REPORTER_VERSION } from "./version.js";
+import { startWorkflowsOrNull } from "./workflows/feature.js";
 
 /** The host-facing parts, created by main.ts and replaced by fakes in tests. */
 export interface ReporterParts {
@@ -98,6 +99,7 @@ export async function startReporter(config: ReporterConfig, parts: ReporterParts
   // Sync starts in the background: detecting rclone and loading rules must not hold up the link.
   const syncStarted = sync.start();
   const models = await startModels(config, log, (event) => link?.sendEvent(event));
+  const workflows = await startWorkflowsOrNull({ config, control: comfyuiControl, engine: models?.engine ?? null, sync, rcloneBinary: syncOptions.rcloneBinary, emit: (event) => link?.sendEvent(event), log });
   const gallery = await startGalleryOrNull({ comfyuiDir: config.comfyuiDir, stateDir: config.stateDir, log, sync: syncSourceFrom(sync, config.workspaceDir, log) });
   const assembler = new SnapshotAssembler({
     instanceId: config.instanceId,
@@ -123,6 +125,7 @@ export async function startReporter(config: ReporterConfig, parts: ReporterParts
         createSecretsHandlers(tokens, applyEdgeToken),
       ),
       ...gallery?.handlers,
+      ...workflows?.handlers,
       ...createHealthHandlers({ snapshot: () => assembler.build(), edgeConnected: () => link?.connected === true }),
     },
     log,
@@ -184,6 +187,7 @@ export async function startReporter(config: ReporterConfig, parts: ReporterParts
       edge.stop();
       monitor.stop();
       bridge.stop();
+      workflows?.stop();
       await comfyuiControl.stop();
       await models?.stop();
       unmountGallery();

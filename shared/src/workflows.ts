@@ -83,6 +83,7 @@ export type PullPolicy = z.infer<typeof pullPolicySchema>;
 
 /** A model of a workflow checked against the instance. */
 export const modelStatusSchema = manifestModelSchema.extend({ present: z.boolean() });
+export type ModelStatus = z.infer<typeof modelStatusSchema>;
 /** A node pack of a workflow checked against the instance. */
 export const nodePackStatusSchema = manifestNodePackSchema.extend({ present: z.boolean() });
 
@@ -143,6 +144,21 @@ export const workflowsCommands = {
     result: workflowManifestSchema,
     scope: "read",
   },
+  /** Queues an API-format prompt through the on-demand gate: missing models are pulled first, under a prompt id chosen now. */
+  "workflows.prompt.submit": {
+    args: z.strictObject({
+      prompt: z.record(z.string(), z.looseObject({ class_type: z.string().min(1).max(256) })),
+      client_id: z.string().max(128).optional(),
+      extra_data: z.record(z.string(), z.unknown()).optional(),
+    }),
+    result: z.object({
+      prompt_id: z.string(),
+      /** True when the prompt waits for models; it is queued in ComfyUI once they arrive. */
+      held: z.boolean(),
+      models: z.array(z.string()),
+    }),
+    scope: "control",
+  },
   "workflows.pull_policy.get": {
     args: z.strictObject({}),
     result: z.object({ folders: z.record(z.string(), pullPolicySchema), default: pullPolicySchema }),
@@ -163,7 +179,7 @@ export const promptWaitEventFields = {
   models: z.array(z.string().max(1200)).max(100),
   /** Bytes still to transfer when known. */
   remaining_bytes: z.number().int().nonnegative().nullable(),
-  /** Rough seconds left from the measured rate; null before a rate is known. */
+  /** Estimated seconds left, from the time each model pulled so far took; null before the first one lands. */
   eta_s: z.number().nonnegative().nullable(),
   reason: z.string().max(2000).nullable(),
 };

@@ -14,6 +14,7 @@ import { unavailableTunnelHandlers } from "../tunnel/handlers.js";
 import type { TunnelHandlers } from "../tunnel/handlers.js";
 import { unavailableGalleryHandlers } from "../gallery/handlers.js";
 import type { CommandHandlers } from "./executor.js";
+import { unavailableWorkflowsHandlers } from "../workflows/handlers.js";
 import { unavailableHealthHandlers } from "../health/handlers.js";
 
 /** Builds the handler of every allowlisted command; none of them runs a shell. Features pass theirs in. */
@@ -39,6 +40,8 @@ export function createCommandHandlers(
     ...unavailableGalleryHandlers("the gallery did not start"),
     // app.ts spreads the real health report over this.
     ...unavailableHealthHandlers(),
+    // app.ts spreads the running workflows feature's handlers over these.
+    ...unavailableWorkflowsHandlers("the workflows feature did not start"),
     ...comfyuiControl,
     ...sync,
     ...models,

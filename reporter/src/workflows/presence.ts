@@ -1,0 +1,72 @@
+/** Checks a manifest's models and node packs against what the instance has on disk. */
+import { stat } from "node:fs/promises";
+import { join } from "node:path";
+
+import type { ManifestModel, ManifestNodePack } from "@comfycarry/shared";
+
+import type { LocalPack } from "../comfyui-control/nodes/local-packs.js";
+import { FOLDER_ALIASES, FOLDER_DEFAULTS } from "../models/folders.js";
+
+/**
+ * The directories ComfyUI searches for a folder key below `models`; a key no table knows
+ * (a custom pack's folder such as `insightface`) is its own subfolder.
+ * NOTE: folders added by extra_model_paths.yaml are not searched here, so a model kept only
+ * there reads as missing.
+ */
+export function folderDirs(modelsDir: string, folder: string): string[] {
+  const key = FOLDER_ALIASES[folder] ?? folder;
+  return (FOLDER_DEFAULTS[key] ?? [key]).map((subdir) => join(modelsDir, subdir));
+}
+
+async function isFile(path: string): Promise<boolean> {
+  return (await stat(path).catch(() => null))?.isFile() ?? false;
+}
+
+/** Whether the file is in one of its folder's directories; a model of unknown folder is looked for in every folder. */
+export async function modelPresent(modelsDir: string, model: Pick<ManifestModel, "folder" | "name">): Promise<boolean> {
+  const folders = model.folder === null ? Object.keys(FOLDER_DEFAULTS) : [model.folder];
+  for (const folder of folders) {
+    for (const dir of folderDirs(modelsDir, folder)) {
+      if (await isFile(join(dir, model.name))) {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+export function normalRepository(url: string): string {
+  return url
+    .trim()
+    .toLowerCase()
+    .replace(/^git@github\.com:/, "https://github.com/")
+    .replace(/\/+$/, "")
+    .replace(/\.git$/, "");
+}
+
+function repositoryFolder(url: string): string {
+  return normalRepository(url).split("/").at(-1) ?? "";
+}
+
+/**
+ * Whether an enabled installed pack provides the entry: same repository, or same folder name as
+ * the repository (Manager installs into the repository's name), or a folder named for the registry id.
+ */
+export function packPresent(installed: LocalPack[], pack: Pick<ManifestNodePack, "repository" | "id">): boolean {
+  if (pack.repository === null && pack.id === null) {
+    return false;
+  }
+  return installed.some((local) => {
+    if (!local.enabled) {
+      return false;
+    }
+    const name = local.name.toLowerCase();
+    if (pack.repository !== null) {
+      const sameRepository = local.repository !== null && normalRepository(local.repository) === normalRepository(pack.repository);
+      if (sameRepository || name === repositoryFolder(pack.repository)) {
+        return true;
+      }
+    }
+    return pack.id !== null && name === pack.id.toLowerCase();
+  });
+}
