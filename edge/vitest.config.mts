@@ -20,6 +20,9 @@ export default defineConfig({
           DASHBOARD_PASSWORD: "correct horse battery staple",
           SESSION_SECRET: "test-session-secret-0123456789abcdef",
           SECRETS_KEY: "test-secrets-key-0123456789abcdef0123",
+          // Provider API for auto-stop tests; the base URL is a stub host that tests answer with a fetch mock.
+          VAST_API_KEY: "test-vast-key",
+          VAST_BASE_URL: "https://vast.stub",
         },
       },
     }),

@@ -1,15 +1,18 @@
 // Alerts judged by the instance object from real reporter frames, with the object's clock moved
 // by rewindForTest, and notifications sent through a stubbed fetch that records each request.
 import { env, runDurableObjectAlarm } from "cloudflare:test";
-import { alertListSchema, alertSchema, notifyChannelViewSchema, toUtcTimestamp } from "@comfycarry/shared";
+import { alertListSchema, alertSchema, autoStopStatusSchema, notifyChannelViewSchema, toUtcTimestamp } from "@comfycarry/shared";
 import type { Alert, Overview, ProtocolEvent } from "@comfycarry/shared";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 
 import { call, connectReporter, createInstance, flushReporter, login, snapshot } from "./helpers.js";
 import type { ReporterProbe } from "./helpers.js";
 
+/** Requests to stubbed hosts, as `METHOD path` with the JSON body. */
+type Seen = { method: string; path: string; body: unknown };
+
 /** Hosts the stubbed fetch answers; any other outbound request fails, so no test reaches a real host. */
-const hooks = new Map<string, { statuses: number[]; received: unknown[] }>();
+const hooks = new Map<string, { statuses: number[]; received: unknown[]; seen: Seen[]; reply?: (seen: Seen) => Response }>();
 
 // Installed for the whole file: the objects' own alarms may fire between tests.
 beforeAll(() => {
@@ -19,7 +22,12 @@ beforeAll(() => {
     if (hook === undefined) {
       throw new TypeError(`outbound fetch to ${url.host} is blocked in tests`);
     }
-    hook.received.push(JSON.parse(String(init?.body)));
+    const seen: Seen = { method: init?.method ?? "GET", path: url.pathname, body: typeof init?.body === "string" ? JSON.parse(init.body) : null };
+    hook.seen.push(seen);
+    if (hook.reply !== undefined) {
+      return hook.reply(seen);
+    }
+    hook.received.push(seen.body);
     return new Response("", { status: hook.statuses.shift() ?? 200 });
   });
 });
@@ -270,7 +278,7 @@ describe("notifications", () => {
   /** Answers requests to `host` with the statuses given, then 200, recording every body. */
   function stubHook(host: string, statuses: number[]): unknown[] {
     const received: unknown[] = [];
-    hooks.set(host, { statuses, received });
+    hooks.set(host, { statuses, received, seen: [] });
     return received;
   }
 
@@ -336,5 +344,105 @@ describe("notifications", () => {
     const text = await (await call("/api/notify/channels", { cookie })).text();
     expect(text).toContain("listed.hook.test");
     expect(text).not.toContain("hook-secret");
+  });
+});
+
+describe("auto-stop", () => {
+  const VAST = "vast.stub";
+
+  /** A fake vast.ai on VAST_BASE_URL: the price lookup and the stop call. */
+  function fakeVast(): Seen[] {
+    const seen: Seen[] = [];
+    hooks.set(VAST, {
+      statuses: [],
+      received: [],
+      seen,
+      reply: (request) => (request.method === "GET" ? Response.json({ instances: { dph_total: 0.5 } }) : Response.json({ success: true })),
+    });
+    return seen;
+  }
+
+  afterEach(() => {
+    hooks.clear();
+  });
+
+  async function idleInstance(sync: Overview["sync"]) {
+    const seen = fakeVast();
+    const { cookie, instanceId, reporter } = await setup();
+    expect((await call(`/api/instances/${instanceId}/price`, { method: "PUT", cookie, body: { source: "vast", provider_id: "4242" } })).status).toBe(200);
+    const settings = { idle_alert_minutes: 45, hourly_price: null, currency: "CNY", auto_stop_grace_minutes: 10 };
+    expect((await call(`/api/instances/${instanceId}/alert-settings`, { method: "PUT", cookie, body: settings })).status).toBe(200);
+    const base = snapshot(instanceId);
+    const idle = { ...base, comfyui: { ...base.comfyui, queue_running: 0, queue_pending: 0 }, sync };
+    await sendSnapshot(reporter, idle);
+    return { seen, cookie, instanceId, reporter, idle };
+  }
+
+  async function autoStopOf(instanceId: string, cookie: string) {
+    return autoStopStatusSchema.parse(await (await call(`/api/instances/${instanceId}/auto-stop`, { cookie })).json());
+  }
+
+  async function advance(instanceId: string, reporter: ReporterProbe, ms: number): Promise<void> {
+    await stubOf(instanceId).rewindForTest(ms);
+    await flushReporter(reporter);
+    await runDurableObjectAlarm(stubOf(instanceId));
+  }
+
+  const synced: Overview["sync"] = { available: true, worker_running: true, rules_count: 1, last_activity: null, last_status: "success", safe: true, unsynced_files: 0 };
+  const unsynced: Overview["sync"] = { ...synced, safe: false, unsynced_files: 3 };
+
+  function stopCalls(seen: Seen[]): Seen[] {
+    return seen.filter((request) => request.method === "PUT" && request.path === "/api/v0/instances/4242/");
+  }
+
+  it("raises the idle alert with the money spent", async () => {
+    const { cookie, instanceId, reporter } = await idleInstance(synced);
+    await advance(instanceId, reporter, 46 * 60_000);
+
+    const [alert] = await alertsOf(instanceId, cookie);
+    expect(alert).toMatchObject({ rule: "gpu_idle", params: { currency: "USD" } });
+    expect(alert?.params.spent).toBeCloseTo(0.38, 1);
+  });
+
+  it("waits for the grace period", async () => {
+    const { seen, cookie, instanceId, reporter } = await idleInstance(synced);
+    await advance(instanceId, reporter, 46 * 60_000);
+    await advance(instanceId, reporter, 5 * 60_000);
+
+    expect(stopCalls(seen)).toHaveLength(0);
+    expect((await autoStopOf(instanceId, cookie)).state).toBe("scheduled");
+  });
+
+  it("stops once idle time and grace passed", async () => {
+    const { seen, cookie, instanceId, reporter } = await idleInstance(synced);
+    await advance(instanceId, reporter, 46 * 60_000);
+    await advance(instanceId, reporter, 11 * 60_000);
+
+    expect(stopCalls(seen)).toHaveLength(1);
+    expect(stopCalls(seen)[0]?.body).toEqual({ state: "stopped" });
+    expect((await autoStopOf(instanceId, cookie)).state).toBe("stopped");
+  });
+
+  it("waits with unsynced files and says why", async () => {
+    const { seen, cookie, instanceId, reporter, idle } = await idleInstance(unsynced);
+    await advance(instanceId, reporter, 46 * 60_000);
+    await advance(instanceId, reporter, 11 * 60_000);
+
+    expect(stopCalls(seen)).toHaveLength(0);
+    expect(await autoStopOf(instanceId, cookie)).toMatchObject({ state: "waiting", reason: "unsynced_files", unsynced_files: 3 });
+
+    await sendSnapshot(reporter, { ...idle, sync: synced });
+    await advance(instanceId, reporter, 61_000);
+    expect(stopCalls(seen)).toHaveLength(1);
+  });
+
+  it("cancels when work starts", async () => {
+    const { seen, cookie, instanceId, reporter, idle } = await idleInstance(synced);
+    await advance(instanceId, reporter, 46 * 60_000);
+    await sendSnapshot(reporter, { ...idle, comfyui: { ...idle.comfyui, queue_running: 1 } });
+    await advance(instanceId, reporter, 11 * 60_000);
+
+    expect(stopCalls(seen)).toHaveLength(0);
+    expect((await autoStopOf(instanceId, cookie)).state).toBe("off");
   });
 });

@@ -168,3 +168,24 @@ export const notificationSchema = z.object({
   prompt_id: z.string().max(128).nullable(),
 });
 export type Notification = z.infer<typeof notificationSchema>;
+
+// Auto-stop
+
+/**
+ * Where auto-stop stands: `off` (no grace set or nothing idle), `scheduled` (idle alert raised,
+ * waiting for the grace period), `waiting` (due, but held back for `reason`), `stopped` (the
+ * provider accepted the stop) or `failed` (the provider call failed; `reason` says why).
+ */
+export const autoStopStateSchema = z.enum(["off", "scheduled", "waiting", "stopped", "failed"]);
+
+export const autoStopStatusSchema = z.object({
+  state: autoStopStateSchema,
+  /** When the stop is due (scheduled) or was tried last (waiting, stopped, failed). */
+  at: utcTimestampSchema.nullable(),
+  /** Why it waits or failed: `unsynced_files`, `sync_unknown`, `no_provider`, `provider_failed`. */
+  reason: z.enum(["unsynced_files", "sync_unknown", "no_provider", "provider_failed"]).nullable(),
+  /** Files still to upload when `reason` is `unsynced_files`. */
+  unsynced_files: z.number().int().nonnegative().nullable(),
+  detail: z.string().max(500).nullable(),
+});
+export type AutoStopStatus = z.infer<typeof autoStopStatusSchema>;

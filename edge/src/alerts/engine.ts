@@ -34,6 +34,8 @@ export class AlertEngine {
     private readonly ctx: DurableObjectState,
     private readonly store: InstanceStore,
     private readonly scheduler: DeadlineScheduler,
+    /** The fleet price of the instance, quoted by the idle alert when the alert settings name none. */
+    private readonly price: () => { hourly_price: number; currency: string } | null = () => null,
   ) {
     this.alerts = new AlertStore(instanceId, ctx.storage.sql);
     this.trackers = new AlertTrackers(ctx.storage.sql, ctx.storage.kv);
@@ -92,7 +94,7 @@ export class AlertEngine {
   async evaluate(now: number): Promise<AlertChanges> {
     const link = this.store.link();
     const offlineSince = link.offlineSince === null || link.lastSeenAt === null ? null : Date.parse(link.offlineSince);
-    const conditions = currentConditions(this.store.snapshot()?.overview ?? null, this.trackers.facts(offlineSince, now), this.settings(), now);
+    const conditions = currentConditions(this.store.snapshot()?.overview ?? null, this.trackers.facts(offlineSince, now), this.ruleSettings(), now);
     const active = this.alerts.active();
     const changes: AlertChanges = { raised: [], cleared: [] };
     let nextCheck = this.trackers.nextRestartExpiry();
@@ -125,6 +127,16 @@ export class AlertEngine {
     }
     await this.announce(changes, now);
     return changes;
+  }
+
+  /** Returns the settings the rules use: the alert settings, with the fleet price when they name none. */
+  private ruleSettings(): AlertSettings {
+    const settings = this.settings();
+    const price = this.price();
+    if (settings.hourly_price !== null || price === null) {
+      return settings;
+    }
+    return { ...settings, hourly_price: price.hourly_price, currency: price.currency };
   }
 
   /** Moves the alert tables' times and the link's offline time `ms` into the past; the test clock. */

@@ -9,11 +9,13 @@ import type { InstanceParts } from "../instance/parts.js";
 import { loadChannels } from "../notify/channels.js";
 import { alertNotification, promptNotification } from "../notify/messages.js";
 import { NOTIFY_DEADLINE_KEY } from "../notify/outbox.js";
+import { AUTO_STOP_DEADLINE_KEY } from "./auto-stop.js";
 import { ALERTS_DEADLINE_KEY } from "./engine.js";
 
-/** Queues a notification for every alert the engine raises or clears. */
-export function connectAlertNotifications(parts: Pick<InstanceParts, "alerts" | "outbox" | "name">): void {
+/** Queues a notification for every alert the engine raises or clears, and lets auto-stop follow the idle alert. */
+export function connectAlertNotifications(parts: Pick<InstanceParts, "alerts" | "outbox" | "autoStop" | "name">): void {
   parts.alerts.onChange(async (changes, now) => {
+    await parts.autoStop.onAlertChanges(changes, now);
     for (const alert of changes.raised) {
       await parts.outbox.enqueue(alertNotification(alert, "raised", parts.name, now), now);
     }
@@ -61,6 +63,10 @@ export async function evaluateAlerts(parts: InstanceParts, now: number, cause: s
 export async function runAlertDeadline(parts: InstanceParts, key: string, now: number): Promise<boolean> {
   if (key === ALERTS_DEADLINE_KEY) {
     await parts.alerts.evaluate(now);
+    return true;
+  }
+  if (key === AUTO_STOP_DEADLINE_KEY) {
+    await parts.autoStop.run(now, (url, init) => fetch(url, init));
     return true;
   }
   if (key === NOTIFY_DEADLINE_KEY) {

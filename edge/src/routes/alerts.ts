@@ -1,6 +1,7 @@
 /**
  * @module Alert routes: `GET /api/alerts` (every instance), `GET /api/instances/:id/alerts`,
- * acknowledging an alert, and each instance's alert settings (idle alert, price, auto-stop grace).
+ * acknowledging an alert, each instance's alert settings (idle alert, price, auto-stop grace) and
+ * where its auto-stop stands.
  * Reading needs `read`, acknowledging `control`, and changing settings `admin`.
  */
 import { ComfyCarryError, alertQuerySchema, alertSettingsSchema, parseValue } from "@comfycarry/shared";
@@ -60,6 +61,15 @@ export const instanceAlertRoutes = new Hono<AppEnv>()
     }
     await recordAudit(c.env, { actor: auditActor(c.get("actor")), instanceId, action: "alert.acknowledge", args: { alert_id: alert.id, rule: alert.rule }, result: "ok" });
     return c.json(alert);
+  })
+
+  .get("/:id/auto-stop", requireScope("read"), async (c) => {
+    const instanceId = instanceIdParam(c.req.param("id"));
+    const status = await instanceStub(c.env, instanceId).autoStopStatus();
+    if (status === null) {
+      throw notFound(instanceId);
+    }
+    return c.json(status);
   })
 
   .get("/:id/alert-settings", requireScope("read"), async (c) => {
