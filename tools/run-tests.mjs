@@ -21,6 +21,7 @@ const suites = [
   { name: "reporter", workspace: "@comfycarry/reporter" },
   { name: "web", workspace: "@comfycarry/web" },
   { name: "stack", workspace: "@comfycarry/stack" },
+  { name: "bootstrap", workspace: "@comfycarry/bootstrap-test" },
   { name: "bench", workspace: "@comfycarry/bench" },
 ];
 
