@@ -21,6 +21,10 @@ export interface ModelHostsOptions {
   loraBytes?: number;
   /** Per-connection cap in bytes per second, so progress is visible; 2 MiB/s unless set, 0 for none. */
   bytesPerSecond?: number;
+  /** API keys the CivitAI fake accepts. */
+  civitaiTokens?: string[];
+  /** Makes the LoRA's version require a logged-in user, so a download without a token meets a 401. */
+  loraRequiresLogin?: boolean;
 }
 
 /** Starts the fakes on 127.0.0.1; their files are generated while served, never stored. */
@@ -30,6 +34,7 @@ export async function startModelHosts(options: ModelHostsOptions = {}): Promise<
   const vae = new SyntheticFile({ size: 8 * MIB, seed: "demo-inkwash-vae", format: "safetensors" });
   const civitai = new FakeCivitai({
     bytesPerSecond,
+    ...(options.civitaiTokens === undefined ? {} : { tokens: options.civitaiTokens }),
     models: [
       {
         id: 11,
@@ -44,6 +49,7 @@ export async function startModelHosts(options: ModelHostsOptions = {}): Promise<
             name: "v2.0",
             baseModel: "SDXL 1.0",
             trainedWords: ["inkwash style"],
+            ...(options.loraRequiresLogin === true ? { requireAuth: true } : {}),
             files: [
               { id: 1111, name: "inkwash_xl_v2.safetensors", type: "Model", format: "SafeTensor", primary: true, file: lora },
               { id: 1112, name: "inkwash_vae.safetensors", type: "VAE", format: "SafeTensor", file: vae },

@@ -3,12 +3,14 @@ import { lstat, mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from "n
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 
-import { apiTokenCreatedSchema, auditPageSchema, enrollmentKeyCreatedSchema, syncCommands } from "@comfycarry/shared";
+import { apiTokenCreatedSchema, auditPageSchema, enrollmentKeyCreatedSchema, modelsCommands, syncCommands } from "@comfycarry/shared";
+import type { DownloadJob } from "@comfycarry/shared";
 import type { CommandName } from "@comfycarry/shared";
 import { execa, type ResultPromise } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-import { REPORTER_FATAL_EXIT_CODE, Stack, findFreePort, paths, waitFor } from "../src/index.js";
+import { REPORTER_FATAL_EXIT_CODE, Stack, findFreePort, paths, startModelHosts, waitFor } from "../src/index.js";
+import type { ModelHosts } from "../src/index.js";
 
 // Every secret travels its real path through the running stack (wrangler dev, PM2, two real
 // reporters, rclone against a password-protected WebDAV server), then every file the stack
@@ -20,6 +22,7 @@ let stack: Stack;
 let stackRunning = false;
 let stateDir: string;
 let dav: { url: string; dataDir: string; process: ResultPromise } | null = null;
+let hosts: ModelHosts | null = null;
 
 /** Response bodies and browser frames the owner's side received, searched like the files. */
 const recorded: string[] = [];
@@ -190,6 +193,9 @@ let containerBState: string;
 let davObscured: string;
 let rewrittenConf: string;
 let containerBConf: string | null = null;
+let failedWithoutToken: DownloadJob | null = null;
+let downloaded: DownloadJob | null = null;
+let storeSawAuthorization = true;
 
 beforeAll(async () => {
   const bundle = await readFile(paths.reporterEntry, "utf8").catch(() => "");
@@ -202,7 +208,8 @@ beforeAll(async () => {
   stateDir = await mkdtemp(join(tmpdir(), "comfycarry-leak-"));
   dav = await startWebdav(stateDir);
   davObscured = remember("WebDAV password as rclone obscures it", await obscure(davPassword));
-  stack = await Stack.start({ stateDir, instanceName: "leak test a", reporterEnv: { LOG_LEVEL: "debug" } });
+  hosts = await startModelHosts({ loraBytes: 4 * 1024 * 1024, bytesPerSecond: 0, civitaiTokens: [civitaiToken], loraRequiresLogin: true });
+  stack = await Stack.start({ stateDir, instanceName: "leak test a", reporterEnv: { LOG_LEVEL: "debug", ...hosts.env } });
   stackRunning = true;
   reporterAState = join(stateDir, "reporter-state");
   remember("owner password", stack.password);
@@ -217,6 +224,9 @@ beforeAll(async () => {
   const enrollKey = enrollmentKeyCreatedSchema.parse(JSON.parse((await api("/api/enrollment-keys", { body: { name: "leak test" }, record: false })).text)).key;
   remember("enrollment key", enrollKey);
 
+  // Without a token the CivitAI download meets a 401 and fails with a reason.
+  failedWithoutToken = await downloadLora("failed");
+
   // The owner stores the secrets: by session and, for one, by API token.
   const conf = `[dav]\ntype = webdav\nurl = ${dav.url}\nvendor = other\nuser = ${DAV_USER}\npass = ${davObscured}\n\n${driveSection(driveAccess, driveRefresh)}`;
   expect((await api("/api/secrets/civitai_token", { method: "PUT", body: { value: civitaiToken } })).status).toBe(204);
@@ -227,6 +237,13 @@ beforeAll(async () => {
   // The edge hands them to the connected reporter.
   await waitFor("the tokens on instance A", async () => (await fileText(join(reporterAState, "secrets", "hf_token"))) === hfToken, 60_000);
   await waitFor("rclone.conf on instance A", async () => (await fileText(join(reporterAState, "rclone.conf")))?.includes("[dav]") === true, 60_000);
+
+  // With the token the retry passes CivitAI and follows its 307 to the object store on another
+  // host, which rejects any request that still carries an Authorization header.
+  await waitFor("the CivitAI token on instance A", async () => (await fileText(join(reporterAState, "secrets", "civitai_token"))) === civitaiToken, 60_000);
+  const retried = modelsCommands["downloads.retry"].result.parse(await command(stack.instanceId, "downloads.retry", { id: failedWithoutToken.id }));
+  downloaded = await waitForJob(retried.id, "completed");
+  storeSawAuthorization = hosts.civitai.store.requests.some((request) => request.headers.authorization !== undefined);
 
   // A real sync over WebDAV uses the password.
   const created = syncCommands["sync.rule.create"].result.parse(await command(stack.instanceId, "sync.rule.create", { preset: "outputs", options: { remote: "dav" } }));
@@ -267,7 +284,35 @@ beforeAll(async () => {
   dav = null;
 }, 420_000);
 
+/** Queues the test LoRA from the CivitAI fake and waits until its job is `status`. */
+async function downloadLora(status: DownloadJob["status"]): Promise<DownloadJob> {
+  const link = hosts?.civitaiLink ?? "";
+  const added = modelsCommands["downloads.add"].result.parse(await command(stack.instanceId, "downloads.add", { url: link }));
+  if (added.outcome !== "added") {
+    throw new Error(`downloads.add did not queue the LoRA: ${JSON.stringify(added)}`);
+  }
+  return waitForJob(added.job.id, status);
+}
+
+async function waitForJob(id: string, status: DownloadJob["status"]): Promise<DownloadJob> {
+  let found: DownloadJob | null = null;
+  await waitFor(
+    `download ${id} ${status}`,
+    async () => {
+      const listed = modelsCommands["downloads.list"].result.parse(await command(stack.instanceId, "downloads.list", {}));
+      found = listed.jobs.find((job) => job.id === id && job.status === status) ?? null;
+      return found !== null;
+    },
+    90_000,
+  );
+  if (found === null) {
+    throw new Error(`download ${id} never reached ${status}`);
+  }
+  return found;
+}
+
 afterAll(async () => {
+  await hosts?.close();
   if (stackRunning) {
     await stack.stop();
   }
@@ -285,6 +330,18 @@ describe("secrets on their real paths", () => {
 
   it("give a new container the rewritten rclone.conf", () => {
     expect(containerBConf).toBe(rewrittenConf);
+  });
+
+  it("fail a CivitAI download without the token", () => {
+    expect(failedWithoutToken?.error?.code).toBe("token_required");
+  });
+
+  it("complete the CivitAI download with the token", () => {
+    expect(downloaded?.status).toBe("completed");
+  });
+
+  it("never send the CivitAI token to the object store", () => {
+    expect(storeSawAuthorization).toBe(false);
   });
 
   it("keep container B's rclone.conf at mode 0600", async () => {
