@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
-import { bootstrapHandoffResultSchema, deployConfigResponseSchema } from "@comfycarry/shared";
-import { describe, expect, it } from "vitest";
+import { bootstrapHandoffResultSchema, deployConfigResponseSchema, tokenCheckResultSchema } from "@comfycarry/shared";
+import { describe, expect, it, vi } from "vitest";
 
 import { secretForJob } from "../src/secrets/handoff.js";
 import { call, createInstance, login } from "./helpers.js";
@@ -95,5 +95,57 @@ describe("deploy config", () => {
     const response = await call("/api/config/deploy/0123456789abcdef", { cookie });
 
     expect(response.status).toBe(404);
+  });
+});
+
+describe("token check", () => {
+  it("reports a missing token", async () => {
+    const cookie = await login();
+    await call("/api/secrets/hf_token", { method: "DELETE", cookie });
+
+    const response = await call("/api/config/tokens/hf_token/check", { cookie, body: {} });
+    const result = tokenCheckResultSchema.parse(await response.json());
+
+    expect(result.stored).toBe(false);
+    expect(result.valid).toBe(false);
+  });
+
+  it("accepts a token the host accepts", async () => {
+    const cookie = await login();
+    await call("/api/secrets/hf_token", { method: "PUT", cookie, body: { value: "hf_good_token" } });
+    const seen: string[] = [];
+    const stub = vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
+      seen.push(`${String(input)} ${new Headers(init?.headers).get("Authorization") ?? ""}`);
+      return Response.json({ name: "mei", type: "user" });
+    });
+
+    try {
+      const result = tokenCheckResultSchema.parse(await (await call("/api/config/tokens/hf_token/check", { cookie, body: {} })).json());
+
+      expect(result.valid).toBe(true);
+      expect(result.account).toBe("mei");
+      // An earlier test may have set a Hugging Face mirror, so only the path and header are fixed.
+      expect(seen).toHaveLength(1);
+      expect(seen[0]).toMatch(/\/api\/whoami-v2 Bearer hf_good_token$/);
+    } finally {
+      stub.mockRestore();
+    }
+  });
+
+  it("rejects a token the host rejects", async () => {
+    const cookie = await login();
+    await call("/api/secrets/civitai_token", { method: "PUT", cookie, body: { value: "civitai_bad" } });
+    const stub = vi.spyOn(globalThis, "fetch").mockImplementation(async () => Response.json({ error: "Unauthorized" }, { status: 401 }));
+
+    try {
+      const response = await call("/api/config/tokens/civitai_token/check", { cookie, body: {} });
+      const text = await response.text();
+      const result = tokenCheckResultSchema.parse(JSON.parse(text));
+
+      expect(result.valid).toBe(false);
+      expect(text).not.toContain("civitai_bad");
+    } finally {
+      stub.mockRestore();
+    }
   });
 });

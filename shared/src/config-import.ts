@@ -165,3 +165,20 @@ export const bootstrapHandoffResultSchema = z.object({
   secrets_unchanged: z.array(secretNameSchema),
   settings_changed: z.boolean(),
 });
+
+/** Tokens the wizard can check against their host's API. */
+export const checkableTokenNameSchema = z.enum(["civitai_token", "hf_token"]);
+
+/** `POST /api/config/tokens/:name/check`: whether the stored token is accepted by its host. */
+export const tokenCheckResultSchema = z.object({
+  name: checkableTokenNameSchema,
+  /** False when no token is stored; `valid` is then false as well. */
+  stored: z.boolean(),
+  /** True when the host accepted the token, false when it rejected it, null when the host could not be reached. */
+  valid: z.boolean().nullable(),
+  /** The account name the host returned, when it returns one (Hugging Face does). */
+  account: z.string().max(200).nullable(),
+  /** What the host returned, in English, for a rejection or an unreachable host. */
+  detail: z.string().max(500).nullable(),
+});
+export type TokenCheckResult = z.infer<typeof tokenCheckResultSchema>;

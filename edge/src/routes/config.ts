@@ -8,6 +8,7 @@ import {
   ComfyCarryError,
   MAX_SECRET_BYTES,
   bootstrapHandoffRequestSchema,
+  checkableTokenNameSchema,
   configExportRequestSchema,
   configImportRequestSchema,
   deployConfigSaveRequestSchema,
@@ -21,6 +22,7 @@ import { ENROLLMENT_KEY_PREFIX, MAX_CREDENTIAL_LENGTH, bearerOf, hashCredential 
 import { recordAudit } from "../audit/record.js";
 import { exportConfigFile, importConfigFile } from "../config-io/config-file.js";
 import { loadDeployConfig, saveDeployConfig, storeSecrets, storedSecretFlags } from "../config-io/stored-config.js";
+import { checkStoredToken } from "../config-io/token-check.js";
 import { fleetStub } from "../env.js";
 import type { Env } from "../env.js";
 import type { AppEnv } from "../http/app-env.js";
@@ -52,6 +54,15 @@ export const configRoutes = new Hono<AppEnv>()
     const { config } = await readBody(c, deployConfigSaveRequestSchema);
     await saveDeployConfig(c.env, instanceId, config);
     return c.body(null, 204);
+  })
+
+  .post("/tokens/:name/check", requireScope("admin"), async (c) => {
+    const parsed = checkableTokenNameSchema.safeParse(c.req.param("name"));
+    if (!parsed.success) {
+      throw new ComfyCarryError("not_found", `no checkable token named ${JSON.stringify(c.req.param("name").slice(0, 40))}; known: ${checkableTokenNameSchema.options.join(", ")}`);
+    }
+    const { config } = await loadDeployConfig(c.env, null);
+    return c.json(await checkStoredToken(c.env, parsed.data, config.hf_endpoint));
   })
 
   .post("/import", requireScope("admin"), limitBody(IMPORT_BODY_BYTES), async (c) => {
