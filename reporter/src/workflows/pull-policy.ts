@@ -21,6 +21,11 @@ export const DEFAULT_POLICIES: Readonly<Record<string, PullPolicy>> = {
 };
 export const DEFAULT_POLICY: PullPolicy = "restore";
 
+/** Directories below `models` a restore leaves out unless told otherwise: the on-demand defaults. */
+export const ON_DEMAND_BY_DEFAULT: readonly string[] = Object.entries(DEFAULT_POLICIES)
+  .filter(([, policy]) => policy === "on_demand")
+  .map(([folder]) => folder);
+
 const fileSchema = z.object({ folders: z.record(z.string(), pullPolicySchema) });
 
 export interface PolicyView {

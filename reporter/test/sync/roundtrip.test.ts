@@ -88,7 +88,7 @@ describe("restore step", () => {
       const models = join(remotes.disk.root, "restore", "models", "checkpoints");
       await mkdir(models, { recursive: true });
       await writeFile(join(models, "模型 model.safetensors"), "weights\n");
-      await fixture.engine.createFromPreset("models", { remote: "disk", remote_base: "restore" });
+      await fixture.engine.createFromPreset("models", { remote: "disk", remote_base: "restore", pull_later: [] });
 
       const records = await fixture.engine.runRestore();
       expect(records.map((record) => record.status)).toContain("success");

@@ -160,3 +160,15 @@ describe("pull policy", () => {
     expect(second.policies.policyFor("vae")).toBe("restore");
   });
 });
+
+describe("models sync preset", () => {
+  it("leaves on-demand folders out of a restore", async () => {
+    const { presetRule } = await import("../../src/sync/rules/presets.js");
+    expect(presetRule("models", { remote: "disk" }).filters?.exclude).toEqual(["/checkpoints/**", "/diffusion_models/**", "/unet/**", "/loras/**"]);
+  });
+
+  it("restores every folder with an empty list", async () => {
+    const { presetRule } = await import("../../src/sync/rules/presets.js");
+    expect(presetRule("models", { remote: "disk", pull_later: [] }).filters?.exclude).toEqual([]);
+  });
+});

@@ -1,5 +1,6 @@
 import { z } from "zod";
 
+import { ON_DEMAND_BY_DEFAULT } from "../../workflows/pull-policy.js";
 import type { RuleInput } from "./schema.js";
 
 /**
@@ -22,6 +23,11 @@ export const presetOptionsSchema = z.object({
    * ComfyUI-Manager's data from `user/default/ComfyUI-Manager/` to `user/__manager/`.
    */
   manager_in_system_user: z.boolean().default(true),
+  /**
+   * Directories below `models` the `models` preset leaves out, because their files are pulled
+   * when a prompt needs them (or never). Large folders are on-demand by default; `[]` restores all.
+   */
+  pull_later: z.array(z.string().regex(/^[a-z0-9_]{1,64}$/, "a model folder name such as checkpoints")).default([...ON_DEMAND_BY_DEFAULT]),
 });
 export type PresetOptions = z.input<typeof presetOptionsSchema>;
 
@@ -83,6 +89,7 @@ export function presetRule(preset: PresetName, input: PresetOptions): RuleInput 
         direction: "pull",
         method: "copy",
         trigger: { type: "on_deploy" },
+        filters: { include: [], exclude: options.pull_later.map((folder) => `/${folder}/**`) },
       };
   }
 }

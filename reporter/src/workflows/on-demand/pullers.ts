@@ -44,7 +44,9 @@ export function remotePuller(modelsDir: string, remote: () => Promise<ModelsRemo
       const to = join(modelsDir, subdir, model.name);
       const partial = join(dirname(to), `.${basename(to)}.partial`);
       await mkdir(dirname(to), { recursive: true });
-      const run = await runRclone(source.environment, ["copyto", "--", from, partial], { signal, remoteLabel: source.remote, stallMs: 120_000, log });
+      // No "--" before the paths: runRclone appends its own flags after them. Neither path can start
+      // with "-", because the remote name is validated and the local path is absolute.
+      const run = await runRclone(source.environment, ["copyto", from, partial], { signal, remoteLabel: source.remote, stallMs: 120_000, log });
       if (run.ok && (await stat(partial).catch(() => null)) !== null) {
         await rename(partial, to);
         log.info({ folder: model.folder, name: model.name, from: `${source.remote}:${source.remotePath}/${subdir}` }, "model pulled from the remote");
