@@ -5,6 +5,7 @@ import { EDGE_FEATURE_SECRET_UPDATE, REPORTER_TOKEN_NAMES } from "@comfycarry/sh
 import type { ProtocolEvent, ReporterTokenName, WireError } from "@comfycarry/shared";
 
 import { startAccessProxy } from "./access-proxy/index.js";
+import { accessProxyOrigin } from "./access-proxy/address.js";
 import type { RunningAccessProxy } from "./access-proxy/index.js";
 import { ComfyuiBridge } from "./comfyui/bridge.js";
 import { ComfyuiHttp } from "./comfyui/http.js";
@@ -32,6 +33,8 @@ import type { GpuSource, ServiceManager, SystemSource } from "./snapshot/sources
 import { createSyncHandlers } from "./sync/handlers.js";
 import { SyncService } from "./sync/service/sync-service.js";
 import { syncSettings } from "./sync/service/settings.js";
+import { TunnelFeature, createTunnelHandlers, tunnelEnvSettings } from "./tunnel/index.js";
+import type { TunnelFeatureOptions } from "./tunnel/index.js";
 import { REPORTER_VERSION } from "./version.js";
 import { startWorkflowsOrNull } from "./workflows/feature.js";
 
@@ -101,6 +104,11 @@ export async function startReporter(config: ReporterConfig, parts: ReporterParts
   const models = await startModels(config, log, (event) => link?.sendEvent(event));
   const workflows = await startWorkflowsOrNull({ config, control: comfyuiControl, engine: models?.engine ?? null, sync, rcloneBinary: syncOptions.rcloneBinary, emit: (event) => link?.sendEvent(event), log });
   const gallery = await startGalleryOrNull({ comfyuiDir: config.comfyuiDir, stateDir: config.stateDir, log, sync: syncSourceFrom(sync, config.workspaceDir, log) });
+  let tunnelAccess: RunningAccessProxy | null = null;
+  const tunnel = await startTunnel(config, log, {
+    onServices: (services) => tunnelAccess?.setServices(services),
+    onChange: () => void link?.sendSnapshotNow(),
+  });
   const assembler = new SnapshotAssembler({
     instanceId: config.instanceId,
     version: REPORTER_VERSION,
@@ -109,6 +117,7 @@ export async function startReporter(config: ReporterConfig, parts: ReporterParts
     services: parts.services,
     comfyui: () => comfyuiSection(monitor.health, bridge.view(), config.comfyuiUrl),
     sync: () => sync.section(),
+    ...(tunnel === null ? {} : { tunnel: () => tunnel.section() }),
     ...(models === null ? {} : { downloads: () => models.overview() }),
     emit: (event) => link?.sendEvent(event),
     log,
@@ -125,6 +134,7 @@ export async function startReporter(config: ReporterConfig, parts: ReporterParts
         createSecretsHandlers(tokens, applyEdgeToken),
       ),
       ...gallery?.handlers,
+      ...(tunnel === null ? {} : createTunnelHandlers(tunnel)),
       ...workflows?.handlers,
       ...createHealthHandlers({ snapshot: () => assembler.build(), edgeConnected: () => link?.connected === true }),
     },
@@ -170,6 +180,11 @@ export async function startReporter(config: ReporterConfig, parts: ReporterParts
     // Tickets carry the edge's time, so their expiry is checked on the edge's clock.
     now: () => Date.now() + edge.clockOffsetMs,
   });
+  tunnelAccess = access;
+  if (tunnel !== null) {
+    access.setServices(tunnel.view().services);
+    await tunnel.resume();
+  }
   parts.gpus.start?.();
   bridge.start();
   monitor.start();
@@ -194,6 +209,7 @@ export async function startReporter(config: ReporterConfig, parts: ReporterParts
       await syncStarted;
       await sync.stop();
       await proxy.close();
+      await tunnel?.close();
       await access.stop();
       await parts.gpus.stop?.();
       await parts.services.close?.();
@@ -201,6 +217,30 @@ export async function startReporter(config: ReporterConfig, parts: ReporterParts
       log.info("reporter stopped");
     },
   };
+}
+
+/**
+ * Starts the tunnel feature; cloudflared itself starts in `resume`, once the access proxy listens.
+ * A failure leaves the reporter running without the Tunnel page.
+ */
+async function startTunnel(
+  config: ReporterConfig,
+  log: Logger,
+  hooks: Pick<TunnelFeatureOptions, "onServices" | "onChange">,
+): Promise<TunnelFeature | null> {
+  try {
+    return await TunnelFeature.start({
+      instanceId: config.instanceId,
+      stateDir: config.stateDir,
+      env: tunnelEnvSettings(),
+      origin: accessProxyOrigin,
+      log,
+      ...hooks,
+    });
+  } catch (error) {
+    log.error({ err: error }, "the tunnel could not start; the Tunnel page is unavailable");
+    return null;
+  }
 }
 
 /** Starts downloads and the model library; a failure leaves the reporter running without them. */

@@ -17,6 +17,8 @@ export interface SnapshotAssemblerOptions {
   downloads?: () => Overview["downloads"];
   /** The cloud-sync section; "not built" when the reporter runs without sync. */
   sync?: () => Overview["sync"];
+  /** The tunnel section; "not built" when the reporter runs without the tunnel. */
+  tunnel?: () => Overview["tunnel"];
   /** Receives `service.changed` events found between two reads. */
   emit: (event: ProtocolEvent) => void;
   log: Logger;
@@ -51,7 +53,7 @@ export class SnapshotAssembler {
       services,
       comfyui: this.#options.comfyui(),
       sync: this.#options.sync?.() ?? NOT_BUILT,
-      tunnel: NOT_BUILT,
+      tunnel: this.#options.tunnel?.() ?? NOT_BUILT,
       downloads: this.#options.downloads?.() ?? NOT_BUILT,
       dashboard_version: this.#options.version,
     };

@@ -67,7 +67,7 @@ export class TunnelFeature {
     });
   }
 
-  /** Loads the saved settings and, when the tunnel was enabled, starts cloudflared again. */
+  /** Loads the saved settings and starts watching; call `resume` once the access proxy listens. */
   static async start(options: TunnelFeatureOptions): Promise<TunnelFeature> {
     const store = new TunnelStore(options.stateDir);
     const { settings, problem } = await store.load();
@@ -79,10 +79,14 @@ export class TunnelFeature {
     feature.#timer = setInterval(() => {
       feature.#supervisor.tick().catch((error: unknown) => feature.#log.error({ err: error }, "checking cloudflared failed"));
     }, options.pollMs ?? 2_000);
-    if (settings.enabled && settings.mode !== null) {
-      await feature.#supervisor.enable().catch((error: unknown) => feature.#log.error({ err: error }, "cloudflared could not start"));
-    }
     return feature;
+  }
+
+  /** Starts cloudflared (or adopts the one PM2 still runs) when the saved settings say it was enabled. */
+  async resume(): Promise<void> {
+    if (this.#settings.enabled && this.#settings.mode !== null) {
+      await this.#supervisor.enable().catch((error: unknown) => this.#log.error({ err: error }, "cloudflared could not start"));
+    }
   }
 
   view(): TunnelView {

@@ -23,12 +23,14 @@ type StartWithLog = StartOptions & { log_file: string; filter_env: boolean };
 
 interface Described {
   pm_id?: number;
-  pm2_env?: { status?: string };
+  pm2_env?: { status?: string; args?: string[] | string };
 }
 
 export interface ProcessState {
   /** PM2's status (`online`, `stopped`, `errored` …), or null when PM2 has no such process. */
   status: string | null;
+  /** The arguments PM2 runs it with; empty when PM2 has no such process. */
+  args?: string[];
 }
 
 export class CloudflaredProcess {
@@ -44,7 +46,8 @@ export class CloudflaredProcess {
 
   async state(): Promise<ProcessState> {
     const found = await this.#describe();
-    return { status: found?.pm2_env?.status ?? (found === null ? null : "unknown") };
+    const args = found?.pm2_env?.args;
+    return { status: found?.pm2_env?.status ?? (found === null ? null : "unknown"), args: Array.isArray(args) ? args : typeof args === "string" ? [args] : [] };
   }
 
   /** Replaces any process of this name with `definition` and starts it. */

@@ -80,10 +80,18 @@ export class TunnelSupervisor {
     return { ...this.#view, hostnames: [...this.#view.hostnames] };
   }
 
-  /** Starts cloudflared now, unless a rate-limit wait is still running. */
+  /**
+   * Starts cloudflared now, unless a rate-limit wait is still running. A cloudflared that an
+   * earlier reporter left running under PM2 is adopted, so a reporter restart keeps the quick
+   * tunnel's URL.
+   */
   enable(): Promise<void> {
     return this.#serial(async () => {
       this.#enabled = true;
+      if (this.#run === null && (await this.#adopt())) {
+        await this.#step();
+        return;
+      }
       if (this.#failures?.reason !== "rate_limited") {
         this.#failures = null;
         this.#nextAttemptAt = this.#now();
@@ -122,6 +130,20 @@ export class TunnelSupervisor {
   /** One look at cloudflared; the feature calls it on a timer. */
   tick(): Promise<void> {
     return this.#serial(() => this.#step());
+  }
+
+  async #adopt(): Promise<boolean> {
+    const state = await this.#options.process.state();
+    const args = state.args ?? [];
+    const metricsAddress = args[args.indexOf("--metrics") + 1];
+    if (!UP.has(state.status ?? "") || !args.includes("--metrics") || metricsAddress === undefined) {
+      return false;
+    }
+    // Its earlier lines were judged by the reporter that started it; only new ones count here.
+    await this.#options.tail.readNew();
+    this.#run = { metricsAddress, findings: emptyFindings() };
+    this.#options.log.info({ metrics: metricsAddress }, "adopted the cloudflared that PM2 already runs");
+    return true;
   }
 
   #serial(work: () => Promise<void>): Promise<void> {

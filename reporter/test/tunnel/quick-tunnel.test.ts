@@ -52,11 +52,13 @@ interface Started {
 
 let serial = 0;
 
-async function startTunnel(options: { now?: () => number; searchDir?: string } = {}): Promise<Started> {
-  serial += 1;
+async function startTunnel(options: { now?: () => number; searchDir?: string; reuse?: number } = {}): Promise<Started> {
+  serial = options.reuse ?? serial + 1;
   const stateDir = join(dir, `state-${serial}`);
   const runLog = join(dir, `runs-${serial}.jsonl`);
-  writeFileSync(runLog, "");
+  if (options.reuse === undefined) {
+    writeFileSync(runLog, "");
+  }
   const tunnel = await TunnelFeature.start({
     instanceId: "quick-test",
     stateDir,
@@ -112,6 +114,25 @@ describe("quick tunnel", () => {
 
     expect(quick.requests).toHaveLength(2);
     expect(second.available && second.links).toEqual([{ name: "ComfyUI", url: `https://${quick.requests[1]?.hostname}` }]);
+  });
+
+  test("reporter restart keeps the running URL", async () => {
+    const { tunnel } = await startTunnel();
+    const reused = serial;
+    await tunnel.configure({ mode: "quick" });
+    await tunnel.start();
+    const before = await online(tunnel);
+    // The old reporter goes away without stopping cloudflared, as on a reporter restart.
+    await tunnel.close();
+    current = null;
+
+    const { tunnel: next, runLog } = await startTunnel({ reuse: reused });
+    await next.resume();
+    const after = await online(next);
+
+    expect(after.available && after.links).toEqual(before.available && before.links);
+    expect(quick.requests).toHaveLength(1);
+    expect(runs(runLog)).toHaveLength(1);
   });
 
   test("runs with its own empty config", async () => {
