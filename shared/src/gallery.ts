@@ -129,6 +129,15 @@ export const galleryCommands = {
     result: z.object({ deleted: z.array(z.string()), failed: z.array(z.object({ path: z.string(), message: z.string().max(500) })) }),
     scope: "control",
   },
+  /**
+   * Stores a selection for a zip download and returns its id, so the browser opens the short
+   * `zip?selection=<id>` URL on the access proxy instead of a URL naming every file.
+   */
+  "gallery.selection": {
+    args: selectionArgs,
+    result: z.object({ id: z.string().regex(/^[A-Za-z0-9_-]{16,64}$/), expires_at: utcTimestampSchema }),
+    scope: "read",
+  },
   /** Starts the enabled push rules that cover the selected files. */
   "gallery.push": {
     args: selectionArgs,

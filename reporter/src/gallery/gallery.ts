@@ -11,6 +11,7 @@ import type { ListedFile } from "./listing.js";
 import { readMetadata } from "./metadata.js";
 import { confineFile, openGalleryDir } from "./paths.js";
 import type { ConfinedFile, GalleryDir } from "./paths.js";
+import { SelectionStore } from "./selections.js";
 import { syncStateOf } from "./sync-source.js";
 import type { GallerySyncSource } from "./sync-source.js";
 import { Thumbnailer } from "./thumbnails.js";
@@ -36,6 +37,7 @@ const DEFAULT_PAGE = 60;
 export class Gallery {
   readonly dirs: Record<GalleryRoot, GalleryDir>;
   readonly thumbnails: Thumbnailer;
+  readonly selections = new SelectionStore();
   readonly #options: GalleryOptions;
   readonly #listings = new Map<GalleryRoot, { files: Promise<ListedFile[]>; at: number }>();
 
@@ -131,6 +133,15 @@ export class Gallery {
     this.invalidate(args.root);
     this.#options.log.info({ root: args.root, deleted: deleted.length, failed: failed.length }, "gallery files deleted");
     return { deleted, failed };
+  }
+
+  /** Stores a zip selection after checking every path, so the download cannot fail on a bad one later. */
+  async select(args: CommandArgs<"gallery.selection">): Promise<CommandResultData<"gallery.selection">> {
+    for (const path of args.paths) {
+      await this.resolve(args.root, path);
+    }
+    const { id, expiresAt } = this.selections.add(args.root, args.paths);
+    return { id, expires_at: toUtcTimestamp(new Date(expiresAt)) };
   }
 
   /** Starts the push rules that cover the selection; files no rule covers are returned as `uncovered`. */

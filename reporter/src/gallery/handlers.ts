@@ -16,6 +16,7 @@ export function createGalleryHandlers(gallery: Gallery): GalleryHandlers {
       log.info({ root: args.root, count: args.paths.length }, "deleting gallery files");
       return gallery.delete(args);
     },
+    "gallery.selection": (args) => gallery.select(args),
     "gallery.push": (args) => gallery.push(args),
   };
 }

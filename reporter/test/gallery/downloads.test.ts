@@ -59,7 +59,7 @@ describe("gallery downloads", () => {
   });
 
   it("zips a selection from a form post", async () => {
-    const form = new URLSearchParams([["root", "output"], ...names.map((name) => ["path", name])]);
+    const form = new URLSearchParams([["root", "output"], ...names.map((name): [string, string] => ["path", name])]);
     const response = await fetch(`${server.url}/__cc/gallery/zip`, { method: "POST", body: form });
     expect(response.status).toBe(200);
     const zip = join(dirs.root, "selection.zip");
@@ -68,6 +68,20 @@ describe("gallery downloads", () => {
     const entries = await zipEntries(zip);
     expect(entries.bad).toBeNull();
     expect(entries.names.sort()).toEqual([...names].sort());
+  });
+
+  it("zips a stored selection", async () => {
+    const selection = await feature.gallery.select({ root: "output", paths: ["a_3.png", "sub/b_16.png"] });
+    const response = await fetch(`${server.url}/__cc/gallery/zip?selection=${selection.id}`);
+    const zip = join(dirs.root, "stored.zip");
+    await writeFile(zip, Buffer.from(await response.arrayBuffer()));
+    expect((await zipEntries(zip)).names).toEqual(["a_3.png", "sub/b_16.png"]);
+  });
+
+  it("rejects an unknown selection", async () => {
+    const response = await fetch(`${server.url}/__cc/gallery/zip?selection=AAAAAAAAAAAAAAAAAAAAAAAA`);
+    await response.arrayBuffer();
+    expect(response.status).toBe(404);
   });
 
   it("rejects a zip with a missing file before streaming", async () => {

@@ -12,8 +12,8 @@ import { serveZip } from "./zip.js";
 
 /**
  * Builds the handler of every gallery HTTP route under GALLERY_PROXY_PREFIX:
- * `GET file?root=&path=[&download=1]`, `GET|POST zip` (root and repeated path fields)
- * and the tus endpoint `uploads`. The access proxy authenticates callers before this
+ * `GET file?root=&path=[&download=1]`, `GET zip?selection=<id>` (from `gallery.selection`),
+ * `GET|POST zip` with root and repeated path fields, and the tus endpoint `uploads`. The access proxy authenticates callers before this
  * runs and passes the request URL unchanged.
  */
 export function createGalleryRoutes(gallery: Gallery, uploads: RouteHandler, log: Logger): RouteHandler {

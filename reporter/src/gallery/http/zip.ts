@@ -13,8 +13,16 @@ import { readSmallBody } from "./respond.js";
 /** Largest zip request body: a form with up to GALLERY_MAX_SELECTION paths. */
 const MAX_FORM_BYTES = 1024 * 1024;
 
-/** Reads `root` and repeated `path` fields from the query string (GET) or a form body (POST). */
-async function zipSelection(req: IncomingMessage, params: URLSearchParams): Promise<{ root: GalleryRoot; paths: string[] }> {
+/** Reads a stored `selection` id, or `root` and repeated `path` fields from the query string (GET) or a form body (POST). */
+async function zipSelection(gallery: Gallery, req: IncomingMessage, params: URLSearchParams): Promise<{ root: GalleryRoot; paths: string[] }> {
+  const selectionId = params.get("selection");
+  if (selectionId !== null) {
+    const stored = gallery.selections.get(selectionId);
+    if (stored === null) {
+      throw new ComfyCarryError("not_found", "this download link expired or is unknown; select the files again and download them within ten minutes");
+    }
+    return stored;
+  }
   const fields = req.method === "POST" ? new URLSearchParams(await readSmallBody(req, MAX_FORM_BYTES)) : params;
   const root = parseValue(galleryRootSchema, fields.get("root"));
   if (!root.ok) {
@@ -41,7 +49,7 @@ async function zipSelection(req: IncomingMessage, params: URLSearchParams): Prom
  * files are selected.
  */
 export async function serveZip(gallery: Gallery, req: IncomingMessage, res: ServerResponse, params: URLSearchParams, log: Logger): Promise<void> {
-  const selection = await zipSelection(req, params);
+  const selection = await zipSelection(gallery, req, params);
   const files: ConfinedFile[] = [];
   for (const path of selection.paths) {
     files.push(await gallery.resolve(selection.root, path));
