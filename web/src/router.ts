@@ -39,6 +39,18 @@ export const instancePages: RouteRecordRaw[] = [
     component: () => import("./pages/PluginsPage.vue"),
     meta: { navKey: "plugins.nav" },
   },
+  {
+    path: "gallery",
+    name: "instance-gallery",
+    component: () => import("./pages/GalleryPage.vue"),
+    meta: { navKey: "gallery.nav" },
+  },
+  {
+    path: "workflows",
+    name: "instance-workflows",
+    component: () => import("./pages/WorkflowsPage.vue"),
+    meta: { navKey: "workflows.nav" },
+  },
 ];
 
 const routes: RouteRecordRaw[] = [
