@@ -17,6 +17,7 @@ import { pokeOnComfyuiChange } from "./comfyui/service-watch.js";
 import { CommandExecutor } from "./commands/executor.js";
 import { createCommandHandlers } from "./commands/handlers.js";
 import { CommandStore } from "./commands/store.js";
+import { startDeployOrNull } from "./deploy/feature.js";
 import type { ReporterConfig } from "./config/load.js";
 import { reporterSocketUrl } from "./config/load.js";
 import { mountGalleryRoutes, startGalleryOrNull } from "./gallery/feature.js";
@@ -109,6 +110,16 @@ export async function startReporter(config: ReporterConfig, parts: ReporterParts
     onServices: (services) => tunnelAccess?.setServices(services),
     onChange: () => void link?.sendSnapshotNow(),
   });
+  const deploy = startDeployOrNull({
+    config,
+    control: comfyuiControl,
+    sync: syncOptions.enabled ? sync : null,
+    rcloneBinary: syncOptions.rcloneBinary,
+    gpus: () => parts.gpus.current().gpus,
+    tokens: () => ({ civitai: (config.models?.tokens.get("civitai") ?? null) !== null, huggingface: (config.models?.tokens.get("huggingface") ?? null) !== null }),
+    emit: (event) => link?.sendEvent(event),
+    log,
+  });
   const assembler = new SnapshotAssembler({
     instanceId: config.instanceId,
     version: REPORTER_VERSION,
@@ -117,6 +128,7 @@ export async function startReporter(config: ReporterConfig, parts: ReporterParts
     services: parts.services,
     comfyui: () => comfyuiSection(monitor.health, bridge.view(), config.comfyuiUrl),
     sync: () => sync.section(),
+    ...(deploy === null ? {} : { deploy: () => deploy.engine.section() }),
     ...(tunnel === null ? {} : { tunnel: () => tunnel.section() }),
     ...(models === null ? {} : { downloads: () => models.overview() }),
     emit: (event) => link?.sendEvent(event),
@@ -134,6 +146,7 @@ export async function startReporter(config: ReporterConfig, parts: ReporterParts
         createSecretsHandlers(tokens, applyEdgeToken),
       ),
       ...gallery?.handlers,
+      ...deploy?.handlers,
       ...(tunnel === null ? {} : createTunnelHandlers(tunnel)),
       ...workflows?.handlers,
       ...createHealthHandlers({ snapshot: () => assembler.build(), edgeConnected: () => link?.connected === true }),
@@ -203,6 +216,7 @@ export async function startReporter(config: ReporterConfig, parts: ReporterParts
       monitor.stop();
       bridge.stop();
       workflows?.stop();
+      await deploy?.close();
       await comfyuiControl.stop();
       await models?.stop();
       unmountGallery();

@@ -56,6 +56,10 @@ export class DeployEngine {
     }
   }
 
+  get stepIds(): DeployStepId[] {
+    return this.#steps.map((step) => step.id);
+  }
+
   get runningId(): string | null {
     return this.#active?.id ?? null;
   }

@@ -31,14 +31,19 @@ export function repositoryFolder(url: string): string {
   return last.replace(/\.git$/, "");
 }
 
-/** Picks the newest stable tag (vX.Y.Z without a suffix) from `git ls-remote --tags` lines. */
-export function newestStableTag(lines: string[]): string | null {
+/** Stable tags (vX.Y.Z without a suffix) from `git ls-remote --tags` lines, newest first. */
+export function stableTags(lines: string[]): string[] {
   const tags = lines
     .map((line) => /refs\/tags\/(v?(\d+)\.(\d+)\.(\d+))$/.exec(line.trim()))
     .filter((match): match is RegExpExecArray => match !== null)
     .map((match) => ({ tag: match[1] ?? "", parts: [Number(match[2]), Number(match[3]), Number(match[4])] }));
   tags.sort((left, right) => compareParts(right.parts, left.parts));
-  return tags[0]?.tag ?? null;
+  return tags.map((entry) => entry.tag);
+}
+
+/** Picks the newest stable tag; null when the repository has none. */
+export function newestStableTag(lines: string[]): string | null {
+  return stableTags(lines)[0] ?? null;
 }
 
 function compareParts(left: number[], right: number[]): number {

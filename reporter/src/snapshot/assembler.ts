@@ -1,5 +1,5 @@
 import { toUtcTimestamp } from "@comfycarry/shared";
-import type { ComfyuiSection, Overview, ProtocolEvent } from "@comfycarry/shared";
+import type { ComfyuiSection, DeploySection, Overview, ProtocolEvent } from "@comfycarry/shared";
 
 import type { Logger } from "../log/logger.js";
 import { ServiceChanges } from "./service-changes.js";
@@ -19,6 +19,8 @@ export interface SnapshotAssemblerOptions {
   sync?: () => Overview["sync"];
   /** The tunnel section; "not built" when the reporter runs without the tunnel. */
   tunnel?: () => Overview["tunnel"];
+  /** The deploy section for the setup wizard; left out of the snapshot when absent. */
+  deploy?: () => DeploySection;
   /** Receives `service.changed` events found between two reads. */
   emit: (event: ProtocolEvent) => void;
   log: Logger;
@@ -55,6 +57,7 @@ export class SnapshotAssembler {
       sync: this.#options.sync?.() ?? NOT_BUILT,
       tunnel: this.#options.tunnel?.() ?? NOT_BUILT,
       downloads: this.#options.downloads?.() ?? NOT_BUILT,
+      ...(this.#options.deploy === undefined ? {} : { deploy: this.#options.deploy() }),
       dashboard_version: this.#options.version,
     };
   }

@@ -19,12 +19,11 @@ import { comfyuiPython } from "./attention.js";
 
 const nodeOutcomeSchema = z.object({ name: z.string(), commit: z.string().nullable(), state: z.enum(["installed", "failed", "disabled"]) });
 const outcomeSchema = z.object({ nodes: z.array(nodeOutcomeSchema) });
-type NodeOutcome = z.infer<typeof nodeOutcomeSchema>;
+export type NodeOutcome = z.infer<typeof nodeOutcomeSchema>;
 
 interface PlannedNode {
   spec: DeployCustomNode;
   name: string;
-  dir: string;
 }
 
 export const customNodesStep: DeployStepDefinition = {
@@ -44,29 +43,36 @@ export const customNodesStep: DeployStepDefinition = {
     }
     return true;
   },
-  async run(context) {
-    const planned = plan(context);
-    const disabled = new Set(context.store.nodeIssues().filter((issue) => issue.kind === "import_failed" && issue.moved_to !== null && existsSync(issue.moved_to)).map((issue) => issue.name));
-
-    const cloned = await Promise.all(planned.map((node) => (disabled.has(node.name) ? Promise.resolve<NodeOutcome>({ name: node.name, commit: null, state: "disabled" }) : fetchNode(context, node))));
-
-    const python = comfyuiPython(context);
-    const constraints = await writeConstraints(context, python);
-    const results: NodeOutcome[] = [];
-    for (const [index, node] of planned.entries()) {
-      const state = cloned[index];
-      if (state === undefined || state.state !== "installed") {
-        results.push(state ?? { name: node.name, commit: null, state: "failed" });
-        continue;
-      }
-      results.push(await installRequirements(context, node, state, python, constraints));
-    }
-    return { nodes: results };
-  },
+  run: async (context) => ({ nodes: await installNodes(context, context.request.custom_nodes) }),
 };
+
+/** Clones `specs` in parallel, then installs their requirements one at a time; returns each node's state. */
+export async function installNodes(context: StepContext, specs: readonly DeployCustomNode[]): Promise<NodeOutcome[]> {
+  const planned = plan(specs);
+  const disabled = new Set(context.store.nodeIssues().filter((issue) => issue.kind === "import_failed" && issue.moved_to !== null && existsSync(issue.moved_to)).map((issue) => issue.name));
+
+  const cloned = await Promise.all(planned.map((node) => (disabled.has(node.name) ? Promise.resolve<NodeOutcome>({ name: node.name, commit: null, state: "disabled" }) : fetchNode(context, node))));
+
+  const python = comfyuiPython(context);
+  const constraints = await writeConstraints(context, python);
+  const results: NodeOutcome[] = [];
+  for (const [index, node] of planned.entries()) {
+    const state = cloned[index];
+    if (state === undefined || state.state !== "installed") {
+      results.push(state ?? { name: node.name, commit: null, state: "failed" });
+      continue;
+    }
+    results.push(await installRequirements(context, node, state, python, constraints));
+  }
+  return results;
+}
 
 function customNodesDir(context: StepContext): string {
   return join(context.settings.comfyuiDir, "custom_nodes");
+}
+
+function nodeDir(context: StepContext, node: PlannedNode): string {
+  return join(customNodesDir(context), node.name);
 }
 
 function disabledDir(context: StepContext): string {
@@ -74,9 +80,9 @@ function disabledDir(context: StepContext): string {
 }
 
 /** Folder names from the URLs; two URLs with the same last path part would share a folder, so that is refused. */
-function plan(context: StepContext): PlannedNode[] {
+function plan(specs: readonly DeployCustomNode[]): PlannedNode[] {
   const seen = new Set<string>();
-  return context.request.custom_nodes.map((spec) => {
+  return specs.map((spec) => {
     const name = repositoryFolder(spec.url);
     if (!nodePackNameSchema.safeParse(name).success) {
       throw new DeployStepError("invalid_node_url", `The custom node URL ${spec.url} does not end in a usable folder name; use the repository's URL.`);
@@ -85,7 +91,7 @@ function plan(context: StepContext): PlannedNode[] {
       throw new DeployStepError("duplicate_node", `Two custom node URLs install into the folder "${name}"; keep one of them.`);
     }
     seen.add(name);
-    return { spec, name, dir: join(customNodesDir(context), name) };
+    return { spec, name };
   });
 }
 
@@ -94,10 +100,10 @@ async function fetchNode(context: StepContext, node: PlannedNode): Promise<NodeO
   try {
     // A node a refused requirement moved aside gets another try with the current constraints.
     const aside = join(disabledDir(context), node.name);
-    if (!existsSync(node.dir) && existsSync(aside)) {
-      await rename(aside, node.dir);
+    if (!existsSync(nodeDir(context, node)) && existsSync(aside)) {
+      await rename(aside, nodeDir(context, node));
     }
-    if (!existsSync(node.dir)) {
+    if (!existsSync(nodeDir(context, node))) {
       const scratch = join(context.settings.stateDir, "clones", node.name);
       await rm(scratch, { recursive: true, force: true });
       await mkdir(dirname(scratch), { recursive: true });
@@ -106,15 +112,15 @@ async function fetchNode(context: StepContext, node: PlannedNode): Promise<NodeO
         await stepGit(context, ["checkout", "--quiet", "--detach", node.spec.ref], scratch);
       }
       await mkdir(customNodesDir(context), { recursive: true });
-      await rename(scratch, node.dir);
+      await rename(scratch, nodeDir(context, node));
       context.line(`${node.name}: cloned`);
     } else if (node.spec.ref !== null) {
-      if ((await gitOutput(["rev-parse", "--verify", "--quiet", `${node.spec.ref}^{commit}`], node.dir)) === null) {
-        await stepGit(context, ["fetch", "--quiet", "--tags", "origin"], node.dir);
+      if ((await gitOutput(["rev-parse", "--verify", "--quiet", `${node.spec.ref}^{commit}`], nodeDir(context, node))) === null) {
+        await stepGit(context, ["fetch", "--quiet", "--tags", "origin"], nodeDir(context, node));
       }
-      await stepGit(context, ["checkout", "--quiet", "--force", "--detach", node.spec.ref], node.dir);
+      await stepGit(context, ["checkout", "--quiet", "--force", "--detach", node.spec.ref], nodeDir(context, node));
     }
-    const commit = (await gitOutput(["rev-parse", "HEAD"], node.dir))?.[0] ?? null;
+    const commit = (await gitOutput(["rev-parse", "HEAD"], nodeDir(context, node)))?.[0] ?? null;
     return { name: node.name, commit, state: "installed" };
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
@@ -125,15 +131,15 @@ async function fetchNode(context: StepContext, node: PlannedNode): Promise<NodeO
 }
 
 async function installRequirements(context: StepContext, node: PlannedNode, cloned: NodeOutcome, python: string, constraints: string): Promise<NodeOutcome> {
-  const requirements = join(node.dir, "requirements.txt");
+  const requirements = join(nodeDir(context, node), "requirements.txt");
   if (existsSync(requirements)) {
     context.line(`${node.name}: installing requirements`);
-    const outcome = await pipInstall(context, python, ["--requirement", requirements], constraints, node.dir);
+    const outcome = await pipInstall(context, python, ["--requirement", requirements], constraints, nodeDir(context, node));
     if (!outcome.ok) {
       const movedTo = join(disabledDir(context), node.name);
       await mkdir(disabledDir(context), { recursive: true });
       await rm(movedTo, { recursive: true, force: true });
-      await rename(node.dir, movedTo);
+      await rename(nodeDir(context, node), movedTo);
       context.line(`${node.name}: failed, moved to ${movedTo}: ${outcome.reason}`);
       context.log.warn({ node: node.name, reason: outcome.reason }, "custom node requirements refused; node disabled");
       context.store.saveNodeIssue({ name: node.name, kind: "requirements", reason: outcome.reason.slice(0, 2000), moved_to: movedTo });

@@ -3,6 +3,8 @@ import { relative } from "node:path";
 
 import type { DeployStepDefinition } from "../context.js";
 import { DeployStepError } from "../context.js";
+import { installNodes } from "./custom-nodes.js";
+import { newestNodeSnapshot, snapshotNodes, writeNodeSnapshot } from "./node-snapshot.js";
 
 export const restoreStep: DeployStepDefinition = {
   id: "restore",
@@ -20,7 +22,7 @@ export const restoreStep: DeployStepDefinition = {
     const sync = context.deps.sync;
     if (remote === null && presets.length === 0 && mode === "fresh") {
       context.line("no remote chosen: nothing to restore");
-      return { presets: [], rules: [] };
+      return { presets: [], rules: [], nodes: [] };
     }
     if (sync === null || remote === null) {
       throw new DeployStepError("sync_unavailable", "A restore and sync presets need cloud sync and a remote; choose a remote or turn cloud sync on.");
@@ -38,6 +40,18 @@ export const restoreStep: DeployStepDefinition = {
     if (summary.failed.length > 0) {
       throw new DeployStepError("restore_failed", `Restoring from "${remote}" failed for ${summary.failed.map((failure) => `"${failure.rule}" (${failure.reason})`).join(", ")}. Check the Sync page, then retry.`);
     }
-    return { presets: [...created].sort(), rules: [...summary.rules].sort() };
+
+    // The snapshot comes down with the other folders; its packs join the ones the request named.
+    let restoredNodes: string[] = [];
+    const snapshot = mode === "restore" ? await newestNodeSnapshot(context.settings.comfyuiDir) : null;
+    if (snapshot !== null) {
+      const installed = await installNodes(context, snapshotNodes(context, snapshot));
+      restoredNodes = installed.filter((node) => node.state === "installed").map((node) => node.name);
+      context.line(`node snapshot of ${snapshot.taken_at}: ${restoredNodes.length} of ${snapshot.packs.length} packs installed`);
+    }
+    if (presets.includes("node_snapshots")) {
+      context.line(`node snapshot written to ${await writeNodeSnapshot(context)}`);
+    }
+    return { presets: [...created].sort(), rules: [...summary.rules].sort(), nodes: restoredNodes.sort() };
   },
 };

@@ -1,0 +1,86 @@
+/**
+ * The deploy engine's view of cloud sync, over the reporter's SyncService. Restore mode
+ * copies each backed-up folder down once with `rclone copy` (in parallel) before the
+ * engine's own restore run, because push and two-way rules never pull on their own.
+ */
+import { isAbsolute, join } from "node:path";
+
+import type { SyncRuleWire } from "@comfycarry/shared";
+
+import { run } from "../comfyui-control/python/run.js";
+import type { Logger } from "../log/logger.js";
+import { presetRule } from "../sync/rules/presets.js";
+import type { SyncService } from "../sync/service/sync-service.js";
+import type { DeploySyncPort, RestoreSummary } from "./sync-port.js";
+
+/** rclone exits with 3 when the source directory does not exist: nothing was backed up yet. */
+const RCLONE_DIRECTORY_NOT_FOUND = 3;
+const COPY_TIMEOUT_MS = 60 * 60_000;
+
+export interface SyncAdapterOptions {
+  service: SyncService;
+  rcloneBinary: string;
+  workspaceDir: string;
+  log: Logger;
+}
+
+export function syncPortFrom(options: SyncAdapterOptions): DeploySyncPort {
+  const { service } = options;
+  return {
+    async checkRemote(remote) {
+      try {
+        const result = await service.engine().testRemote(remote, 20_000);
+        return result.ok ? null : (result.failure?.message ?? "the listing failed");
+      } catch (error) {
+        return error instanceof Error ? error.message : String(error);
+      }
+    },
+
+    async ensurePreset(preset, presetOptions) {
+      const engine = service.engine();
+      const wanted = presetRule(preset, { remote: presetOptions.remote, comfyui_dir: presetOptions.comfyui_dir, ...(presetOptions.remote_base === null ? {} : { remote_base: presetOptions.remote_base }) });
+      const existing = engine.listRules().find((rule) => rule.local_path === wanted.local_path && rule.remote === wanted.remote && rule.remote_path === wanted.remote_path);
+      if (existing !== undefined) {
+        return { name: existing.name, created: false };
+      }
+      const rule = await engine.createRule(wanted);
+      return { name: rule.name, created: true };
+    },
+
+    async restore(mode, onLine) {
+      const engine = service.engine();
+      const summary: RestoreSummary = { rules: [], failed: [] };
+      if (mode === "restore") {
+        const backedUp = engine.listRules().filter((rule) => rule.enabled && rule.direction !== "pull" && !rule.local_path.replace(/\/+$/, "").endsWith("/output"));
+        await Promise.all(backedUp.map((rule) => copyDown(options, rule, summary, onLine)));
+      }
+      for (const record of await engine.runRestore()) {
+        const name = engine.listRules().find((rule) => rule.id === record.rule_id)?.name ?? record.rule_id;
+        if (record.status === "success") {
+          summary.rules.push(name);
+          onLine(`${name}: pulled ${record.files} files`);
+        } else {
+          summary.failed.push({ rule: name, reason: record.error_message ?? record.error_code ?? record.status });
+        }
+      }
+      return summary;
+    },
+  };
+}
+
+/** Copies one rule's remote folder to its local folder once, with the rule's filters. */
+async function copyDown(options: SyncAdapterOptions, rule: SyncRuleWire, summary: RestoreSummary, onLine: (text: string) => void): Promise<void> {
+  const local = isAbsolute(rule.local_path) ? rule.local_path : join(options.workspaceDir, rule.local_path);
+  const filters = [...rule.filters.include.flatMap((pattern) => ["--include", pattern]), ...rule.filters.exclude.flatMap((pattern) => ["--exclude", pattern])];
+  const args = ["copy", "--config", options.service.confPath, `${rule.remote}:${rule.remote_path}`, local, ...filters];
+  const result = await run(options.rcloneBinary, args, { cwd: options.workspaceDir, timeoutMs: COPY_TIMEOUT_MS });
+  if (result.exitCode === 0) {
+    summary.rules.push(rule.name);
+    onLine(`${rule.name}: copied from ${rule.remote}:${rule.remote_path}`);
+  } else if (result.exitCode === RCLONE_DIRECTORY_NOT_FOUND) {
+    onLine(`${rule.name}: nothing on ${rule.remote}:${rule.remote_path} yet`);
+  } else {
+    options.log.warn({ rule: rule.id, exitCode: result.exitCode }, "restore copy failed");
+    summary.failed.push({ rule: rule.name, reason: result.stderrTail.split("\n").slice(-2).join(" ").slice(0, 500) });
+  }
+}
