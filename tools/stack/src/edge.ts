@@ -26,10 +26,17 @@ export interface LocalEdge {
  * Starts the edge in workerd through `wrangler dev`, with Durable Object state persisted
  * under `stateDir`, and waits until `/api/health` responds.
  */
-export async function startEdge(options: { stateDir: string; port: number; secrets: EdgeSecrets; timeoutMs?: number }): Promise<LocalEdge> {
+export async function startEdge(options: {
+  stateDir: string;
+  port: number;
+  secrets: EdgeSecrets;
+  /** Further variables, e.g. VAST_BASE_URL pointing at a loopback fake. */
+  vars?: Record<string, string>;
+  timeoutMs?: number;
+}): Promise<LocalEdge> {
   await mkdir(options.stateDir, { recursive: true });
   const envFile = join(options.stateDir, "edge.env");
-  const envText = Object.entries(options.secrets)
+  const envText = Object.entries({ ...options.secrets, ...options.vars })
     .filter(([, value]) => value !== undefined)
     .map(([key, value]) => `${key}=${value}`)
     .join("\n");

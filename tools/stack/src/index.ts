@@ -9,3 +9,4 @@ export { findFreePort, waitFor } from "./ports.js";
 export { paths, repoRoot } from "./paths.js";
 export { LOCAL_REMOTE, localRemoteConf, localRemoteDir } from "./sync.js";
 export { startModelHosts, type ModelHosts, type ModelHostsOptions } from "./model-hosts.js";
+export { LocalFleet, type LocalFleetOptions } from "./fleet.js";
