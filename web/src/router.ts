@@ -40,6 +40,12 @@ export const instancePages: RouteRecordRaw[] = [
     meta: { navKey: "plugins.nav" },
   },
   {
+    path: "deploy",
+    name: "instance-deploy",
+    component: () => import("./pages/DeployPage.vue"),
+    meta: { navKey: "deploy.nav" },
+  },
+  {
     path: "gallery",
     name: "instance-gallery",
     component: () => import("./pages/GalleryPage.vue"),
@@ -50,6 +56,12 @@ export const instancePages: RouteRecordRaw[] = [
     name: "instance-workflows",
     component: () => import("./pages/WorkflowsPage.vue"),
     meta: { navKey: "workflows.nav" },
+  },
+  {
+    path: "tunnel",
+    name: "instance-tunnel",
+    component: () => import("./pages/TunnelPage.vue"),
+    meta: { navKey: "tunnel.nav" },
   },
 ];
 
