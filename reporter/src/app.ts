@@ -24,6 +24,8 @@ import { mountGalleryRoutes, startGalleryOrNull } from "./gallery/feature.js";
 import { syncSourceFrom } from "./gallery/sync-source.js";
 import { EdgeLink } from "./link/edge-link.js";
 import { createHealthHandlers } from "./health/handlers.js";
+import { logDir } from "./log/files.js";
+import { createLogsHandlers } from "./log/handlers.js";
 import { helloBuilder } from "./link/hello.js";
 import type { Logger } from "./log/logger.js";
 import { ModelsFeature } from "./models/feature.js";
@@ -150,6 +152,7 @@ export async function startReporter(config: ReporterConfig, parts: ReporterParts
       ...(tunnel === null ? {} : createTunnelHandlers(tunnel)),
       ...workflows?.handlers,
       ...createHealthHandlers({ snapshot: () => assembler.build(), edgeConnected: () => link?.connected === true }),
+      ...createLogsHandlers(logDir(config.stateDir)),
     },
     log,
     now: () => Date.now() + (link?.clockOffsetMs ?? 0),

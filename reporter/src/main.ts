@@ -9,6 +9,7 @@ import type { RunningReporter } from "./app.js";
 import { loadConfig } from "./config/load.js";
 import type { ReporterConfig } from "./config/load.js";
 import { createRootLogger } from "./log/logger.js";
+import { logDir, openLogFiles } from "./log/files.js";
 import { withEnrollment } from "./enroll/index.js";
 
 /**
@@ -31,7 +32,12 @@ async function main(): Promise<void> {
     process.exit(refused ? EXIT_REFUSED : 1);
   }
 
-  const log = createRootLogger({ level: config.logLevel });
+  // The dashboard's log view reads these files; stdout still reaches PM2's own log.
+  const files = await openLogFiles(logDir(config.stateDir)).catch((error: unknown) => {
+    createRootLogger({ level: "info" }).error({ err: error, dir: logDir(config.stateDir) }, "could not open the log files; logging to stdout only");
+    return undefined;
+  });
+  const log = createRootLogger({ level: config.logLevel, ...(files === undefined ? {} : { files }) });
   log.info({ config }, "configuration loaded");
 
   let reporter: RunningReporter | null = null;

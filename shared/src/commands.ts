@@ -6,7 +6,7 @@ import { modelsCommands } from "./models.js";
 import { secretsCommands } from "./secrets.js";
 import { workflowsCommands } from "./workflows.js";
 import { galleryCommands } from "./gallery.js";
-import { healthCommands } from "./health.js";
+import { healthCommands, logsCommands } from "./health.js";
 import { tunnelCommands } from "./tunnel.js";
 import { deployCommands } from "./deploy.js";
 import { serviceStatusSchema } from "./overview.js";
@@ -75,6 +75,7 @@ export const commandSchemas = {
   ...workflowsCommands,
   ...tunnelCommands,
   ...healthCommands,
+  ...logsCommands,
   ...deployCommands,
   ...galleryCommands,
 } as const;

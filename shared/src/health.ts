@@ -32,3 +32,43 @@ export type HealthReport = z.infer<typeof healthReportSchema>;
 export const healthCommands = {
   "health.report": { args: z.strictObject({}), result: healthReportSchema, scope: "read" },
 } as const satisfies Record<string, CommandSpec>;
+
+// Reporter logs
+
+export const logLevelNameSchema = z.enum(["trace", "debug", "info", "warn", "error", "fatal"]);
+export type LogLevelName = z.infer<typeof logLevelNameSchema>;
+
+/** Arguments of `logs.query`: newest first, optionally before a time, filtered by component, minimum level and text. */
+export const logQuerySchema = z.strictObject({
+  component: z.string().regex(/^[a-z0-9-]{1,64}$/, "a component name such as edge-link or sync").optional(),
+  level: logLevelNameSchema.optional(),
+  /** Case-insensitive text the message or any field must contain. */
+  search: z.string().min(1).max(200).optional(),
+  /** Only lines before this time, to page back from the oldest line shown. */
+  before: utcTimestampSchema.optional(),
+  limit: z.number().int().min(1).max(500).default(200),
+});
+export type LogQuery = z.infer<typeof logQuerySchema>;
+
+/** One reporter log line; `fields` holds the remaining structured fields as JSON text. */
+export const logEntrySchema = z.object({
+  time: utcTimestampSchema,
+  level: logLevelNameSchema,
+  component: z.string().nullable(),
+  msg: z.string().max(2000),
+  fields: z.string().max(4000),
+});
+export type LogEntry = z.infer<typeof logEntrySchema>;
+
+export const logPageSchema = z.object({
+  entries: z.array(logEntrySchema),
+  /** Components seen in the files read, for the filter list. */
+  components: z.array(z.string()),
+  /** True when more lines match before the oldest one returned. */
+  more: z.boolean(),
+});
+export type LogPage = z.infer<typeof logPageSchema>;
+
+export const logsCommands = {
+  "logs.query": { args: logQuerySchema, result: logPageSchema, scope: "read" },
+} as const satisfies Record<string, CommandSpec>;

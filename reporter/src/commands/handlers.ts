@@ -16,6 +16,7 @@ import { unavailableGalleryHandlers } from "../gallery/handlers.js";
 import type { CommandHandlers } from "./executor.js";
 import { unavailableWorkflowsHandlers } from "../workflows/handlers.js";
 import { unavailableHealthHandlers } from "../health/handlers.js";
+import { unavailableLogsHandlers } from "../log/handlers.js";
 
 /** Builds the handler of every allowlisted command; none of them runs a shell. Features pass theirs in. */
 export function createCommandHandlers(
@@ -40,6 +41,7 @@ export function createCommandHandlers(
     ...unavailableGalleryHandlers("the gallery did not start"),
     // app.ts spreads the real health report over this.
     ...unavailableHealthHandlers(),
+    ...unavailableLogsHandlers(),
     // app.ts spreads the running workflows feature's handlers over these.
     ...unavailableWorkflowsHandlers("the workflows feature did not start"),
     ...comfyuiControl,

@@ -26,6 +26,8 @@ export interface LoggerOptions {
   level: string;
   /** Where lines go; stdout when absent. Tests pass an in-memory sink. */
   destination?: DestinationStream;
+  /** The rotating log files (see files.ts), written beside `destination`. */
+  files?: DestinationStream;
 }
 
 /** Creates the reporter's root logger; every other logger is a child of it. */
@@ -36,5 +38,10 @@ export function createRootLogger(options: LoggerOptions): Logger {
     redact: { paths: REDACT_PATHS, censor: "[Redacted]" },
     timestamp: pino.stdTimeFunctions.isoTime,
   };
-  return options.destination === undefined ? pino(settings) : pino(settings, options.destination);
+  if (options.files === undefined) {
+    return options.destination === undefined ? pino(settings) : pino(settings, options.destination);
+  }
+  const destination = options.destination ?? pino.destination(1);
+  // Each stream gets every line the logger's level lets through.
+  return pino(settings, pino.multistream([{ stream: destination, level: "trace" }, { stream: options.files, level: "trace" }]));
 }

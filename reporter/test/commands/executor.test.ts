@@ -15,6 +15,7 @@ import { unavailableSecretsHandlers } from "../../src/secrets/handlers.js";
 import { unavailableTunnelHandlers } from "../../src/tunnel/handlers.js";
 import { unavailableDeployHandlers } from "../../src/deploy/handlers.js";
 import { unavailableHealthHandlers } from "../../src/health/handlers.js";
+import { unavailableLogsHandlers } from "../../src/log/handlers.js";
 import { CommandExecutor } from "../../src/commands/executor.js";
 import type { CommandHandlers } from "../../src/commands/executor.js";
 import { CommandStore } from "../../src/commands/store.js";
@@ -65,6 +66,7 @@ function countingHandlers(delayMs = 0): { handlers: CommandHandlers; calls: stri
     ...unavailableTunnelHandlers(),
     ...unavailableDeployHandlers(),
     ...unavailableHealthHandlers(),
+    ...unavailableLogsHandlers(),
     "service.start": ({ name }) => {
       calls.push(`start ${name}`);
       if (name === "missing") {
