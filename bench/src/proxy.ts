@@ -47,7 +47,7 @@ export interface ProxyBenchResult {
   download: ProxyDirection;
 }
 
-/** Starts the ComfyUI simulator with an upload limit above `size` and waits for it to answer. */
+/** Starts the ComfyUI simulator with an upload limit above `size` and waits until its /system_stats responds. */
 async function startSimulator(baseDir: string, size: number): Promise<{ child: ChildProcess; port: number }> {
   const port = await findFreePort();
   const maxUploadMb = String(Math.ceil(Math.max(size, WARM_UP_BYTES) / (1024 * 1024)) + 16);

@@ -8,8 +8,8 @@ const SIZE = 96 * MIB;
 
 // The quick run checks only the direction of the target with a smaller transfer: the full
 // figures come from `npm run proxy -w @comfycarry/bench` and land in docs/benchmarks.md.
-// A proxy that buffered would grow by at least the transfer size; a streaming one grows once,
-// by what V8 keeps before it collects the spent chunks, and hardly at all on a repeat.
+// A proxy that buffered would grow by at least the transfer size. A streaming one grows once,
+// by the spent chunks V8 has not collected yet, and hardly at all on a repeat.
 describe("proxy bench, quick mode", () => {
   let result: ProxyBenchResult;
 

@@ -2,7 +2,7 @@
  * @module Routes of the reporter's access proxy, the login in front of ComfyUI.
  * `POST /api/instances/:id/access-ticket` (the owner's session) signs a short-lived ticket for
  * the "Open ComfyUI" link. The reporter, with its instance token as Bearer, fetches the key that
- * checks those tickets (`GET /api/reporter/access/key`) and asks whether an API token sent to
+ * checks those tickets (`GET /api/reporter/access/key`) and checks whether an API token sent to
  * the proxy is valid (`POST /api/reporter/access/verify-token`).
  */
 import { ACCESS_TICKET_TTL_MS, ComfyCarryError, accessTicketRequestSchema, accessTokenCheckRequestSchema, parseValue, toUtcTimestamp } from "@comfycarry/shared";

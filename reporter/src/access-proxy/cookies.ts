@@ -1,6 +1,6 @@
 import type { IncomingMessage } from "node:http";
 
-/** Name of the proxy's session cookie; ComfyUI never sees it. */
+/** Name of the proxy's session cookie, which the proxy removes before forwarding a request. */
 export const SESSION_COOKIE = "cc_proxy_session";
 
 /** Returns the value of cookie `name` in the request, or null. */
@@ -20,11 +20,11 @@ export function stripCookie(request: IncomingMessage, name: string): void {
   if (header === undefined) {
     return;
   }
-  const kept = header.split(";").filter((pair) => pair.split("=", 1)[0]?.trim() !== name);
-  if (kept.length === 0) {
+  const remaining = header.split(";").filter((pair) => pair.split("=", 1)[0]?.trim() !== name);
+  if (remaining.length === 0) {
     delete request.headers.cookie;
   } else {
-    request.headers.cookie = kept.join(";").trim();
+    request.headers.cookie = remaining.join(";").trim();
   }
 }
 

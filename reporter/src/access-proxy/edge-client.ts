@@ -1,7 +1,7 @@
 import { accessKeyResponseSchema, accessTokenCheckResponseSchema, parseValue } from "@comfycarry/shared";
 import type { AccessTokenCheckResponse } from "@comfycarry/shared";
 
-/** Deadline of one request to the edge; the proxy holds a browser request while it waits. */
+/** Deadline of one request to the edge, because a browser request waits for it. */
 const EDGE_REQUEST_TIMEOUT_MS = 5_000;
 
 /** The two edge endpoints the access proxy calls, authenticated with the instance token. */

@@ -7,7 +7,7 @@ import { SESSION_TTL_MS } from "./sessions.js";
 import type { SessionStore } from "./sessions.js";
 import type { TicketVerifier } from "./ticket.js";
 
-/** Where a login may send the browser: a path on the proxy, never another host (`//host` or `/\host`). */
+/** Returns `next` when it is a path on the proxy, else `/`, so a login never redirects to another host (`//host` or `/\host`). */
 function safeNext(next: string | null): string {
   return next !== null && /^\/(?![/\\])/.test(next) && !/[\s]/.test(next) ? next : "/";
 }

@@ -6,7 +6,8 @@ const PROBE_TIMEOUT_MS = 1_000;
 /** Returns whether something accepts TCP connections at `target`'s host and port. */
 export function acceptsConnections(target: URL): Promise<boolean> {
   return new Promise((resolve) => {
-    const port = Number(target.port === "" ? (target.protocol === "https:" ? 443 : 80) : target.port);
+    const defaultPort = target.protocol === "https:" ? 443 : 80;
+    const port = target.port === "" ? defaultPort : Number(target.port);
     const socket = connect({ host: target.hostname, port, timeout: PROBE_TIMEOUT_MS });
     const finish = (up: boolean) => {
       socket.destroy();

@@ -4,7 +4,7 @@ import { SESSION_COOKIE, readCookie, stripCookie } from "./cookies.js";
 import type { SessionStore } from "./sessions.js";
 import type { TokenChecker } from "./token-check.js";
 
-/** How a request proved who sent it, or why it could not. */
+/** Identity of a request: a proxy session, an API token, or the reason it has neither. */
 export type Identity =
   | { kind: "session" }
   | { kind: "api_token" }

@@ -45,7 +45,7 @@ export interface AccessProxyOptions {
 const COMFYUI_SOCKET_PATHS = new Set(["/ws", "/api/ws"]);
 
 /** Messages for each reason a request has no identity, naming what the caller should do. */
-const REFUSALS: Record<Extract<Identity, { kind: "anonymous" }>["reason"], string> = {
+const REJECTION_MESSAGES: Record<Extract<Identity, { kind: "anonymous" }>["reason"], string> = {
   no_credentials: "sign in: open ComfyUI from the ComfyCarry dashboard, or send Authorization: Bearer <API token with the control scope>",
   session_expired: "the proxy session has expired or the reporter restarted; open ComfyUI from the ComfyCarry dashboard again",
   token_rejected: "this API token is unknown, revoked or lacks the control scope; create one under Settings → API tokens",
@@ -72,8 +72,22 @@ export class AccessProxy {
     this.#target = new URL(options.target);
     this.#log = options.log.child({ component: "access-proxy" });
     this.#routes = options.routes ?? proxyRoutes;
-    this.#server = createServer((request, response) => void this.#onRequest(request, response));
-    this.#server.on("upgrade", (request: IncomingMessage, socket: Duplex, head: Buffer) => void this.#onUpgrade(request, socket, head));
+    this.#server = createServer((request, response) => {
+      this.#onRequest(request, response).catch((error: unknown) => {
+        this.#log.error({ err: error, method: request.method, path: request.url }, "the access proxy failed to handle a request");
+        if (!response.headersSent) {
+          sendError(response, 500, "internal_error", "the access proxy failed; the reporter log has the details");
+        } else {
+          response.destroy();
+        }
+      });
+    });
+    this.#server.on("upgrade", (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+      this.#onUpgrade(request, socket, head).catch((error: unknown) => {
+        this.#log.error({ err: error, path: request.url }, "the access proxy failed to handle a socket upgrade");
+        socket.destroy();
+      });
+    });
   }
 
   async #onRequest(request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -93,7 +107,7 @@ export class AccessProxy {
       if (isPageNavigation(request) && identity.reason !== "token_rejected") {
         redirectToDashboard(request, response, dashboardUrl);
       } else {
-        sendError(response, 401, "unauthorized", REFUSALS[identity.reason]);
+        sendError(response, 401, "unauthorized", REJECTION_MESSAGES[identity.reason]);
       }
       return;
     }
@@ -124,7 +138,7 @@ export class AccessProxy {
     const url = new URL(request.url ?? "/", "http://proxy.invalid");
     const identity = await this.#identify(request, url, true);
     if (identity.kind === "anonymous") {
-      rejectUpgrade(socket, 401, "Unauthorized", "unauthorized", REFUSALS[identity.reason]);
+      rejectUpgrade(socket, 401, "Unauthorized", "unauthorized", REJECTION_MESSAGES[identity.reason]);
       return;
     }
     if (identity.kind === "session" && isCrossSite(request, true)) {

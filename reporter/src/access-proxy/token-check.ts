@@ -6,25 +6,25 @@ import { LRUCache } from "lru-cache";
 import type { Logger } from "../log/logger.js";
 import type { AccessEdge } from "./edge-client.js";
 
-/** What an API token may do through the proxy: queueing prompts is control, so read-only tokens are turned away. */
+/** Scopes that may use the proxy: queueing prompts needs control, so read-only tokens are rejected. */
 const SCOPES_ALLOWED = new Set(["control", "admin"]);
 
-/** Upper bound of cached answers; each key is a SHA-256, never the token itself. */
+/** Maximum number of cached verdicts; each key is a SHA-256 of the token, never the token itself. */
 const MAX_CACHED = 5_000;
 
 export type TokenVerdict = "allowed" | "rejected" | "edge_unreachable";
 
 /**
- * Checks API tokens with the edge and keeps each answer, allowed or rejected, for at most
- * `cacheMs` (never more than 60 s), so a revoked token stops working within that time. When the
- * edge cannot be reached a token with no cached answer is not let in.
+ * Checks API tokens with the edge and caches each verdict, allowed or rejected, for at most
+ * `cacheMs` (never more than 60 s), so a revoked token stops working within that time. While the
+ * edge cannot be reached, a token without a cached verdict is rejected.
  */
 export class TokenChecker {
   readonly #edge: AccessEdge;
   readonly #now: () => number;
   readonly #cacheMs: number;
   readonly #log: Logger;
-  readonly #answers = new LRUCache<string, { allowed: boolean; expiresAtMs: number }>({ max: MAX_CACHED });
+  readonly #verdicts = new LRUCache<string, { allowed: boolean; expiresAtMs: number }>({ max: MAX_CACHED });
   readonly #pending = new Map<string, Promise<TokenVerdict>>();
 
   constructor(options: { edge: AccessEdge; now: () => number; log: Logger; cacheMs?: number }) {
@@ -34,10 +34,10 @@ export class TokenChecker {
     this.#cacheMs = Math.min(options.cacheMs ?? ACCESS_TOKEN_CACHE_MAX_MS, ACCESS_TOKEN_CACHE_MAX_MS);
   }
 
-  /** Returns whether `token` may use the proxy, asking the edge unless a fresh answer is cached. */
+  /** Returns whether `token` may use the proxy, calling the edge unless a fresh verdict is cached. */
   async check(token: string): Promise<TokenVerdict> {
     const id = createHash("sha256").update(token).digest("hex");
-    const cached = this.#answers.get(id);
+    const cached = this.#verdicts.get(id);
     if (cached !== undefined && cached.expiresAtMs > this.#now()) {
       return cached.allowed ? "allowed" : "rejected";
     }
@@ -47,16 +47,16 @@ export class TokenChecker {
     if (pending !== undefined) {
       return pending;
     }
-    const asked = this.#ask(id, token).finally(() => this.#pending.delete(id));
-    this.#pending.set(id, asked);
-    return asked;
+    const verdict = this.#ask(id, token).finally(() => this.#pending.delete(id));
+    this.#pending.set(id, verdict);
+    return verdict;
   }
 
   async #ask(id: string, token: string): Promise<TokenVerdict> {
     try {
       const answer = await this.#edge.checkToken(token);
       const allowed = answer.valid && SCOPES_ALLOWED.has(answer.scope);
-      this.#answers.set(id, { allowed, expiresAtMs: this.#now() + this.#cacheMs });
+      this.#verdicts.set(id, { allowed, expiresAtMs: this.#now() + this.#cacheMs });
       if (answer.valid && !allowed) {
         this.#log.info({ tokenId: answer.token_id, scope: answer.scope }, "an API token with too small a scope tried the access proxy");
       }

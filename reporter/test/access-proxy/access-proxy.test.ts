@@ -44,6 +44,7 @@ beforeAll(async () => {
     routes,
   });
   base = `http://127.0.0.1:${running.port}`;
+  routes.register("/__cc/broken/", () => Promise.reject(new Error("route failed on purpose")));
   routes.register("/__cc/echo/", (request, response) => {
     response.writeHead(200, { "content-type": "text/plain" }).end(`echo ${request.url ?? ""}`);
     return Promise.resolve();
@@ -186,6 +187,10 @@ describe("with a dashboard ticket", () => {
   it("serves ComfyCarry routes under /__cc/", async () => {
     const response = await fetch(`${base}/__cc/echo/x?y=1`, { headers: { cookie } });
     expect(await response.text()).toBe("echo /__cc/echo/x?y=1");
+  });
+
+  it("answers 500 when a /__cc/ route fails", async () => {
+    expect((await fetch(`${base}/__cc/broken/x`, { headers: { cookie } })).status).toBe(500);
   });
 
   it("answers 404 for an unregistered /__cc/ route", async () => {

@@ -29,7 +29,7 @@ interface Recorder {
   seen: { url: string; headers: IncomingHttpHeaders }[];
 }
 
-/** Starts an upstream that records each request's URL and headers and answers with its own name. */
+/** Starts an upstream that records each request's URL and headers and responds with its own name. */
 async function startRecorder(name: string): Promise<Recorder> {
   const seen: Recorder["seen"] = [];
   const server = createServer((request, response) => {

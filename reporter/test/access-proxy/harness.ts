@@ -48,7 +48,7 @@ export function signTicket(key: Buffer, options: { instanceId?: string; expiresA
   return `${signed}.${createHmac("sha256", key).update(signed).digest("base64url")}`;
 }
 
-/** A ticket that expires one ticket lifetime after `clock`'s time. */
+/** Signs a ticket that expires one ticket lifetime after `clock`'s time. */
 export function freshTicket(edge: FakeAccessEdge, clock: FakeClock): string {
   return signTicket(edge.key, { expiresAtMs: clock.nowMs + ACCESS_TICKET_TTL_MS });
 }

@@ -14,7 +14,7 @@ import { Simulator, freePort } from "../helpers/simulator.js";
 import { FakeAccessEdge, FakeClock, INSTANCE_ID, freshTicket } from "./harness.js";
 
 // A real Chromium behind a pretend Cloudflare (a Cf-Ray header on every request) logs in while
-// ComfyUI is down, sees the "starting" page, and lands on ComfyUI once the simulator is up.
+// ComfyUI is down, gets the "starting" page, and lands on ComfyUI once the simulator is up.
 
 const log = createRootLogger({ level: process.env.TEST_LOG_LEVEL ?? "silent" });
 
