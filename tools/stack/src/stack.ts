@@ -105,6 +105,7 @@ export class Stack {
     readonly tokenFile: string,
     readonly comfyuiPort: number,
     readonly comfyuiProxyPort: number,
+    readonly accessProxyPort: number,
   ) {
     this.pm2 = new Pm2Cli(join(options.stateDir, "pm2"));
     this.workspaceDir = join(options.stateDir, "workspace");
@@ -138,7 +139,7 @@ export class Stack {
       const tokenFile = join(options.stateDir, "instance-token");
       await writeFile(tokenFile, state.token ?? "", { mode: 0o600 });
 
-      const stack = new Stack(options, edge, client, state.password, instanceId, tokenFile, await findFreePort(), await findFreePort());
+      const stack = new Stack(options, edge, client, state.password, instanceId, tokenFile, await findFreePort(), await findFreePort(), await findFreePort());
       await stack.startServices();
       return stack;
     } catch (error) {
@@ -260,6 +261,7 @@ export class Stack {
       COMFYUI_URL: `http://127.0.0.1:${this.comfyuiPort}`,
       COMFYUI_SERVICE: COMFY_SERVICE,
       COMFYCARRY_COMFYUI_PROXY_PORT: String(this.comfyuiProxyPort),
+      COMFYCARRY_ACCESS_PROXY_PORT: String(this.accessProxyPort),
       COMFYCARRY_STATE_DIR: join(this.options.stateDir, "reporter-state"),
       PM2_HOME: this.pm2.pm2Home,
       LOG_LEVEL: process.env.LOG_LEVEL ?? "info",
@@ -305,6 +307,11 @@ export class Stack {
   /** URL of the reporter's observing proxy in front of ComfyUI. */
   get comfyuiProxyUrl(): string {
     return `http://127.0.0.1:${this.comfyuiProxyPort}`;
+  }
+
+  /** URL of the reporter's access proxy, the login in front of ComfyUI that a tunnel points at. */
+  get accessProxyUrl(): string {
+    return `http://127.0.0.1:${this.accessProxyPort}`;
   }
 
   get comfyuiUrl(): string {
