@@ -1,7 +1,7 @@
 /**
- * API mode: with a Cloudflare API token, create (or reuse) the named tunnel, point its ingress
- * at the access proxy, and create the DNS records; remove them on request. Every step is
- * idempotent, so a second run reuses what the first created instead of duplicating it.
+ * API mode with a Cloudflare API token. It creates or reuses the named tunnel, points its
+ * ingress at the access proxy and creates the DNS records, and removes them on request.
+ * Every step is idempotent, so a second run reuses what the first created.
  */
 import { ComfyCarryError } from "@comfycarry/shared";
 import type { TunnelService } from "@comfycarry/shared";
@@ -23,18 +23,18 @@ export interface ProvisionInput {
   /** Needed for account-owned tokens; otherwise taken from the zone. */
   accountId: string | null;
   services: readonly TunnelService[];
-  /** Where every hostname leads: the access proxy's origin, e.g. `http://127.0.0.1:8189`. */
+  /** Origin every hostname leads to: the access proxy, e.g. `http://127.0.0.1:8189`. */
   origin: string;
   previous: ApiState | null;
   log: Logger;
 }
 
-/** The hostname of ComfyUI (no service) or of a service: one DNS label under the zone, so the zone's universal certificate covers it. */
+/** Returns the hostname of ComfyUI (service null) or of a service. It is one label under the zone, so the zone's universal certificate covers it. */
 export function apiHostname(domain: string, subdomain: string, service: string | null): string {
   return service === null ? `${subdomain}.${domain}` : `${subdomain}-${service}.${domain}`;
 }
 
-/** The tunnel's name at Cloudflare: one per instance. */
+/** Returns the tunnel's name at Cloudflare, one per instance. */
 export function tunnelName(instanceId: string): string {
   return `comfycarry-${instanceId.toLowerCase().replace(/[^a-z0-9-]+/g, "-")}`.slice(0, 63);
 }

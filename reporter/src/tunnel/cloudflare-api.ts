@@ -1,7 +1,7 @@
 /**
  * A small client for Cloudflare API v4 (`/client/v4`): Bearer token, JSON bodies, and the
  * `{success, errors, result}` envelope. Every failure becomes a `tunnel_failed` error whose
- * message carries Cloudflare's own code and words and says what to do.
+ * message carries Cloudflare's own code and words and names the next step.
  */
 import { ComfyCarryError, parseValue } from "@comfycarry/shared";
 import { z } from "zod";
@@ -12,7 +12,7 @@ const envelopeSchema = z.object({
   result: z.unknown(),
 });
 
-/** Why a call failed, for `params.reason` and the page's wording. */
+/** Failure class of a call, sent as `params.reason`. */
 export type CloudflareFailure = "cloudflare_auth" | "cloudflare_permission" | "cloudflare_rate_limited" | "cloudflare_rejected" | "cloudflare_unreachable";
 
 const PERMISSION_HINT = "The token needs Account › Cloudflare Tunnel › Edit and Zone › DNS › Edit (plus Zone › Zone › Read).";
@@ -40,7 +40,7 @@ export class CloudflareClient {
       });
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
-      throw this.#failure("cloudflare_unreachable", `${what} failed: the Cloudflare API at ${this.#baseUrl} did not answer (${reason}). Check the network and try again.`);
+      throw this.#failure("cloudflare_unreachable", `${what} failed: the Cloudflare API at ${this.#baseUrl} did not respond (${reason}). Check the network and try again.`);
     }
 
     const text = await response.text();
@@ -48,11 +48,11 @@ export class CloudflareClient {
     try {
       json = JSON.parse(text);
     } catch {
-      throw this.#failure("cloudflare_unreachable", `${what} failed: Cloudflare answered HTTP ${response.status} with a body that is not JSON. Try again later.`);
+      throw this.#failure("cloudflare_unreachable", `${what} failed: Cloudflare responded with HTTP ${response.status} and a body that is not JSON. Try again later.`);
     }
     const envelope = parseValue(envelopeSchema, json);
     if (!envelope.ok) {
-      throw this.#failure("cloudflare_rejected", `${what} failed: Cloudflare answered HTTP ${response.status} without the usual envelope (${envelope.issues}).`);
+      throw this.#failure("cloudflare_rejected", `${what} failed: Cloudflare responded with HTTP ${response.status} without the usual envelope (${envelope.issues}).`);
     }
 
     if (!response.ok || !envelope.value.success) {
@@ -62,7 +62,7 @@ export class CloudflareClient {
 
     const result = parseValue(schema, envelope.value.result);
     if (!result.ok) {
-      throw this.#failure("cloudflare_rejected", `${what} failed: Cloudflare's answer has an unexpected shape (${result.issues}).`);
+      throw this.#failure("cloudflare_rejected", `${what} failed: Cloudflare's response has an unexpected shape (${result.issues}).`);
     }
     return result.value;
   }
@@ -78,7 +78,7 @@ export class CloudflareClient {
     if (response.status === 403 || codes.includes(10000) || codes.includes(9109)) {
       return this.#failure("cloudflare_permission", `${what} failed: the API token lacks a permission (HTTP ${response.status}, ${words}). ${PERMISSION_HINT}`);
     }
-    return this.#failure("cloudflare_rejected", `${what} failed: Cloudflare answered HTTP ${response.status} (${words}).`);
+    return this.#failure("cloudflare_rejected", `${what} failed: Cloudflare responded with HTTP ${response.status} (${words}).`);
   }
 
   #failure(reason: CloudflareFailure, message: string): ComfyCarryError {

@@ -5,7 +5,9 @@
 import { join } from "node:path";
 
 import { ComfyCarryError, toUtcTimestamp } from "@comfycarry/shared";
-import type { Overview, TunnelConfigureArgs, TunnelLink, TunnelService, TunnelView } from "@comfycarry/shared";
+import type { tunnelStateSchema } from "@comfycarry/shared";
+import type { Overview, TunnelConfigureArgs, TunnelLink, TunnelService, TunnelStatus, TunnelView } from "@comfycarry/shared";
+import type { z } from "zod";
 
 import type { Logger } from "../log/logger.js";
 import { apiHostname, provision, unprovision } from "./api-mode.js";
@@ -36,6 +38,23 @@ export interface TunnelFeatureOptions {
   now?: () => number;
   /** Tests pass a PM2 control of their own; default: PM2 of `pm2Home`. */
   process?: ProcessControl & { close?: () => Promise<void> };
+}
+
+type TunnelState = z.infer<typeof tunnelStateSchema>;
+
+/** Maps the tunnel status to the overview badge's coarser state; rate limits and bad settings show as `error`. */
+function overviewState(status: TunnelStatus): TunnelState {
+  switch (status) {
+    case "online":
+    case "connecting":
+    case "offline":
+      return status;
+    case "stopped":
+      return "offline";
+    case "misconfigured":
+    case "rate_limited":
+      return "error";
+  }
 }
 
 export class TunnelFeature {
@@ -82,7 +101,7 @@ export class TunnelFeature {
     return feature;
   }
 
-  /** Starts cloudflared (or adopts the one PM2 still runs) when the saved settings say it was enabled. */
+  /** Starts cloudflared, or adopts the one PM2 still runs, when the saved settings have the tunnel enabled. */
   async resume(): Promise<void> {
     if (this.#settings.enabled && this.#settings.mode !== null) {
       await this.#supervisor.enable().catch((error: unknown) => this.#log.error({ err: error }, "cloudflared could not start"));
@@ -109,16 +128,15 @@ export class TunnelFeature {
     };
   }
 
-  /** The overview's tunnel section: links feed the quick links, `state` the status badge. */
+  /** Returns the overview's tunnel section: its links feed the quick links and its `state` the status badge. */
   section(): Overview["tunnel"] {
     if (this.#settings.mode === null) {
       return { available: false, reason: "not_configured" };
     }
     const view = this.view();
-    const state = view.status === "online" ? "online" : view.status === "connecting" ? "connecting" : view.status === "offline" || view.status === "stopped" ? "offline" : "error";
     return {
       available: true,
-      state,
+      state: overviewState(view.status),
       links: view.links,
       mode: this.#settings.mode,
       status: view.status,
@@ -189,7 +207,7 @@ export class TunnelFeature {
     return this.view();
   }
 
-  /** API mode: deletes the DNS records and tunnel at Cloudflare; every mode: stops cloudflared and forgets the mode. */
+  /** Stops cloudflared and clears the mode and tokens. In API mode it first deletes the DNS records and the tunnel at Cloudflare. */
   async remove(): Promise<TunnelView> {
     const api = this.#settings.api;
     if (this.#settings.mode === "api" && api !== null) {

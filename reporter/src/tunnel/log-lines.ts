@@ -6,7 +6,7 @@
 /** Quick-tunnel URL as P1 (vast-ai's wrapper) matches it; never taken by position in the box. */
 const QUICK_URL = /https:\/\/[a-z0-9]+(?:-[a-z0-9]+)+\.trycloudflare\.com/;
 
-/** What one run's log said so far. */
+/** Findings from one run's log lines so far. */
 export interface RunFindings {
   quickUrl: string | null;
   /** Cloudflare refused the quick tunnel with HTTP 429 / error 1015. */

@@ -46,8 +46,11 @@ export class CloudflaredProcess {
 
   async state(): Promise<ProcessState> {
     const found = await this.#describe();
-    const args = found?.pm2_env?.args;
-    return { status: found?.pm2_env?.status ?? (found === null ? null : "unknown"), args: Array.isArray(args) ? args : typeof args === "string" ? [args] : [] };
+    if (found === null) {
+      return { status: null, args: [] };
+    }
+    const args = found.pm2_env?.args ?? [];
+    return { status: found.pm2_env?.status ?? "unknown", args: typeof args === "string" ? [args] : args };
   }
 
   /** Replaces any process of this name with `definition` and starts it. */

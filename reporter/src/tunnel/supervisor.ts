@@ -127,7 +127,7 @@ export class TunnelSupervisor {
     });
   }
 
-  /** One look at cloudflared; the feature calls it on a timer. */
+  /** Checks cloudflared once; the feature calls this on a timer. */
   tick(): Promise<void> {
     return this.#serial(() => this.#step());
   }
@@ -200,7 +200,7 @@ export class TunnelSupervisor {
     this.#nextAttemptAt = this.#now() + delay;
 
     if (reason === "rate_limited") {
-      log.warn({ refusedStarts: count, retryInMs: delay }, "Cloudflare refused the quick tunnel (HTTP 429, error 1015); starting again after the backoff");
+      log.warn({ refusedStarts: count, retryInMs: delay }, "Cloudflare rejected the quick tunnel request (HTTP 429, error 1015); starting again after the backoff");
       this.#set({ ...this.#view, status: "rate_limited", problem: "Cloudflare rate limit (HTTP 429, error 1015)", quickUrl: null, connections: 0, nextAttemptAt: this.#nextAttemptAt, refusedStarts: count });
     } else {
       const problem = findings.lastError ?? "cloudflared exited";

@@ -194,6 +194,6 @@ describe("tunnel API mode", () => {
     const tunnel = await feature();
     const error = await failure(tunnel.configure(configureArgs()));
 
-    expect(error.message).toBe("Looking up the zone example.com failed: Cloudflare answered HTTP 502 with a body that is not JSON. Try again later.");
+    expect(error.message).toBe("Looking up the zone example.com failed: Cloudflare responded with HTTP 502 and a body that is not JSON. Try again later.");
   });
 });

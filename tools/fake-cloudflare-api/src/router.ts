@@ -30,7 +30,7 @@ const IMPLIED: Record<Permission, Permission[]> = {
   "zone:read": [],
 };
 
-/** Returns whether `token` holds `permission` directly or through one it implies. */
+/** Returns whether `token` has `permission` directly or through one it implies. */
 export function holds(token: FakeToken, permission: Permission): boolean {
   return token.permissions.some((held) => held === permission || IMPLIED[held].includes(permission));
 }

@@ -23,14 +23,14 @@ export interface RecordedRequest {
   status: number;
 }
 
-/** A fault the next matching request gets instead of its normal answer. */
+/** A fault the next matching request gets instead of its normal response. */
 export interface Fault {
   /** Only requests whose path contains this text; any path when absent. */
   pathIncludes?: string;
   status: number;
   /** Sent as text/html, so clients meet a body that is not JSON. */
   html?: string;
-  /** Drops the connection without an answer. */
+  /** Drops the connection without a response. */
   drop?: boolean;
 }
 

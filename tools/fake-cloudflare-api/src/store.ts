@@ -106,7 +106,7 @@ export class FakeCloudflareStore {
     return this.tunnels.filter((tunnel) => tunnel.deletedAt === null);
   }
 
-  /** The token cloudflared runs with: base64 of `{"a","t","s"}`. */
+  /** Returns the token cloudflared runs with: base64 of `{"a","t","s"}`. */
   tunnelToken(tunnel: FakeTunnel): string {
     return Buffer.from(JSON.stringify({ a: tunnel.accountId, t: tunnel.id, s: tunnel.secret })).toString("base64");
   }

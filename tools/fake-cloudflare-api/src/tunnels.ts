@@ -5,7 +5,14 @@ import type { FakeCloudflareStore, FakeTunnel, IngressRule } from "./store.js";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-/** The tunnel object as the API returns it. */
+function tunnelStatus(tunnel: FakeTunnel): string {
+  if (tunnel.connected) {
+    return "healthy";
+  }
+  return tunnel.connectedAt === null ? "inactive" : "down";
+}
+
+/** Returns the tunnel object as the API returns it. */
 export function tunnelJson(tunnel: FakeTunnel): Record<string, unknown> {
   return {
     id: tunnel.id,
@@ -20,7 +27,7 @@ export function tunnelJson(tunnel: FakeTunnel): Record<string, unknown> {
     conns_inactive_at: tunnel.connected ? null : tunnel.disconnectedAt,
     tun_type: "cfd_tunnel",
     metadata: {},
-    status: tunnel.connected ? "healthy" : tunnel.connectedAt === null ? "inactive" : "down",
+    status: tunnelStatus(tunnel),
     remote_config: tunnel.remoteConfig,
   };
 }

@@ -16,7 +16,7 @@ export function statusTagType(status: TunnelStatus): "success" | "warning" | "er
   }
 }
 
-/** Which of start, stop and restart make sense for the current view. */
+/** Returns which of start, stop and restart make sense for the current view. */
 export function availableActions(view: TunnelView | null): { start: boolean; stop: boolean; restart: boolean } {
   if (view === null || view.mode === null) {
     return { start: false, stop: false, restart: false };

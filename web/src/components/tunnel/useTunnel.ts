@@ -17,7 +17,7 @@ const REFRESH_MS = 3_000;
 /** Lines of cloudflared's log the page shows. */
 const LOG_LINES = 300;
 
-/** The tunnel's state and log for the Tunnel page, refreshed while the page is open. */
+/** Loads the tunnel's state and log for the Tunnel page and refreshes the state while the page is open. */
 export function useTunnel(instanceId: MaybeRefOrGetter<string>) {
   const { t } = useI18n();
   const message = useMessage();
