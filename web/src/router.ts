@@ -40,6 +40,12 @@ export const instancePages: RouteRecordRaw[] = [
     meta: { navKey: "plugins.nav" },
   },
   {
+    path: "logs",
+    name: "instance-logs",
+    component: () => import("./pages/LogsPage.vue"),
+    meta: { navKey: "alerts.nav" },
+  },
+  {
     path: "deploy",
     name: "instance-deploy",
     component: () => import("./pages/DeployPage.vue"),

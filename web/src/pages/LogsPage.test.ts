@@ -1,0 +1,85 @@
+import { flushPromises } from "@vue/test-utils";
+import { createPinia } from "pinia";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { createMemoryHistory, createRouter } from "vue-router";
+
+import { mountApp } from "../test/mountApp";
+import LogsPage from "./LogsPage.vue";
+
+import type { HealthReport, LogPage } from "@comfycarry/shared";
+
+const health: HealthReport = {
+  checked_at: "2026-12-04T10:00:00.000Z",
+  state: "down",
+  components: [
+    { component: "edge_link", state: "ok", reason: null },
+    { component: "gpu", state: "down", reason: "Failed to initialize NVML; restart the container to get the GPU back" },
+  ],
+};
+
+const page: LogPage = {
+  entries: [
+    { time: "2026-12-04T10:00:02.000Z", level: "warn", component: "sync", msg: "retrying the upload", fields: '{"ruleId":"outputs"}' },
+    { time: "2026-12-04T10:00:01.000Z", level: "info", component: "edge-link", msg: "connected", fields: "{}" },
+  ],
+  components: ["edge-link", "sync"],
+  more: true,
+};
+
+/** Answers the commands endpoint by command name and records every command sent. */
+function stubCommands(): Array<{ name: string; args: Record<string, unknown> }> {
+  const sent: Array<{ name: string; args: Record<string, unknown> }> = [];
+  vi.stubGlobal(
+    "fetch",
+    vi.fn((_input: RequestInfo | URL, init?: RequestInit) => {
+      const body = JSON.parse(String(init?.body)) as { name: string; args: Record<string, unknown> };
+      sent.push(body);
+      const data = body.name === "health.report" ? health : page;
+      return Promise.resolve(new Response(JSON.stringify({ command_id: crypto.randomUUID(), ok: true, data }), { status: 200, headers: { "content-type": "application/json" } }));
+    }),
+  );
+  return sent;
+}
+
+async function mountLogs() {
+  const sent = stubCommands();
+  const router = createRouter({ history: createMemoryHistory(), routes: [{ path: "/instances/:id/logs", name: "instance-logs", component: LogsPage }] });
+  await router.push("/instances/studio/logs");
+  const wrapper = mountApp(LogsPage, { pinia: createPinia(), plugins: [router] });
+  await flushPromises();
+  return { wrapper, sent };
+}
+
+describe("LogsPage", () => {
+  afterEach(() => {
+    vi.unstubAllGlobals();
+    document.body.innerHTML = "";
+  });
+
+  it("shows each component's health and reason", async () => {
+    const { wrapper } = await mountLogs();
+    const gpu = wrapper.find("[data-component=gpu]");
+    expect(gpu.attributes("data-state")).toBe("down");
+    expect(gpu.text()).toContain("restart the container");
+  });
+
+  it("lists log lines newest first", async () => {
+    const { wrapper } = await mountLogs();
+    expect(wrapper.findAll("[data-testid=log-line]").map((line) => line.attributes("data-level"))).toEqual(["warn", "info"]);
+  });
+
+  it("sends the search text", async () => {
+    const { wrapper, sent } = await mountLogs();
+    await wrapper.find("[data-testid=log-search] input").setValue("outputs");
+    await wrapper.find("form").trigger("submit");
+    await flushPromises();
+    expect(sent.at(-1)).toMatchObject({ name: "logs.query", args: { search: "outputs" } });
+  });
+
+  it("pages back from the oldest line", async () => {
+    const { wrapper, sent } = await mountLogs();
+    await wrapper.find("[data-testid=log-older]").trigger("click");
+    await flushPromises();
+    expect(sent.at(-1)?.args.before).toBe("2026-12-04T10:00:01.000Z");
+  });
+});
