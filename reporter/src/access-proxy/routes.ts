@@ -13,7 +13,7 @@ const PREFIX_PATTERN = /^\/__cc\/[a-z0-9][a-z0-9-]{0,62}\/$/;
 
 /**
  * ComfyCarry's own HTTP routes behind the access proxy's login, e.g. gallery downloads. A
- * prefix such as `/__cc/gallery/` receives every request whose path starts with it; the handler
+ * prefix such as `/__cc/gallery/` receives every request whose path starts with it. The handler
  * gets the original URL and must finish the response (or destroy it) itself.
  */
 export class ProxyRoutes {

@@ -2,7 +2,7 @@ import { createHmac, timingSafeEqual } from "node:crypto";
 
 import { ACCESS_TICKET_TTL_MS, splitAccessTicket } from "@comfycarry/shared";
 
-/** Why a ticket was rejected, for the log; the browser only learns that it was. */
+/** Reason a ticket was rejected, for the log; the browser is only told that it was. */
 export type TicketRejection = "malformed" | "no_key" | "other_instance" | "bad_signature" | "expired" | "too_far_ahead" | "already_used";
 
 /** Tickets an edge clock slightly ahead of ours may issue; later expiries are forgeries or a broken clock. */
