@@ -1,14 +1,12 @@
-import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
-import { open, readdir, stat, writeFile } from "node:fs/promises";
+import { readdir, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 
-import { Upload } from "tus-js-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import type { GalleryFeature } from "../../src/gallery/feature.js";
 import { makeGalleryDirs, pngBytes, serveRoutes, startTestGallery } from "./helpers.js";
 import type { GalleryDirs } from "./helpers.js";
+import { makeModelFile, sha256Of, tusUpload } from "./tus-client.js";
 
 // Resumable model uploads by tus: an upload cut off at 40 % continues from where it
 // stopped and ends with the same SHA-256 in the model folder. Files that are not model
@@ -16,72 +14,14 @@ import type { GalleryDirs } from "./helpers.js";
 // COMFYCARRY_GALLERY_UPLOAD_BYTES=1073741824 for the 1 GB run; the default is small.
 
 const SIZE = Number(process.env.COMFYCARRY_GALLERY_UPLOAD_BYTES ?? 24 * 1024 * 1024);
-const CHUNK = 4 * 1024 * 1024;
 
 let dirs: GalleryDirs;
 let feature: GalleryFeature;
 let server: Awaited<ReturnType<typeof serveRoutes>>;
 
-/**
- * Writes a sparse safetensors-shaped file: a real header, then mostly holes with a
- * random block every 16 MiB, so a 1 GB file costs little disk and time to make.
- */
-async function makeModelFile(path: string, size: number): Promise<string> {
-  const header = Buffer.from(JSON.stringify({ __metadata__: { format: "pt" } }).padEnd(64, " "));
-  const length = Buffer.alloc(8);
-  length.writeBigUInt64LE(BigInt(header.length));
-  const handle = await open(path, "w");
-  try {
-    await handle.write(Buffer.concat([length, header]), 0, 8 + header.length, 0);
-    for (let offset = 1024 * 1024; offset < size; offset += 16 * 1024 * 1024) {
-      const block = createHash("sha256").update(String(offset)).digest();
-      await handle.write(Buffer.concat(Array.from({ length: 128 }, () => block)), 0, 4096, offset);
-    }
-    await handle.truncate(size);
-  } finally {
-    await handle.close();
-  }
-  return sha256Of(path);
-}
-
-async function sha256Of(path: string): Promise<string> {
-  const hash = createHash("sha256");
-  for await (const chunk of createReadStream(path, { highWaterMark: 4 * 1024 * 1024 })) {
-    hash.update(chunk as Buffer);
-  }
-  return hash.digest("hex");
-}
-
-interface UploadOutcome {
-  url: string | null;
-  error: Error | null;
-}
-
-/** Uploads `path`; `stopAt` aborts once that many bytes were confirmed, keeping the upload on the server. */
-function upload(path: string, metadata: Record<string, string>, options: { uploadUrl?: string; stopAt?: number } = {}): Promise<UploadOutcome & { sentFrom: number }> {
-  return new Promise((resolve) => {
-    let sentFrom = -1;
-    const task: Upload = new Upload(createReadStream(path), {
-      endpoint: `${server.url}/__cc/gallery/uploads`,
-      ...(options.uploadUrl === undefined ? {} : { uploadUrl: options.uploadUrl }),
-      chunkSize: CHUNK,
-      metadata,
-      retryDelays: [],
-      storeFingerprintForResuming: false,
-      onChunkComplete: (_chunk, accepted) => {
-        sentFrom = sentFrom === -1 ? accepted - _chunk : sentFrom;
-        if (options.stopAt !== undefined && accepted >= options.stopAt) {
-          task.abort(false).then(
-            () => resolve({ url: task.url, error: null, sentFrom }),
-            (error: unknown) => resolve({ url: task.url, error: error as Error, sentFrom }),
-          );
-        }
-      },
-      onSuccess: () => resolve({ url: task.url, error: null, sentFrom }),
-      onError: (error) => resolve({ url: task.url, error, sentFrom }),
-    });
-    task.start();
-  });
+/** Uploads to the test server's tus endpoint. */
+function upload(path: string, metadata: Record<string, string>, options: { uploadUrl?: string; stopAt?: number } = {}) {
+  return tusUpload(`${server.url}/__cc/gallery/uploads`, path, metadata, options);
 }
 
 beforeAll(async () => {
