@@ -52,6 +52,11 @@ export function readLine(findings: RunFindings, line: string): void {
   if (/\b429\b/.test(line) || /error code: 1015/.test(line)) {
     findings.rateLimited = true;
   }
+  // Before 2024.10.0 only this bare line appeared. A body starting with 'e' is Cloudflare's
+  // plain-text "error code: …" page. NOTE: that page is a guess for old releases; it may also be another code.
+  if (/^failed to unmarshal quick Tunnel: invalid character 'e' looking for beginning of value/.test(line)) {
+    findings.rateLimited = true;
+  }
 
   const misconfigured = MISCONFIGURED.find((pattern) => pattern.test(line));
   if (misconfigured !== undefined) {

@@ -53,7 +53,7 @@ interface Started {
 
 let serial = 0;
 
-async function startTunnel(options: { now?: () => number; searchDir?: string; reuse?: number } = {}): Promise<Started> {
+async function startTunnel(options: { now?: () => number; searchDir?: string; reuse?: number; quickService?: string } = {}): Promise<Started> {
   serial = options.reuse ?? serial + 1;
   const stateDir = join(dir, `state-${serial}`);
   const runLog = join(dir, `runs-${serial}.jsonl`);
@@ -67,7 +67,7 @@ async function startTunnel(options: { now?: () => number; searchDir?: string; re
     env: {
       binary: FAKE_CLOUDFLARED,
       apiUrl: "http://127.0.0.1:9/client/v4",
-      quickService: quick.url,
+      quickService: options.quickService ?? quick.url,
       serviceName: `cloudflared-${serial}`,
       childEnv: { FAKE_CLOUDFLARED_RUN_LOG: runLog, FAKE_CLOUDFLARED_SEARCH_DIRS: options.searchDir ?? "", FAKE_CLOUDFLARED_REGISTER_DELAY_MS: "100" },
     },
@@ -195,6 +195,23 @@ describe("quick tunnel", () => {
     await online(tunnel);
     expect(quick.requests).toHaveLength(4);
     expect(planned).toEqual([10_000, 20_000, 40_000]);
+  });
+
+  test("unreachable quick service retries after 2 s", async () => {
+    let now = Date.parse("2026-12-04T10:00:00Z");
+    const { tunnel, runLog } = await startTunnel({ now: () => now, quickService: "http://127.0.0.1:9" });
+    await tunnel.configure({ mode: "quick" });
+    await tunnel.start();
+    const view = await pollUntil("offline", () => Promise.resolve(tunnel.view()), (candidate) => candidate.status === "offline");
+    await severalTicks();
+    const runsBefore = runs(runLog).length;
+
+    now += 2_000;
+    await pollUntil("a second start", () => Promise.resolve(runs(runLog).length), (count) => count === 2);
+
+    expect(runsBefore).toBe(1);
+    expect(view.problem).toContain("failed to request quick Tunnel");
+    expect(view.rate_limit).toBeNull();
   });
 
   test("invalid token is misconfigured without retries", async () => {
