@@ -129,6 +129,26 @@ describe("fake cloudflared", () => {
     expect((await getJson(`http://${metrics}/ready`)).status).toBe(503);
   });
 
+  test("flap mode drops and re-registers a connection", async () => {
+    const fake = run(["tunnel", "--metrics", "127.0.0.1:0", "--url", "http://127.0.0.1:9"], { FAKE_CLOUDFLARED_EDGE: "flap", FAKE_CLOUDFLARED_FLAP_MS: "100", FAKE_CLOUDFLARED_RETRY_MS: "100" });
+    await fake.waitFor(/Connection terminated error="timeout: no recent network activity" connIndex=0/);
+    await fake.waitFor(/Registered tunnel connection[^\n]*\n(?:.*\n)*.*Registered tunnel connection/);
+
+    expect(fake.stderr()).toContain("INF Unregistered tunnel connection connIndex=0 event=0");
+    expect(fake.stderr()).toContain("INF Retrying connection in up to 2s connIndex=0");
+  });
+
+  test("--output json writes one JSON object per line", async () => {
+    const fake = run(["tunnel", "--output", "json", "--metrics", "127.0.0.1:0", "--url", "http://127.0.0.1:9"]);
+    await fake.waitFor(/"message":"Registered tunnel connection"/);
+    const lines = fake.stderr().trim().split("\n");
+
+    for (const line of lines) {
+      expect(() => JSON.parse(line) as unknown).not.toThrow();
+    }
+    expect(JSON.parse(lines[0] ?? "{}")).toMatchObject({ level: "info" });
+  });
+
   test("SIGTERM shuts down gracefully with exit 0", async () => {
     const fake = run(["tunnel", "--metrics", "127.0.0.1:0", "--url", "http://127.0.0.1:9"]);
     await fake.waitFor(/Registered tunnel connection/);
@@ -137,6 +157,19 @@ describe("fake cloudflared", () => {
     expect(await fake.exited).toBe(0);
     expect(fake.stderr()).toContain("Initiating graceful shutdown due to signal terminated ...");
     expect(fake.stderr()).toContain("INF Metrics server stopped");
+  });
+
+  test("bare tunnel command exits 1", async () => {
+    const fake = run(["tunnel"]);
+    expect(await fake.exited).toBe(1);
+    expect(fake.stderr()).toContain("You did not specify any valid additional argument to the cloudflared tunnel command.");
+  });
+
+  test("empty config file logs an error and runs on", async () => {
+    writeFileSync(join(dir, "empty-file.yml"), "");
+    const fake = run(["tunnel", "--config", join(dir, "empty-file.yml"), "--metrics", "127.0.0.1:0", "--url", "http://127.0.0.1:9"]);
+    await fake.waitFor(/Registered tunnel connection/);
+    expect(fake.stderr()).toContain(`ERR Configuration file ${join(dir, "empty-file.yml")} was empty`);
   });
 
   test("unknown flag prints usage on stdout and exits 0", async () => {
