@@ -111,7 +111,9 @@ export class FakeEdge {
       }
       connection.frames.push(parsed.value);
 
-      const viewers = this.#options.welcomeViewers === undefined ? 0 : this.#options.welcomeViewers;
+      // One viewer unless a test says otherwise: an unwatched reporter leaves out the live
+      // events (progress, logs) that most tests wait for.
+      const viewers = this.#options.welcomeViewers === undefined ? 1 : this.#options.welcomeViewers;
       if (parsed.value.type === "hello" && viewers !== null) {
         connection.send({
           type: "welcome",
