@@ -9,8 +9,8 @@ import { utcTimestampSchema } from "./time.js";
 // Defaults that are objects or lists are functions, so each parse gets its own copy to change.
 // The setup wizard's stored values (the deploy configuration), the import of a config file
 // (ComfyCarry's own export or the JSON that the earlier Python ComfyCarry 0.6.x writes) and
-// the export. The edge keeps one configuration per instance plus a fleet default; secrets
-// go to the edge's secret store and never appear in these bodies on the way back.
+// the export. The edge keeps one configuration per instance plus a fleet default. Secrets
+// go to the edge's secret store, and no response body carries them back.
 
 /** Largest config file the import route accepts, in characters of JSON. */
 export const MAX_CONFIG_FILE_CHARS = 512 * 1024;
@@ -40,7 +40,7 @@ export type ImportedSyncRule = z.infer<typeof importedSyncRuleSchema>;
 
 /** The setup wizard's values, stored by the edge per instance and as the fleet default. */
 export const deployConfigSchema = z.object({
-  /** What the wizard sends as `deploy.start`. */
+  /** The request the wizard sends as `deploy.start`. */
   request: deployRequestSchema.default(() => deployRequestSchema.parse({ mode: "fresh" })),
   /** Git URLs of default custom nodes the user turned off. */
   disabled_default_nodes: z.array(gitUrlSchema).max(200).default(() => []),
@@ -58,7 +58,7 @@ export const deployConfigSchema = z.object({
 export type DeployConfig = z.infer<typeof deployConfigSchema>;
 export type DeployConfigInput = z.input<typeof deployConfigSchema>;
 
-/** Which secrets the edge holds, so the wizard can show "saved" without the value. */
+/** Flags of the secrets the edge stores, so the wizard can show "saved" without the value. */
 export const storedSecretFlagsSchema = z.record(secretNameSchema, z.boolean());
 
 /** `GET /api/config/deploy/:instance_id`. */
@@ -83,9 +83,9 @@ export type ImportOutcome = z.infer<typeof importOutcomeSchema>;
 export const importReportEntrySchema = z.object({
   field: z.string().max(200),
   outcome: importOutcomeSchema,
-  /** Where the value went: `secret:civitai_token`, `config:attention_library`, …; null when it went nowhere. */
+  /** Destination of the value (`secret:civitai_token`, `config:request.attention`, …), or null when it went nowhere. */
   target: z.string().max(200).nullable(),
-  /** Why it was rejected or not applied, or a note on how it was applied; never contains the value. */
+  /** Reason for a rejection or a skip, or a note on how it was applied. It never contains the value. */
   reason: z.string().max(500).nullable(),
 });
 export type ImportReportEntry = z.infer<typeof importReportEntrySchema>;
@@ -178,7 +178,7 @@ export const tokenCheckResultSchema = z.object({
   valid: z.boolean().nullable(),
   /** The account name the host returned, when it returns one (Hugging Face does). */
   account: z.string().max(200).nullable(),
-  /** What the host returned, in English, for a rejection or an unreachable host. */
+  /** The host's response in English, for a rejection or an unreachable host. */
   detail: z.string().max(500).nullable(),
 });
 export type TokenCheckResult = z.infer<typeof tokenCheckResultSchema>;

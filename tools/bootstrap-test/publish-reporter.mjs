@@ -13,17 +13,17 @@ const bundleUrl = new URL("reporter/dist/reporter.mjs", repo);
 const outDir = new URL("web/dist/reporter/", repo);
 
 /**
- * Packages the bundle leaves out that the reporter cannot start without, with the versions
- * reporter/package.json asks for. PM2 comes from the PM2 that runs the reporter, and ws
+ * Packages the bundle leaves out that the reporter cannot start without, with the version
+ * ranges that reporter/package.json lists. PM2 comes from the PM2 that runs the reporter, and ws
  * works without its optional native add-ons (bufferutil, utf-8-validate).
  */
 async function runtimeDependencies() {
   const build = await readFile(new URL("reporter/build.mjs", repo), "utf8");
   const externals = JSON.parse((/external:\s*(\[[^\]]*\])/.exec(build)?.[1] ?? "[]").replaceAll("'", '"'));
   const { dependencies = {}, optionalDependencies = {} } = JSON.parse(await readFile(new URL("reporter/package.json", repo), "utf8"));
-  const wanted = externals.filter((name) => !["pm2", "bufferutil", "utf-8-validate"].includes(name));
+  const required = externals.filter((name) => !["pm2", "bufferutil", "utf-8-validate"].includes(name));
   return Object.fromEntries(
-    wanted.map((name) => {
+    required.map((name) => {
       const range = dependencies[name] ?? optionalDependencies[name];
       if (range === undefined) {
         throw new Error(`reporter/build.mjs leaves ${name} out of the bundle, but reporter/package.json does not list it`);

@@ -1,7 +1,7 @@
 /**
  * @module Import and export of config files. An import accepts the earlier Python
- * ComfyCarry's export or this project's own; an export writes this project's format, with
- * the stored secrets sealed under a passphrase only when one is given.
+ * ComfyCarry's export or this project's own. An export writes this project's format, and it
+ * includes the stored secrets, sealed under a passphrase, only when one is given.
  */
 import { CONFIG_EXPORT_FORMAT, ComfyCarryError, SECRET_NAMES, configExportFileSchema, deployConfigSchema, parseValue, toUtcTimestamp } from "@comfycarry/shared";
 import type { ConfigExportFile, ConfigImportRequest, ConfigImportResult, DeployConfig } from "@comfycarry/shared";

@@ -1,7 +1,7 @@
 /**
- * @module Checks a stored token against its host's API, for the setup wizard. CivitAI answers
- * `GET /api/v1/models?hidden=1&limit=1` with 401 for an unknown token (a public endpoint would
- * accept any), and Hugging Face answers `GET /api/whoami-v2` with 401 for a bad token. The
+ * @module Checks a stored token against its host's API, for the setup wizard. CivitAI returns
+ * 401 from `GET /api/v1/models?hidden=1&limit=1` for an unknown token (a public endpoint would
+ * accept any), and Hugging Face returns 401 from `GET /api/whoami-v2` for a bad token. The
  * token travels only in the Authorization header and never appears in a result or log line.
  */
 import type { TokenCheckResult } from "@comfycarry/shared";
@@ -15,7 +15,7 @@ import { decryptSecret } from "../secrets/cipher.js";
 const CHECK_TIMEOUT_MS = 10_000;
 const whoamiSchema = z.object({ name: z.string().max(200) });
 
-/** The host URL a token is checked at; `hfEndpoint` is the wizard's Hugging Face mirror, if any. */
+/** Returns the URL that checks token `name`; `hfEndpoint` is the wizard's Hugging Face mirror, if any. */
 function checkUrl(env: Env, name: TokenCheckResult["name"], hfEndpoint: string | null): string {
   if (name === "civitai_token") {
     return `${(env.CIVITAI_BASE_URL ?? "https://civitai.com").replace(/\/+$/, "")}/api/v1/models?hidden=1&limit=1`;

@@ -63,7 +63,7 @@ function storeToken(file: Record<string, unknown>, key: string, name: keyof Foun
   }
 }
 
-/** Decodes `rclone_config_base64` and checks it holds at least one `[remote]` section. */
+/** Decodes `rclone_config_base64` and checks that it contains at least one `[remote]` section. */
 function decodeRcloneConf(raw: unknown): { ok: true; text: string; remotes: string[] } | { ok: false; reason: string } {
   if (typeof raw !== "string") {
     return { ok: false, reason: "expected base64 text" };

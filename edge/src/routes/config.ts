@@ -2,7 +2,7 @@
  * @module `/api/config`: the setup wizard's stored values per instance, and config import and
  * export. `/api/bootstrap/handoff` lets bootstrap.sh hand over the tokens and rclone.conf of the
  * container's environment with an enrollment key. Secrets go into the secret store and are
- * never returned; the wizard sees only whether each is stored.
+ * never returned, so the wizard gets only a flag per secret.
  */
 import {
   ComfyCarryError,
@@ -29,7 +29,7 @@ import type { AppEnv } from "../http/app-env.js";
 import { SMALL_BODY_BYTES, limitBody, readBody } from "../http/body.js";
 import { instanceIdParam } from "./instance-param.js";
 
-/** An import body holds the whole file; JSON escaping of an embedded rclone.conf can double it. */
+/** An import body contains the whole file, and JSON escaping of an embedded rclone.conf can double it. */
 const IMPORT_BODY_BYTES = 1024 * 1024;
 /** Four secrets of at most MAX_SECRET_BYTES each, escaped, plus a few settings. */
 const HANDOFF_BODY_BYTES = 4 * (MAX_SECRET_BYTES * 2) + SMALL_BODY_BYTES;

@@ -31,7 +31,7 @@ async function runBootstrap(): Promise<{ exitCode: number | undefined; output: s
   return { exitCode: result.exitCode, output: result.all ?? "" };
 }
 
-/** Whether a path under the workspace belongs to the running reporter, which keeps writing its own state. */
+/** Returns whether a path under the workspace belongs to the running reporter, which keeps writing its own state. */
 function reporterOwned(path: string): boolean {
   const state = "workspace/.comfycarry/";
   if (!path.startsWith(state)) {
