@@ -16,6 +16,7 @@ const CHILD = new URL("./proxy-child.ts", import.meta.url).pathname;
 const VIEW_FILE = "bench-view.bin";
 const BENCH_TOKEN = "cca_bench_token";
 const RSS_SAMPLE_MS = 50;
+const REPORTER_NODE_FLAGS = ["--max-semi-space-size=1"];
 /** Size of the warm-up transfers, which load every code path once before anything is timed. */
 const WARM_UP_BYTES = 4 * 1024 * 1024;
 const WARM_UP_FILE = "bench-warm-up.bin";
@@ -58,7 +59,11 @@ async function startSimulator(baseDir: string, size: number): Promise<{ child: C
 
 /** Starts the access proxy in its own process and returns it with its port. */
 async function startProxy(comfyuiUrl: string, stateDir: string): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, ["--import", "tsx", CHILD, JSON.stringify({ comfyuiUrl, stateDir, token: BENCH_TOKEN })], { stdio: ["ignore", "pipe", "inherit"] });
+  // The reporter runs with these Node flags and this glibc setting (bootstrap.sh), so its RSS is measured under them too.
+  const child = spawn(process.execPath, [...REPORTER_NODE_FLAGS, "--import", "tsx", CHILD, JSON.stringify({ comfyuiUrl, stateDir, token: BENCH_TOKEN })], {
+    stdio: ["ignore", "pipe", "inherit"],
+    env: { ...process.env, MALLOC_ARENA_MAX: "2" },
+  });
   const lines = createInterface({ input: child.stdout ?? process.stdin });
   for await (const line of lines) {
     const ready = z.object({ type: z.literal("ready"), port: z.number() }).safeParse(JSON.parse(line));
