@@ -27,6 +27,8 @@ async function mountAlerts(alerts: Alert[], locale: "en" | "zh-CN" = "en") {
     "GET /api/alerts?state=active&limit=200": { status: 200, body: { alerts } },
     "GET /api/instances": { status: 200, body: { instances: [] } },
     "POST /api/instances/studio/alerts/a-1/ack": { status: 200, body: { ...disk, acknowledged_at: "2026-12-04T10:01:00.000Z" } },
+    "GET /api/notify/channels": { status: 200, body: { channels: [{ id: "c-1", kind: "dingtalk", name: "ops", enabled: true, topics: { alerts: true, prompts: false }, host: "oapi.dingtalk.com" }] } },
+    "POST /api/notify/channels": { status: 201, body: { id: "c-2", kind: "webhook", name: "hook", enabled: true, topics: { alerts: true, prompts: false }, host: "hooks.example" } },
   });
   const router = createRouter({ history: createMemoryHistory(), routes: [{ path: "/alerts", name: "alerts", component: AlertsPage }] });
   await router.push("/alerts");
@@ -60,5 +62,22 @@ describe("AlertsPage", () => {
   it("says when there are none", async () => {
     const { wrapper } = await mountAlerts([]);
     expect(wrapper.find("[data-testid=alerts-empty]").exists()).toBe(true);
+  });
+
+  it("lists channels by host only", async () => {
+    const { wrapper } = await mountAlerts([]);
+    const channel = wrapper.find("[data-testid=notify-channel]");
+    expect(channel.text()).toContain("oapi.dingtalk.com");
+    expect(channel.text()).toContain("DingTalk");
+  });
+
+  it("adds a webhook channel", async () => {
+    const { wrapper, edge } = await mountAlerts([]);
+    await wrapper.find("[data-testid=notify-name] input").setValue("hook");
+    await wrapper.find("[data-testid=notify-url] input").setValue("https://hooks.example/in");
+    await wrapper.find("form").trigger("submit");
+    await flushPromises();
+    const sent = edge.sent.find((request) => request.method === "POST" && request.path === "/api/notify/channels");
+    expect(sent?.body).toEqual({ kind: "webhook", name: "hook", url: "https://hooks.example/in", topics: { alerts: true, prompts: false } });
   });
 });

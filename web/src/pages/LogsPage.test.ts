@@ -31,7 +31,14 @@ function stubCommands(): Array<{ name: string; args: Record<string, unknown> }> 
   const sent: Array<{ name: string; args: Record<string, unknown> }> = [];
   vi.stubGlobal(
     "fetch",
-    vi.fn((_input: RequestInfo | URL, init?: RequestInit) => {
+    vi.fn((input: RequestInfo | URL, init?: RequestInit) => {
+      const url = typeof input === "string" ? input : input instanceof URL ? input.pathname : input.url;
+      if (url.endsWith("/alert-settings")) {
+        return Promise.resolve(Response.json({ idle_alert_minutes: 45, hourly_price: null, currency: "CNY", auto_stop_grace_minutes: 10 }));
+      }
+      if (url.endsWith("/auto-stop")) {
+        return Promise.resolve(Response.json({ state: "waiting", at: "2026-12-04T10:00:00.000Z", reason: "unsynced_files", unsynced_files: 3, detail: null }));
+      }
       const body = JSON.parse(String(init?.body)) as { name: string; args: Record<string, unknown> };
       sent.push(body);
       const data = body.name === "health.report" ? health : page;
@@ -71,7 +78,7 @@ describe("LogsPage", () => {
   it("sends the search text", async () => {
     const { wrapper, sent } = await mountLogs();
     await wrapper.find("[data-testid=log-search] input").setValue("outputs");
-    await wrapper.find("form").trigger("submit");
+    await wrapper.find("[data-testid=reporter-logs] form").trigger("submit");
     await flushPromises();
     expect(sent.at(-1)).toMatchObject({ name: "logs.query", args: { search: "outputs" } });
   });
@@ -81,5 +88,10 @@ describe("LogsPage", () => {
     await wrapper.find("[data-testid=log-older]").trigger("click");
     await flushPromises();
     expect(sent.at(-1)?.args.before).toBe("2026-12-04T10:00:01.000Z");
+  });
+
+  it("says why auto-stop waits", async () => {
+    const { wrapper } = await mountLogs();
+    expect(wrapper.find("[data-testid=auto-stop-status]").text()).toContain("3 files are not on the sync remote yet");
   });
 });
