@@ -48,14 +48,19 @@ export interface LiveState {
   downloads: Record<string, DownloadJob>;
   /** Bumped on every `models.library.changed` event, so the Models page knows to reload. */
   libraryVersion: number;
+  /** Prompts held for missing models, as their last `workflows.prompt.wait` event left them, by prompt id. */
+  promptWaits: Record<string, PromptWait>;
 }
+
+/** A prompt held until its missing models are pulled. */
+export type PromptWait = Extract<ProtocolEvent, { kind: "workflows.prompt.wait" }>;
 
 /** Trend points kept: one hour of snapshots at the watched cadence of one every 2 s. */
 export const MAX_TREND_SAMPLES = 1800;
 
 /** Returns a state with nothing known yet. */
 export function emptyLiveState(): LiveState {
-  return { overview: null, receivedAtMs: null, fromCache: false, prompt: null, promptAt: null, lastOutcome: null, lastActivityAt: null, trend: [], sync: emptySyncLive(), downloads: {}, libraryVersion: 0 };
+  return { overview: null, receivedAtMs: null, fromCache: false, prompt: null, promptAt: null, lastOutcome: null, lastActivityAt: null, trend: [], sync: emptySyncLive(), downloads: {}, libraryVersion: 0, promptWaits: {} };
 }
 
 /** Returns whether reporter timestamp `a` is at or after `b`; a missing `b` counts as older. */
@@ -176,8 +181,15 @@ export function applyEvent(state: LiveState, event: ProtocolEvent): void {
       state.libraryVersion += 1;
       return;
 
+    case "workflows.prompt.wait":
+      state.promptWaits = { ...state.promptWaits, [event.prompt_id]: event };
+      return;
+
     default:
-      applyPromptEvent(state, event);
+      // Events without a prompt position (link, deploy) change nothing here.
+      if ("nodes_done" in event) {
+        applyPromptEvent(state, event);
+      }
   }
 }
 
@@ -195,7 +207,7 @@ function applyDownloadProgress(snapshot: NonNullable<InstanceOverview["snapshot"
   }
 }
 
-type PromptEvent = Extract<ProtocolEvent, { prompt_id: string }>;
+type PromptEvent = Extract<ProtocolEvent, { nodes_done: number }>;
 
 /** Moves the running prompt forward, or closes it with its outcome. */
 function applyPromptEvent(state: LiveState, event: PromptEvent): void {
