@@ -5,7 +5,7 @@ import { utcTimestampSchema } from "./time.js";
 
 // Commands of the Gallery page: ComfyUI's output and input folders. Lists, thumbnails and
 // generation data travel through the edge as command results. Full-size files, zips and
-// uploads use the reporter's HTTP routes behind the access proxy; without a tunnel, single
+// uploads use the reporter's HTTP routes behind the access proxy. Without a tunnel, single
 // files up to GALLERY_RELAY_MAX_BYTES come through the edge in `gallery.read` chunks.
 
 /** Largest file `gallery.read` serves through the edge relay; larger files need a tunnel. */
@@ -14,7 +14,7 @@ export const GALLERY_RELAY_MAX_BYTES = 24 * 1024 * 1024;
 /** Largest chunk one `gallery.read` returns, so its base64 result stays well under the 1 MiB frame limit. */
 export const GALLERY_READ_CHUNK_BYTES = 512 * 1024;
 
-/** Longest side of a thumbnail, in pixels. */
+/** Maximum width and height of a thumbnail, in pixels. */
 export const GALLERY_THUMBNAIL_SIZE = 256;
 
 /** Most paths one delete, push or zip request may name. */
@@ -41,9 +41,9 @@ export const galleryPathSchema = z
   .regex(/^[^\u0000-\u001f\\]+$/u, "a relative path without control characters or backslashes");
 
 /**
- * Whether an item is on the sync remote: `synced` when an enabled push rule covers it and
- * succeeded after the file last changed, `pending` when a rule covers it but has not copied
- * it yet, `not_covered` when no push rule covers it, `unknown` when sync is not running.
+ * Whether an item is on the sync remote. `synced`: an enabled push rule covers it and
+ * succeeded after the file last changed. `pending`: a rule covers it but has not copied it
+ * yet. `not_covered`: no push rule covers it. `unknown`: sync is not running.
  */
 export const gallerySyncStateSchema = z.enum(["synced", "pending", "not_covered", "unknown"]);
 export type GallerySyncState = z.infer<typeof gallerySyncStateSchema>;

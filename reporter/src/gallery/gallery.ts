@@ -21,7 +21,7 @@ export interface GalleryOptions {
   outputDir: string;
   /** ComfyUI's input folder. */
   inputDir: string;
-  /** Where thumbnails are cached. */
+  /** Thumbnail cache folder. */
   cacheDir: string;
   log: Logger;
   sync: GallerySyncSource | null;
@@ -135,7 +135,7 @@ export class Gallery {
     return { deleted, failed };
   }
 
-  /** Stores a zip selection after checking every path, so the download cannot fail on a bad one later. */
+  /** Stores a zip selection after checking every path, so a bad path is reported now instead of when the download starts. */
   async select(args: CommandArgs<"gallery.selection">): Promise<CommandResultData<"gallery.selection">> {
     for (const path of args.paths) {
       await this.resolve(args.root, path);

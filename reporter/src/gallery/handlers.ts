@@ -23,6 +23,6 @@ export function createGalleryHandlers(gallery: Gallery): GalleryHandlers {
 
 /** Handlers for a reporter whose gallery failed to start: each fails with `command_failed`. */
 export function unavailableGalleryHandlers(reason: string): GalleryHandlers {
-  const refuse = (): Promise<never> => Promise.reject(new ComfyCarryError("command_failed", `the gallery is not available: ${reason}`));
-  return Object.fromEntries(Object.keys(galleryCommands).map((name) => [name, refuse])) as unknown as GalleryHandlers;
+  const reject = (): Promise<never> => Promise.reject(new ComfyCarryError("command_failed", `the gallery is not available: ${reason}`));
+  return Object.fromEntries(Object.keys(galleryCommands).map((name) => [name, reject])) as unknown as GalleryHandlers;
 }

@@ -59,8 +59,8 @@ function segmentProblem(segment: string): string | null {
 }
 
 function invalidPath(input: string, reason: string): ComfyCarryError {
-  const shown = input.slice(0, 300);
-  return new ComfyCarryError("invalid_arguments", `path "${shown}" is not a file in the gallery folder: ${reason}; use the path the gallery list shows`, { path: shown });
+  const excerpt = input.slice(0, 300);
+  return new ComfyCarryError("invalid_arguments", `path "${excerpt}" is not a file in the gallery folder: ${reason}; use the path the gallery list shows`, { path: excerpt });
 }
 
 /** Checks the text of a relative path and returns its segments; nothing on disk is touched. */
@@ -82,9 +82,9 @@ export function checkRelativePath(input: string): string[] {
 }
 
 /**
- * Resolves a dashboard path to a regular file inside `root`. The text is checked first
- * (no `.`/`..` in any spelling, nothing absolute); then every symlink on the way is
- * resolved and the real location must still lie inside the root's real location.
+ * Resolves a dashboard path to a regular file inside `root`. The text is checked first for
+ * `.` or `..` in any spelling and for absolute paths. Then every symlink on the way is
+ * resolved, and the real location must still lie inside the root's real location.
  */
 export async function confineFile(root: GalleryDir, input: string): Promise<ConfinedFile> {
   const segments = checkRelativePath(input);

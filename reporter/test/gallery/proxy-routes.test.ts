@@ -59,13 +59,13 @@ afterAll(async () => {
 });
 
 describe("gallery behind the access proxy", () => {
-  it("refuses anonymous downloads", async () => {
+  it("rejects anonymous downloads", async () => {
     const response = await fetch(`${base}/__cc/gallery/file?root=output&path=a.png`, { redirect: "manual" });
     await response.arrayBuffer();
     expect([302, 303, 401]).toContain(response.status);
   });
 
-  it("refuses anonymous uploads", async () => {
+  it("rejects anonymous uploads", async () => {
     const response = await fetch(`${base}/__cc/gallery/uploads`, { method: "POST", headers: { "tus-resumable": "1.0.0", "upload-length": "10" }, redirect: "manual" });
     await response.arrayBuffer();
     expect([302, 303, 401]).toContain(response.status);
@@ -78,7 +78,7 @@ describe("gallery behind the access proxy", () => {
     expect(body.subarray(1, 4).toString("latin1")).toBe("PNG");
   });
 
-  it("refuses a symlink out of the folder", async () => {
+  it("rejects a symlink out of the folder", async () => {
     const response = await fetch(`${base}/__cc/gallery/file?root=output&path=escape.png`, { headers: AUTH });
     expect(await response.text()).not.toContain("do not read");
     expect(response.status).toBe(400);

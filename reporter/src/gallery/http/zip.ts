@@ -72,7 +72,7 @@ export async function serveZip(gallery: Gallery, req: IncomingMessage, res: Serv
     archive.on("error", reject);
     res.on("close", () => {
       if (!res.writableFinished) {
-        // The browser went away: stop reading files for a download nobody receives.
+        // The browser went away, so stop reading files for a download no client receives.
         archive.abort();
         resolve(false);
       }

@@ -57,7 +57,7 @@ export function proxyOrigin(tunnel: Overview["tunnel"] | null | undefined): stri
   return null;
 }
 
-/** The proxy address of one full-size file. */
+/** Returns the proxy address of one full-size file. */
 export function fileUrl(origin: string, root: GalleryRoot, path: string, download = false): string {
   const query = new URLSearchParams({ root, path });
   if (download) {
@@ -66,7 +66,7 @@ export function fileUrl(origin: string, root: GalleryRoot, path: string, downloa
   return `${origin}${GALLERY_PROXY_PREFIX}/file?${query.toString()}`;
 }
 
-/** The proxy address of a stored zip selection. */
+/** Returns the proxy address of a stored zip selection. */
 export function zipUrl(origin: string, selectionId: string): string {
   return `${origin}${GALLERY_PROXY_PREFIX}/zip?selection=${encodeURIComponent(selectionId)}`;
 }

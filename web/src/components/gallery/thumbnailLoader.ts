@@ -6,8 +6,8 @@ import type { GalleryRoot } from "@comfycarry/shared";
 const PARALLEL = 4;
 
 /**
- * Loads thumbnails through the edge, each at most once per page visit: a tile asks when it
- * scrolls into view, and the answer (an object URL, or null for no picture) is kept.
+ * Loads thumbnails through the edge, each at most once per page visit. A tile requests its
+ * thumbnail when it scrolls into view, and the result (an object URL, or null for no picture) is kept.
  */
 export class ThumbnailLoader {
   readonly #instanceId: string;

@@ -15,7 +15,7 @@ export interface GalleryFilters {
   kind: GalleryKind | null;
 }
 
-/** The paged gallery list of one instance: reloads when filters change and appends on `more()`. */
+/** Loads an instance's gallery page by page. It reloads when the filters change and appends a page on `more()`. */
 export function useGalleryList(instanceId: MaybeRefOrGetter<string>, filters: Ref<GalleryFilters>) {
   const items = ref<GalleryItem[]>([]);
   const total = ref(0);
