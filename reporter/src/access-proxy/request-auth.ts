@@ -8,7 +8,7 @@ import type { TokenChecker } from "./token-check.js";
 export type Identity =
   | { kind: "session" }
   | { kind: "api_token" }
-  | { kind: "anonymous"; reason: "no_credentials" | "session_expired" | "token_rejected" | "edge_unreachable" };
+  | { kind: "anonymous"; reason: "no_credentials" | "session_expired" | "token_rejected" | "edge_unreachable" | "rate_limited" };
 
 /** Returns the `Authorization: Bearer` value, or null. */
 function bearerOf(request: IncomingMessage): string | null {
@@ -51,7 +51,7 @@ export async function identify(request: IncomingMessage, url: URL, upgrade: bool
   if (verdict === "allowed") {
     return { kind: "api_token" };
   }
-  return { kind: "anonymous", reason: verdict === "rejected" ? "token_rejected" : "edge_unreachable" };
+  return { kind: "anonymous", reason: verdict === "rejected" ? "token_rejected" : verdict };
 }
 
 /** Returns whether a request changes state or opens a socket, which a foreign page must not do with the session cookie. */

@@ -50,6 +50,7 @@ const REJECTION_MESSAGES: Record<Extract<Identity, { kind: "anonymous" }>["reaso
   session_expired: "the proxy session has expired or the reporter restarted; open ComfyUI from the ComfyCarry dashboard again",
   token_rejected: "this API token is unknown, revoked or lacks the control scope; create one under Settings → API tokens",
   edge_unreachable: "the edge cannot be reached to check this API token; retry later, or use an open dashboard session",
+  rate_limited: "too many new API tokens in the last second; retry in a second",
 };
 
 /**
@@ -104,7 +105,9 @@ export class AccessProxy {
 
     const identity = await this.#identify(request, url, false);
     if (identity.kind === "anonymous") {
-      if (isPageNavigation(request) && identity.reason !== "token_rejected") {
+      if (identity.reason === "rate_limited") {
+        sendError(response, 429, "rate_limited", REJECTION_MESSAGES.rate_limited);
+      } else if (isPageNavigation(request) && identity.reason !== "token_rejected") {
         redirectToDashboard(request, response, dashboardUrl);
       } else {
         sendError(response, 401, "unauthorized", REJECTION_MESSAGES[identity.reason]);
@@ -138,7 +141,11 @@ export class AccessProxy {
     const url = new URL(request.url ?? "/", "http://proxy.invalid");
     const identity = await this.#identify(request, url, true);
     if (identity.kind === "anonymous") {
-      rejectUpgrade(socket, 401, "Unauthorized", "unauthorized", REJECTION_MESSAGES[identity.reason]);
+      if (identity.reason === "rate_limited") {
+        rejectUpgrade(socket, 429, "Too Many Requests", "rate_limited", REJECTION_MESSAGES.rate_limited);
+      } else {
+        rejectUpgrade(socket, 401, "Unauthorized", "unauthorized", REJECTION_MESSAGES[identity.reason]);
+      }
       return;
     }
     if (identity.kind === "session" && isCrossSite(request, true)) {

@@ -12,7 +12,13 @@ const SCOPES_ALLOWED = new Set(["control", "admin"]);
 /** Maximum number of cached verdicts; each key is a SHA-256 of the token, never the token itself. */
 const MAX_CACHED = 5_000;
 
-export type TokenVerdict = "allowed" | "rejected" | "edge_unreachable";
+/**
+ * Maximum number of token checks sent to the edge per second. Anyone who reaches the tunnel can
+ * send made-up tokens, and each new one would otherwise cost a request to the edge.
+ */
+const MAX_EDGE_CHECKS_PER_SECOND = 10;
+
+export type TokenVerdict = "allowed" | "rejected" | "edge_unreachable" | "rate_limited";
 
 /**
  * Checks API tokens with the edge and caches each verdict, allowed or rejected, for at most
@@ -26,6 +32,9 @@ export class TokenChecker {
   readonly #log: Logger;
   readonly #verdicts = new LRUCache<string, { allowed: boolean; expiresAtMs: number }>({ max: MAX_CACHED });
   readonly #pending = new Map<string, Promise<TokenVerdict>>();
+  #windowStartMs = 0;
+  #checksInWindow = 0;
+  #limitedInWindow = 0;
 
   constructor(options: { edge: AccessEdge; now: () => number; log: Logger; cacheMs?: number }) {
     this.#edge = options.edge;
@@ -47,9 +56,31 @@ export class TokenChecker {
     if (pending !== undefined) {
       return pending;
     }
+    if (!this.#takeEdgeCheck()) {
+      return "rate_limited";
+    }
     const verdict = this.#ask(id, token).finally(() => this.#pending.delete(id));
     this.#pending.set(id, verdict);
     return verdict;
+  }
+
+  /** Counts one edge check against the per-second limit; returns false when the limit is reached. */
+  #takeEdgeCheck(): boolean {
+    const now = this.#now();
+    if (now - this.#windowStartMs >= 1_000) {
+      if (this.#limitedInWindow > 0) {
+        this.#log.warn({ rejected: this.#limitedInWindow, limitPerSecond: MAX_EDGE_CHECKS_PER_SECOND }, "rejected API tokens over the edge check limit");
+      }
+      this.#windowStartMs = now;
+      this.#checksInWindow = 0;
+      this.#limitedInWindow = 0;
+    }
+    if (this.#checksInWindow >= MAX_EDGE_CHECKS_PER_SECOND) {
+      this.#limitedInWindow += 1;
+      return false;
+    }
+    this.#checksInWindow += 1;
+    return true;
   }
 
   async #ask(id: string, token: string): Promise<TokenVerdict> {

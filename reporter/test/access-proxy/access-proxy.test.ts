@@ -323,6 +323,25 @@ describe("API tokens", () => {
   });
 });
 
+describe("edge check limit", () => {
+  it("rejects new tokens over ten a second", async () => {
+    clock.advance(1_000);
+    const statuses: number[] = [];
+    for (let i = 0; i < 11; i += 1) {
+      const response = await fetch(`${base}/system_stats`, { headers: { authorization: `Bearer cca_flood_${i}` } });
+      statuses.push(response.status);
+    }
+    expect(statuses.at(-1)).toBe(429);
+    expect(statuses.filter((status) => status === 401)).toHaveLength(10);
+  });
+
+  it("checks tokens again in the next second", async () => {
+    clock.advance(1_000);
+    edge.tokens.set("cca_after_flood", "control");
+    expect((await fetch(`${base}/system_stats`, { headers: { authorization: "Bearer cca_after_flood" } })).status).toBe(200);
+  });
+});
+
 describe("edge unreachable", () => {
   it("keeps an existing session", async () => {
     const cookie = await login();
