@@ -106,7 +106,14 @@ export async function startReporter(config: ReporterConfig, parts: ReporterParts
   const syncStarted = sync.start();
   const models = await startModels(config, log, (event) => link?.sendEvent(event));
   const workflows = await startWorkflowsOrNull({ config, control: comfyuiControl, engine: models?.engine ?? null, sync, rcloneBinary: syncOptions.rcloneBinary, emit: (event) => link?.sendEvent(event), log });
-  const gallery = await startGalleryOrNull({ comfyuiDir: config.comfyuiDir, stateDir: config.stateDir, log, sync: syncSourceFrom(sync, config.workspaceDir, log) });
+  const gallery = await startGalleryOrNull({
+    comfyuiDir: config.comfyuiDir,
+    stateDir: config.stateDir,
+    log,
+    sync: syncSourceFrom(sync, config.workspaceDir, log),
+    // The edge serves the dashboard, whose Gallery page uploads through the access proxy.
+    dashboardOrigin: new URL(config.edgeUrl).origin,
+  });
   let tunnelAccess: RunningAccessProxy | null = null;
   const tunnel = await startTunnel(config, log, {
     onServices: (services) => tunnelAccess?.setServices(services),

@@ -18,6 +18,8 @@ export interface GalleryFeatureOptions {
   stateDir: string;
   log: Logger;
   sync: GallerySyncSource | null;
+  /** Origin of the dashboard, allowed to upload from its pages; null allows no cross-origin uploads. */
+  dashboardOrigin?: string | null;
 }
 
 /** The running gallery: command handlers for the edge and HTTP routes for the access proxy. */
@@ -57,6 +59,7 @@ export async function startGallery(options: GalleryFeatureOptions): Promise<Gall
     inputDir: gallery.dirs.input.dir,
     modelsDir: join(options.comfyuiDir, "models"),
     log,
+    dashboardOrigin: options.dashboardOrigin ?? null,
     onStored: (target) => {
       if (target === "input") {
         gallery.invalidate("input");

@@ -24,6 +24,8 @@ export interface UploadServiceOptions {
   inputDir: string;
   modelsDir: string;
   log: Logger;
+  /** Origin of the dashboard, the only one whose scripts may call the endpoint; null allows none. */
+  dashboardOrigin: string | null;
   /** Called after a file entered a folder, so listings refresh. */
   onStored?: (target: "input" | "model", path: string) => void;
 }
@@ -47,6 +49,9 @@ export async function createUploadService(options: UploadServiceOptions): Promis
     maxSize: MAX_UPLOAD_BYTES,
     // The proxy serves this on a tunnel host the reporter does not know, so clients get a path.
     relativeLocation: true,
+    // @tus/server answers any origin unless told otherwise; only the dashboard may upload from a script.
+    allowedOrigins: (origin) => options.dashboardOrigin !== null && origin === options.dashboardOrigin,
+    allowedCredentials: true,
     async onUploadCreate(_req, upload) {
       try {
         const target = uploadTarget(upload.metadata ?? {});

@@ -12,6 +12,9 @@ import type { GalleryFeature } from "../../src/gallery/feature.js";
 import type { GallerySyncSource } from "../../src/gallery/sync-source.js";
 import { createRootLogger } from "../../src/log/logger.js";
 
+/** The dashboard origin test galleries allow for cross-origin uploads. */
+export const DASHBOARD_ORIGIN = "https://dash.example.com";
+
 export const testLogger = createRootLogger({ level: process.env.COMFYCARRY_TEST_LOG ?? "silent" });
 
 /** A temp workspace with `ComfyUI/{output,input,models}`, `state` and `outside` (where nothing may be read or written). */
@@ -58,7 +61,7 @@ export function pngBytes(seed: number, size = 48): Promise<Buffer> {
 }
 
 export function startTestGallery(dirs: GalleryDirs, sync: GallerySyncSource | null = null): Promise<GalleryFeature> {
-  return startGallery({ comfyuiDir: dirs.comfyui, stateDir: dirs.state, log: testLogger, sync });
+  return startGallery({ comfyuiDir: dirs.comfyui, stateDir: dirs.state, log: testLogger, sync, dashboardOrigin: DASHBOARD_ORIGIN });
 }
 
 /** Serves the gallery's routes on 127.0.0.1 at a port chosen by the system. */

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import type { GalleryFeature } from "../../src/gallery/feature.js";
-import { makeGalleryDirs, pngBytes, serveRoutes, startTestGallery } from "./helpers.js";
+import { DASHBOARD_ORIGIN, makeGalleryDirs, pngBytes, serveRoutes, startTestGallery } from "./helpers.js";
 import type { GalleryDirs } from "./helpers.js";
 import { makeModelFile, sha256Of, tusUpload } from "./tus-client.js";
 
@@ -94,6 +94,16 @@ describe("tus uploads", () => {
     const outcome = await upload(source, { filename: "big-model.safetensors", target: "model", folder: "loras" });
     expect(outcome.error?.message ?? "").toContain("response code: 409");
   }, 600_000);
+
+  it("allows CORS only for the dashboard", async () => {
+    const preflight = (origin: string) =>
+      fetch(`${server.url}/__cc/gallery/uploads`, { method: "OPTIONS", headers: { origin, "access-control-request-method": "POST", "access-control-request-headers": "tus-resumable,upload-length" } });
+    const dashboard = await preflight(DASHBOARD_ORIGIN);
+    const other = await preflight("https://evil.example.net");
+    expect(dashboard.headers.get("access-control-allow-origin")).toBe(DASHBOARD_ORIGIN);
+    expect(dashboard.headers.get("access-control-allow-credentials")).toBe("true");
+    expect(other.headers.get("access-control-allow-origin")).toBeNull();
+  });
 
   it("leaves no staged bytes behind", async () => {
     const staged = await readdir(join(dirs.state, "gallery", "uploads"));
