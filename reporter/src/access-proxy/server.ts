@@ -174,7 +174,8 @@ export class AccessProxy {
 
   async #identify(request: IncomingMessage, url: URL, upgrade: boolean): Promise<Identity> {
     const identity = await identify(request, url, upgrade, this.#options.sessions, this.#options.tokens);
-    if (identity.kind === "anonymous" && identity.reason !== "no_credentials") {
+    // Requests without credentials are ordinary, and rate-limited ones are counted by the token checker.
+    if (identity.kind === "anonymous" && identity.reason !== "no_credentials" && identity.reason !== "rate_limited") {
       this.#log.info({ reason: identity.reason, method: request.method, path: url.pathname }, "rejected an access proxy request");
     }
     return identity;
