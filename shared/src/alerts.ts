@@ -4,7 +4,7 @@ import { utcTimestampSchema } from "./time.js";
 
 // Alerts are judged by the edge from the facts it already has: the stored snapshot, the
 // reporter's events and the link state. Each alert is raised once, stays active while its
-// condition holds and is cleared when it stops; the owner can acknowledge it meanwhile.
+// condition is true and is cleared when it stops. The owner can acknowledge it meanwhile.
 
 /** The built-in alert rules. */
 export const alertRuleSchema = z.enum([
@@ -50,7 +50,7 @@ export const alertSchema = z.object({
   id: z.string().max(64),
   instance_id: z.string(),
   rule: alertRuleSchema,
-  /** What the alert is about within its rule, e.g. `vram_usage:0` for GPU 0; one active alert per key. */
+  /** Subject of the alert within its rule, e.g. `vram_usage:0` for GPU 0. At most one alert per key is active. */
   key: z.string().max(200),
   severity: alertSeveritySchema,
   state: alertStateSchema,

@@ -16,7 +16,7 @@ export type HealthState = z.infer<typeof healthStateSchema>;
 export const componentHealthSchema = z.object({
   component: healthComponentSchema,
   state: healthStateSchema,
-  /** Why the state is not `ok`, in English for logs; null when it is `ok`. */
+  /** Reason the state is not `ok`, in English for logs, or null when it is `ok`. */
   reason: z.string().max(1000).nullable(),
 });
 export type ComponentHealth = z.infer<typeof componentHealthSchema>;
@@ -50,7 +50,7 @@ export const logQuerySchema = z.strictObject({
 });
 export type LogQuery = z.infer<typeof logQuerySchema>;
 
-/** One reporter log line; `fields` holds the remaining structured fields as JSON text. */
+/** One reporter log line; `fields` contains the remaining structured fields as JSON text. */
 export const logEntrySchema = z.object({
   time: utcTimestampSchema,
   level: logLevelNameSchema,

@@ -1,8 +1,8 @@
 /**
  * @module Optional auto-stop of an idle instance. When the idle alert is raised and the owner set
  * a grace period, a stop is scheduled for the end of it. When it is due, the instance is stopped
- * through its provider only if the snapshot says every synced file is on the remote ("safe to
- * destroy"); otherwise the status says why and the check repeats every RECHECK_MS. Any activity
+ * through its provider only if the snapshot reports every synced file on the remote ("safe to
+ * destroy"). Otherwise the status records the reason and the check repeats every RECHECK_MS. Any activity
  * clears the idle alert and cancels the stop.
  */
 import { autoStopStatusSchema, toUtcTimestamp } from "@comfycarry/shared";
@@ -67,9 +67,9 @@ export class AutoStop {
       return current;
     }
 
-    const held = this.holdReason();
-    if (held !== null) {
-      const status: AutoStopStatus = { ...held, state: "waiting", at: iso(now) };
+    const holdReason = this.holdReason();
+    if (holdReason !== null) {
+      const status: AutoStopStatus = { ...holdReason, state: "waiting", at: iso(now) };
       this.save(status);
       await this.sources.scheduler.schedule(AUTO_STOP_DEADLINE_KEY, now + RECHECK_MS);
       log.info({ instanceId: this.instanceId, reason: status.reason, unsyncedFiles: status.unsynced_files }, "auto-stop is due but held back");
@@ -121,10 +121,10 @@ export class AutoStop {
     return { reason: "sync_unknown", unsynced_files: null, detail: "the instance has not said whether everything is synced" };
   }
 
-  private async cancel(why: string): Promise<void> {
+  private async cancel(cause: string): Promise<void> {
     const current = this.status();
     if (current.state === "scheduled" || current.state === "waiting") {
-      log.info({ instanceId: this.instanceId, why }, "auto-stop canceled");
+      log.info({ instanceId: this.instanceId, cause }, "auto-stop canceled");
     }
     if (current.state !== "stopped") {
       this.save(OFF);

@@ -12,18 +12,18 @@ import {
 } from "@comfycarry/shared";
 import type { AlertParams, AlertRule, AlertSettings, AlertSeverity, Overview } from "@comfycarry/shared";
 
-/** A condition that holds now; it becomes an alert once it has held for `holdMs`. */
+/** A condition that is true now. It becomes an alert once it has been true for `holdMs`. */
 export type Condition = {
   key: string;
   rule: AlertRule;
   severity: AlertSeverity;
   params: AlertParams;
   holdMs: number;
-  /** Epoch ms the condition started, when the facts say so (offline since, idle since); otherwise the engine's first sighting counts. */
+  /** Epoch ms the condition started, when the facts record it (offline since, idle since). Otherwise the engine's first sighting counts. */
   since: number | null;
 };
 
-/** What the event trackers know beyond the snapshot. */
+/** Facts the event trackers recorded beyond the snapshot. */
 export type TrackedFacts = {
   /** Epoch ms the link was judged lost, or null while a reporter is connected. */
   offlineSince: number | null;
@@ -113,7 +113,7 @@ function trackedConditions(facts: TrackedFacts, settings: AlertSettings, now: nu
   return conditions;
 }
 
-/** Returns every condition that holds at `now`; a null snapshot contributes none. */
+/** Returns every condition true at `now`; a null snapshot contributes none. */
 export function currentConditions(snapshot: Overview | null, facts: TrackedFacts, settings: AlertSettings, now: number): Condition[] {
   const fromSnapshot = snapshot === null ? [] : snapshotConditions(snapshot);
   return [...fromSnapshot, ...trackedConditions(facts, settings, now)];

@@ -1,6 +1,6 @@
 /**
  * @module Turns conditions into alerts for one instance. After each snapshot, relevant event,
- * link change or deadline it compares what holds now with the active alerts: a condition that
+ * link change or deadline it compares the conditions true now with the active alerts: a condition that
  * has held for its hold time is raised, an active alert whose condition stopped is cleared, and
  * a severity change clears the old alert and raises a new one. The "alerts" deadline wakes the
  * object when a pending condition or a crash-loop window is due.
@@ -18,7 +18,7 @@ import { AlertTrackers } from "./trackers.js";
 export const ALERTS_DEADLINE_KEY = "alerts";
 const SETTINGS_KEY = "alerts.settings";
 
-/** What one evaluation changed. */
+/** Alerts one evaluation raised and cleared. */
 export type AlertChanges = { raised: Alert[]; cleared: Alert[] };
 
 /** Called with every change, e.g. to queue notifications and tell browsers. */
@@ -61,7 +61,7 @@ export class AlertEngine {
 
   /**
    * Acknowledges an alert. A failed download has no condition that ends by itself, so
-   * acknowledging it also forgets the failure and the alert clears.
+   * acknowledging it also deletes the failure record and the alert clears.
    */
   async acknowledge(id: string, now: number): Promise<Alert | null> {
     const alert = this.alerts.acknowledge(id, now);

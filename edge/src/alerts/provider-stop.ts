@@ -1,8 +1,8 @@
 /**
  * @module Stops a machine through its GPU provider's API: vast.ai's
  * `PUT /api/v0/instances/{id}/` with `{"state": "stopped"}`, or RunPod's
- * `POST /v1/pods/{id}/stop`. Both take the account's API key as a Bearer token; the base URLs
- * are the same variables the price lookup uses, so tests point both at a loopback fake.
+ * `POST /v1/pods/{id}/stop`. Both take the account's API key as a Bearer token. The base URLs
+ * are the variables the price lookup uses, so tests point both at a loopback fake.
  */
 import type { Env } from "../env.js";
 
@@ -35,6 +35,6 @@ export async function stopMachine(env: Env, provider: Provider, providerId: stri
     await response.body?.cancel();
     return response.ok ? null : `the ${provider} API returned HTTP ${response.status}`;
   } catch (err) {
-    return `the ${provider} API did not answer: ${err instanceof Error ? err.name : "request failed"}`;
+    return `the ${provider} API request failed: ${err instanceof Error ? err.name : "request failed"}`;
   }
 }

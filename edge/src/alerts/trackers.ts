@@ -1,7 +1,7 @@
 /**
- * @module Facts the alert rules need beyond the latest snapshot, counted from snapshots and
- * events into the instance object's SQLite: PM2 restart times per service, consecutive failed
- * jobs per sync rule, failed downloads and since when the instance has been idle.
+ * @module Facts the alert rules need beyond the latest snapshot. They are counted from snapshots
+ * and events into the instance object's SQLite: PM2 restart times per service, consecutive failed
+ * jobs per sync rule, failed downloads, and the time the instance became idle.
  */
 import { CRASH_LOOP_RESTARTS, CRASH_LOOP_WINDOW_MS, SYNC_FAILURE_STREAK } from "@comfycarry/shared";
 import type { Overview, ProtocolEvent } from "@comfycarry/shared";

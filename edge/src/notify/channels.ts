@@ -1,7 +1,7 @@
 /**
- * @module The owner's notification channels. They are stored as one AES-GCM sealed JSON list in
- * the fleet object's storage, because their URLs and tokens are secrets; only the Worker and the
- * instance objects (which hold SECRETS_KEY) open it, and the API returns channels without them.
+ * @module The owner's notification channels. Their URLs and tokens are secrets, so they are stored
+ * as one AES-GCM sealed JSON list in the fleet object's storage. Only the Worker and the instance
+ * objects, which have SECRETS_KEY, open it, and the API returns channels without the secrets.
  */
 import { ComfyCarryError, notifyChannelConfigSchema } from "@comfycarry/shared";
 import type { NotifyChannelConfig, NotifyChannelView } from "@comfycarry/shared";

@@ -1,6 +1,6 @@
 /**
  * @module Shapes a notification into each channel's documented request, and judges each
- * channel's response. Bots that answer HTTP 200 with an error code in the body (WeCom, DingTalk,
+ * channel's response. Bots that return HTTP 200 with an error code in the body (WeCom, DingTalk,
  * Feishu, ServerChan, Telegram) are judged by that code.
  */
 import type { Notification, NotifyChannelConfig } from "@comfycarry/shared";

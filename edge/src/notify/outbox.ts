@@ -1,7 +1,7 @@
 /**
  * @module Notification delivery for one instance, kept in its object's SQLite. A notification is
- * queued once; delivery fans it out to every enabled channel whose topics match, one row per
- * channel, and sends each row until the channel accepts it or MAX_ATTEMPTS pass. Rows of sent
+ * queued once. Delivery fans it out to one row per enabled channel whose topics match, and sends
+ * each row until the channel accepts it or MAX_ATTEMPTS pass. Rows of sent
  * messages stay for SENT_RETENTION_MS so the same notification id is not sent twice, e.g. when
  * the reporter sends an event again after reconnecting. A receiver that stored a message but
  * whose answer was lost gets it again on the next attempt.
@@ -21,7 +21,7 @@ export const NOTIFY_DEADLINE_KEY = "notify";
 export const RETRY_DELAYS_MS = [10_000, 30_000, 120_000, 600_000, 1_800_000];
 export const MAX_ATTEMPTS = RETRY_DELAYS_MS.length + 1;
 const SENT_RETENTION_MS = 7 * 24 * 3_600_000;
-/** Time a channel has to answer one request. */
+/** Time a channel has to respond to one request. */
 const REQUEST_TIMEOUT_MS = 10_000;
 /** Wait before trying again when the channel list could not be read. */
 const CHANNELS_RETRY_MS = 60_000;
@@ -129,13 +129,16 @@ export class NotifyOutbox {
   private async send(channel: StoredChannel, notification: Notification, attempt: number, now: number, fetcher: Fetcher): Promise<keyof DeliveryPass> {
     const fields = { instanceId: this.instanceId, notificationId: notification.id, channelId: channel.id, channelKind: channel.config.kind, attempt };
     let problem: string | null;
+    let url: string | null = null;
     try {
       const request = await buildRequest(channel.config, notification, now);
+      url = request.url;
       const response = await fetcher(request.url, { method: "POST", headers: request.headers, body: request.body, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
       problem = judgeResponse(channel.config.kind, response.status, await response.text());
     } catch (err) {
-      // The URL carries the channel's secret, so only the error's name and message are logged.
-      problem = errorFields(err).message;
+      // The URL carries the channel's key or token, so it is cut out of the message before logging.
+      const message = errorFields(err).message;
+      problem = url === null ? message : message.split(url).join("<channel URL>");
     }
 
     const key = [notification.id, channel.id] as const;

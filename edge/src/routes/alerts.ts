@@ -1,7 +1,7 @@
 /**
  * @module Alert routes: `GET /api/alerts` (every instance), `GET /api/instances/:id/alerts`,
  * acknowledging an alert, each instance's alert settings (idle alert, price, auto-stop grace) and
- * where its auto-stop stands.
+ * its auto-stop status.
  * Reading needs `read`, acknowledging `control`, and changing settings `admin`.
  */
 import { ComfyCarryError, alertQuerySchema, alertSettingsSchema, parseValue } from "@comfycarry/shared";

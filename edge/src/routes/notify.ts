@@ -1,7 +1,7 @@
 /**
  * @module `/api/notify/channels`: the owner's notification channels. Listing returns each
- * channel without its URL or token; creating, replacing, removing and sending a test message
- * need the `admin` scope, because a channel's settings are secrets.
+ * channel without its URL or token. A channel's settings are secrets, so every route here,
+ * listing included, needs the `admin` scope.
  */
 import { ComfyCarryError, notifyChannelConfigSchema, toUtcTimestamp } from "@comfycarry/shared";
 import type { Notification } from "@comfycarry/shared";

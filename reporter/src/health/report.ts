@@ -6,7 +6,7 @@
 import { USAGE_CRITICAL_PERCENT, USAGE_WARNING_PERCENT, toUtcTimestamp } from "@comfycarry/shared";
 import type { ComponentHealth, HealthReport, Overview, UnavailableSection } from "@comfycarry/shared";
 
-/** What the report is built from. */
+/** Inputs the report is built from. */
 export type HealthInputs = {
   /** The snapshot as the assembler builds it; null when it could not be built. */
   overview: Overview | null;
@@ -119,6 +119,11 @@ export function buildHealthReport(inputs: HealthInputs): HealthReport {
       : [link, servicesHealth(overview), comfyuiHealth(overview), downloadsHealth(overview), syncHealth(overview), tunnelHealth(overview), diskHealth(overview), gpuHealth(overview)];
 
   const worst = Math.max(...components.map((component) => RANK[component.state]));
-  const state = worst === 2 ? "down" : worst === 1 ? "degraded" : "ok";
+  let state: HealthReport["state"] = "ok";
+  if (worst === RANK.down) {
+    state = "down";
+  } else if (worst === RANK.degraded) {
+    state = "degraded";
+  }
   return { checked_at: toUtcTimestamp(inputs.now), state, components };
 }

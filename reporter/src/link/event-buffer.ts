@@ -3,7 +3,7 @@ import type { ProtocolEvent } from "@comfycarry/shared";
 /** Events kept while the edge is unreachable; a minute of a busy instance fits with room to spare. */
 export const DEFAULT_EVENT_BUFFER_SIZE = 2000;
 
-/** What a flush returns: the events in the order they happened, and how many were dropped to make room. */
+/** Result of `take`: the events in the order they happened, and how many were dropped to make room. */
 export interface BufferedEvents {
   events: ProtocolEvent[];
   dropped: number;
@@ -42,10 +42,10 @@ export class EventBuffer {
 
   /** Returns everything held and empties the buffer. */
   take(): BufferedEvents {
-    const taken = { events: this.#events, dropped: this.#dropped, droppedSince: this.#droppedSince };
+    const result = { events: this.#events, dropped: this.#dropped, droppedSince: this.#droppedSince };
     this.#events = [];
     this.#dropped = 0;
     this.#droppedSince = null;
-    return taken;
+    return result;
   }
 }

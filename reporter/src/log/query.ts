@@ -1,6 +1,7 @@
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 
+import { logLevelNameSchema } from "@comfycarry/shared";
 import type { LogEntry, LogLevelName, LogPage, LogQuery } from "@comfycarry/shared";
 import { z } from "zod";
 
@@ -20,7 +21,7 @@ const lineSchema = z.looseObject({
 function levelName(level: number): LogLevelName {
   const names = Object.entries(LEVELS).filter(([, value]) => value <= level);
   const found = names.at(-1)?.[0];
-  return found === undefined ? "trace" : z.enum(["trace", "debug", "info", "warn", "error", "fatal"]).parse(found);
+  return found === undefined ? "trace" : logLevelNameSchema.parse(found);
 }
 
 /** Returns the rotated log files in `dir`, newest first (pino-roll numbers them upwards). */

@@ -53,7 +53,7 @@ export function saveAlertSettings(instanceId: string, settings: AlertSettings) {
   return requestJson("PUT", `/api/instances/${encode(instanceId)}/alert-settings`, alertSettingsSchema, { body: settings });
 }
 
-/** Reads where the instance's auto-stop stands. */
+/** Reads the instance's auto-stop status. */
 export function fetchAutoStop(instanceId: string) {
   return requestJson("GET", `/api/instances/${encode(instanceId)}/auto-stop`, autoStopStatusSchema);
 }
