@@ -23,6 +23,7 @@ import { EdgeLink } from "../../src/link/edge-link.js";
 import { createRootLogger } from "../../src/log/logger.js";
 import { FakeEdge, waitFor } from "../helpers/fake-edge.js";
 import { exampleOverview } from "../helpers/overview.js";
+import { unavailableWorkflowsHandlers } from "../../src/workflows/handlers.js";
 
 const log = createRootLogger({ level: "silent" });
 const cleanups: (() => unknown)[] = [];
@@ -67,6 +68,7 @@ function countingHandlers(delayMs = 0): { handlers: CommandHandlers; calls: stri
     ...unavailableDeployHandlers(),
     ...unavailableHealthHandlers(),
     ...unavailableLogsHandlers(),
+    ...unavailableWorkflowsHandlers("not started in this test"),
     "service.start": ({ name }) => {
       calls.push(`start ${name}`);
       if (name === "missing") {
