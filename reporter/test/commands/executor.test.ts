@@ -24,6 +24,7 @@ import { createRootLogger } from "../../src/log/logger.js";
 import { FakeEdge, waitFor } from "../helpers/fake-edge.js";
 import { exampleOverview } from "../helpers/overview.js";
 import { unavailableWorkflowsHandlers } from "../../src/workflows/handlers.js";
+import { unavailableGalleryHandlers } from "../../src/gallery/handlers.js";
 
 const log = createRootLogger({ level: "silent" });
 const cleanups: (() => unknown)[] = [];
@@ -69,6 +70,7 @@ function countingHandlers(delayMs = 0): { handlers: CommandHandlers; calls: stri
     ...unavailableHealthHandlers(),
     ...unavailableLogsHandlers(),
     ...unavailableWorkflowsHandlers("not started in this test"),
+    ...unavailableGalleryHandlers("not started in this test"),
     "service.start": ({ name }) => {
       calls.push(`start ${name}`);
       if (name === "missing") {
