@@ -124,6 +124,7 @@ export async function startReporter(config: ReporterConfig, parts: ReporterParts
     control: comfyuiControl,
     sync: syncOptions.enabled ? sync : null,
     rcloneBinary: syncOptions.rcloneBinary,
+    ...workflows?.deployHooks(),
     gpus: () => parts.gpus.current().gpus,
     tokens: () => ({ civitai: (config.models?.tokens.get("civitai") ?? null) !== null, huggingface: (config.models?.tokens.get("huggingface") ?? null) !== null }),
     emit: (event) => link?.sendEvent(event),

@@ -2,6 +2,7 @@
 import { posix } from "node:path";
 
 import type { ModelToQueue } from "../deploy/context.js";
+import type { DownloadEngine } from "../downloads/engine.js";
 import { modelPresent } from "./presence.js";
 import type { WorkflowsService } from "./service.js";
 
@@ -25,5 +26,15 @@ export function modelsToQueueFrom(service: WorkflowsService): () => Promise<Mode
       queue.push({ url: source.url, folder: subfolder === "." ? model.folder : `${model.folder}/${subfolder}`, file_name: posix.basename(model.name) });
     }
     return queue;
+  };
+}
+
+/** Queues one model of the list above in the download queue; a rejected link fails the deploy step with the queue's reason. */
+export function queueModelWith(engine: DownloadEngine): (model: ModelToQueue) => Promise<void> {
+  return async (model) => {
+    const added = await engine.add({ url: model.url, folder: model.folder });
+    if (added.outcome === "refused") {
+      throw new Error(`the download queue rejected ${model.url}: ${added.error.message}`);
+    }
   };
 }

@@ -8,6 +8,8 @@ import type { ComfyuiControl } from "../comfyui-control/index.js";
 import type { DownloadEngine } from "../downloads/engine.js";
 import type { Logger } from "../log/logger.js";
 import type { SyncService } from "../sync/service/sync-service.js";
+import type { ModelToQueue } from "../deploy/context.js";
+import { modelsToQueueFrom, queueModelWith } from "./deploy-hook.js";
 import { createWorkflowsHandlers } from "./handlers.js";
 import type { SubmitPrompt, WorkflowsHandlers } from "./handlers.js";
 import { WorkflowHashCheck } from "./hash-check.js";
@@ -52,9 +54,16 @@ export class WorkflowsFeature {
     readonly service: WorkflowsService,
     readonly gate: PromptGate,
     handlers: WorkflowsHandlers,
+    private readonly engine: DownloadEngine | null,
     private readonly unwatch: () => void,
   ) {
     this.handlers = handlers;
+  }
+
+  /** The deploy engine's models step hooks: which models a restore queues, and how. */
+  deployHooks(): { modelsToQueue: () => Promise<ModelToQueue[]>; queueModel?: (model: ModelToQueue) => Promise<void> } {
+    const modelsToQueue = modelsToQueueFrom(this.service);
+    return this.engine === null ? { modelsToQueue } : { modelsToQueue, queueModel: queueModelWith(this.engine) };
   }
 
   static async start(options: WorkflowsFeatureOptions): Promise<WorkflowsFeature> {
@@ -98,7 +107,7 @@ export class WorkflowsFeature {
     };
     const handlers = createWorkflowsHandlers(service, installer, submit);
 
-    return new WorkflowsFeature(service, gate, handlers, () => engine?.off("job", onJob));
+    return new WorkflowsFeature(service, gate, handlers, engine, () => engine?.off("job", onJob));
   }
 
   /** The gate the access proxy calls for each `POST /prompt` body. */

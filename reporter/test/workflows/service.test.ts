@@ -172,3 +172,17 @@ describe("models sync preset", () => {
     expect(presetRule("models", { remote: "disk", pull_later: [] }).filters?.exclude).toEqual([]);
   });
 });
+
+describe("deploy models hook", () => {
+  it("queues missing restore-policy models with a source", async () => {
+    const { modelsToQueueFrom } = await import("../../src/workflows/deploy-hook.js");
+    await addFixture(layout, "flux-subgraph.ui.json");
+    await addModel(layout, "clip", "clip_l.safetensors");
+    const service = await openService(layout);
+
+    expect(await modelsToQueueFrom(service)()).toEqual([
+      { url: "https://huggingface.co/comfyanonymous/flux_text_encoders/resolve/main/t5xxl_fp8_e4m3fn.safetensors", folder: "text_encoders", file_name: "t5xxl_fp8_e4m3fn.safetensors" },
+      { url: "https://huggingface.co/black-forest-labs/FLUX.1-dev/resolve/main/ae.safetensors", folder: "vae", file_name: "ae.safetensors" },
+    ]);
+  });
+});
