@@ -1,7 +1,7 @@
 /**
- * The deploy engine's view of cloud sync, over the reporter's SyncService. Restore mode
- * copies each backed-up folder down once with `rclone copy` (in parallel) before the
- * engine's own restore run, because push and two-way rules never pull on their own.
+ * The deploy engine's view of cloud sync, over the reporter's SyncService. A restore copies
+ * each backed-up folder down once with `rclone copy` (in parallel) before the pull rules
+ * run, because push and two-way rules never pull on their own.
  */
 import { isAbsolute, join } from "node:path";
 
@@ -10,6 +10,7 @@ import type { SyncRuleWire } from "@comfycarry/shared";
 import { run } from "../comfyui-control/python/run.js";
 import type { Logger } from "../log/logger.js";
 import { presetRule } from "../sync/rules/presets.js";
+import { ruleInputSchema } from "../sync/rules/schema.js";
 import type { SyncService } from "../sync/service/sync-service.js";
 import type { DeploySyncPort, RestoreSummary } from "./sync-port.js";
 
@@ -47,13 +48,48 @@ export function syncPortFrom(options: SyncAdapterOptions): DeploySyncPort {
       return { name: rule.name, created: true };
     },
 
-    async restore(mode, onLine) {
+    exportRules() {
+      return service
+        .engine()
+        .listRules()
+        .map(({ id: _id, created_at: _created, updated_at: _updated, ...input }) => input);
+    },
+
+    async importRules(rules, onLine) {
+      const engine = service.engine();
+      const created: string[] = [];
+      for (const input of rules) {
+        const parsed = ruleInputSchema.safeParse(input);
+        if (!parsed.success) {
+          onLine(`a saved sync rule was left out: ${parsed.error.issues[0]?.message ?? "invalid"}`);
+          continue;
+        }
+        const wanted = parsed.data;
+        if (engine.listRules().some((rule) => rule.local_path === wanted.local_path && rule.remote === wanted.remote && rule.remote_path === wanted.remote_path)) {
+          continue;
+        }
+        try {
+          created.push((await engine.createRule(input)).name);
+        } catch (error) {
+          onLine(`sync rule "${wanted.name}" was left out: ${error instanceof Error ? error.message : String(error)}`);
+        }
+      }
+      return created;
+    },
+
+    async copyBackups(onLine) {
+      const summary: RestoreSummary = { rules: [], failed: [] };
+      const backedUp = service
+        .engine()
+        .listRules()
+        .filter((rule) => rule.enabled && rule.direction !== "pull" && !rule.local_path.replace(/\/+$/, "").endsWith("/output"));
+      await Promise.all(backedUp.map((rule) => copyDown(options, rule, summary, onLine)));
+      return summary;
+    },
+
+    async runPullRules(onLine) {
       const engine = service.engine();
       const summary: RestoreSummary = { rules: [], failed: [] };
-      if (mode === "restore") {
-        const backedUp = engine.listRules().filter((rule) => rule.enabled && rule.direction !== "pull" && !rule.local_path.replace(/\/+$/, "").endsWith("/output"));
-        await Promise.all(backedUp.map((rule) => copyDown(options, rule, summary, onLine)));
-      }
       for (const record of await engine.runRestore()) {
         const name = engine.listRules().find((rule) => rule.id === record.rule_id)?.name ?? record.rule_id;
         if (record.status === "success") {

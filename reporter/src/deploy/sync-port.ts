@@ -1,4 +1,4 @@
-/** What the deploy engine needs from cloud sync: remote checks, preset rules and the restore run. */
+/** What the deploy engine needs from cloud sync: remote checks, preset rules, rule export and import, and the restore runs. */
 import type { SyncPresetName } from "@comfycarry/shared";
 
 export interface RestoreSummary {
@@ -13,9 +13,12 @@ export interface DeploySyncPort {
   checkRemote(remote: string): Promise<string | null>;
   /** Creates the preset's rule unless a rule with the same local path and remote exists; returns the rule's name. */
   ensurePreset(preset: SyncPresetName, options: { remote: string; remote_base: string | null; comfyui_dir: string }): Promise<{ name: string; created: boolean }>;
-  /**
-   * Pulls what a restore needs: every enabled pull and on-deploy rule, plus, in restore mode,
-   * the preset folders (workflows, user settings, node snapshots) copied down once.
-   */
-  restore(mode: "fresh" | "restore", onLine: (text: string) => void): Promise<RestoreSummary>;
+  /** The rules as rule inputs (no ids or timestamps), for the copy kept on the remote. */
+  exportRules(): unknown[];
+  /** Creates each rule unless one with the same folders and remote exists; a rule that fails validation is reported, not thrown. */
+  importRules(rules: unknown[], onLine: (text: string) => void): Promise<string[]>;
+  /** Copies each enabled push and two-way rule's remote folder down once, in parallel (outputs excepted). */
+  copyBackups(onLine: (text: string) => void): Promise<RestoreSummary>;
+  /** Runs every enabled pull and on-deploy rule and waits for them. */
+  runPullRules(onLine: (text: string) => void): Promise<RestoreSummary>;
 }

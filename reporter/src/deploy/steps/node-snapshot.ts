@@ -1,18 +1,21 @@
 /**
- * The custom-node set on the remote: the deploy writes `comfycarry-nodes.json` (format
- * comfycarry.nodes.v1) into the folder the node-snapshots preset pushes, and a restore
- * reads the newest such file back and installs its packs.
+ * The custom-node set and the sync rules on the remote: the deploy writes
+ * `comfycarry-nodes.json` (format comfycarry.nodes.v1) and `comfycarry-sync-rules.json` into
+ * the folder the node-snapshots preset pushes, and a restore reads them back.
  */
 import { mkdir, readFile, readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 
 import { gitUrlSchema, nodeSnapshotSchema, toUtcTimestamp } from "@comfycarry/shared";
+import { z } from "zod";
 import type { DeployCustomNode, NodeSnapshot } from "@comfycarry/shared";
 
 import { LocalPacks } from "../../comfyui-control/nodes/local-packs.js";
 import type { StepContext } from "../context.js";
 
 export const SNAPSHOT_FILE = "comfycarry-nodes.json";
+/** The sync rules as rule inputs, kept next to the node snapshot so a restore can re-create them. */
+export const RULES_FILE = "comfycarry-sync-rules.json";
 
 /** The folders the node-snapshots preset may push, for cores with and without the system-user API. */
 function snapshotDirs(comfyuiDir: string): string[] {
@@ -40,7 +43,7 @@ export async function newestNodeSnapshot(comfyuiDir: string): Promise<NodeSnapsh
   for (const dir of snapshotDirs(comfyuiDir)) {
     const names = await readdir(dir).catch(() => [] as string[]);
     for (const name of names.filter((candidate) => candidate.endsWith(".json"))) {
-      const parsed = nodeSnapshotSchema.safeParse(await readFile(join(dir, name), "utf8").then((text) => JSON.parse(text) as unknown, () => null));
+      const parsed = nodeSnapshotSchema.safeParse(await readFile(join(dir, name), "utf8").then(parseJson, () => null));
       if (parsed.success && (newest === null || parsed.data.taken_at > newest.taken_at)) {
         newest = parsed.data;
       }
@@ -61,4 +64,39 @@ export function snapshotNodes(context: StepContext, snapshot: NodeSnapshot): Dep
     }
     return [{ url: pack.repository, ref: pack.commit }];
   });
+}
+
+/** Writes the rule inputs next to the node snapshot. */
+export async function writeSavedRules(context: StepContext, rules: unknown[]): Promise<void> {
+  const [dir] = snapshotDirs(context.settings.comfyuiDir);
+  if (dir === undefined) {
+    return;
+  }
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, RULES_FILE), `${JSON.stringify({ format: "comfycarry.sync-rules.v1", rules }, null, 2)}\n`);
+}
+
+/** The saved rule inputs from the first snapshot folder that has them; each is validated when it is created. */
+export async function readSavedRules(comfyuiDir: string): Promise<unknown[]> {
+  for (const dir of snapshotDirs(comfyuiDir)) {
+    const text = await readFile(join(dir, RULES_FILE), "utf8").catch(() => null);
+    if (text === null) {
+      continue;
+    }
+    const parsed = savedRulesSchema.safeParse(parseJson(text));
+    if (parsed.success) {
+      return parsed.data.rules;
+    }
+  }
+  return [];
+}
+
+const savedRulesSchema = z.object({ format: z.literal("comfycarry.sync-rules.v1"), rules: z.array(z.unknown()) });
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return null;
+  }
 }
