@@ -11,6 +11,8 @@ import { alertListSchema, notificationSchema } from "@comfycarry/shared";
 import type { Alert, Notification } from "@comfycarry/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
+import { startEdge } from "../src/edge.js";
+import type { LocalEdge } from "../src/edge.js";
 import { BrowserSocketRecorder, COMFY_SERVICE, queuePrompt, REPORTER_SERVICE, Stack, waitFor } from "../src/index.js";
 
 const GIB = 1024 ** 3;
@@ -96,9 +98,13 @@ beforeAll(async () => {
   expect(created.status).toBe(201);
 });
 
+/** The edge started again by the restart test; `stack.stop()` stops only the first one. */
+let restartedEdge: LocalEdge | null = null;
+
 afterAll(async () => {
   recorder.close();
   await stack.stop();
+  await restartedEdge?.stop();
   await hook.close();
   await rm(stateDir, { recursive: true, force: true });
 });
@@ -180,5 +186,39 @@ describe("link faults", () => {
     await waitFor("PM2 to restart the reporter", async () => ((await stack.pm2.find(REPORTER_SERVICE))?.restarts ?? 0) > reporterBefore, 60_000);
     const comfyAfter = (await stack.pm2.find(COMFY_SERVICE))?.restarts ?? 0;
     expect(comfyAfter - comfyBefore).toBeLessThanOrEqual(1);
+  }, 180_000);
+
+  it("keeps alerts and reconnects across an edge restart", async () => {
+    await waitForAlert("the disk alert before the restart", (alerts) => alerts.some((alert) => alert.rule === "disk_usage"));
+    const reporterRestarts = (await stack.pm2.find(REPORTER_SERVICE))?.restarts ?? 0;
+    const state = JSON.parse(await readFile(join(stateDir, "state.json"), "utf8")) as { password: string; sessionSecret: string; secretsKey: string };
+
+    await stack.edge.stop();
+    restartedEdge = await startEdge({
+      stateDir,
+      port: Number(new URL(stack.edge.url).port),
+      secrets: { DASHBOARD_PASSWORD: state.password, SESSION_SECRET: state.sessionSecret, SECRETS_KEY: state.secretsKey },
+    });
+
+    // The reporter reconnects by itself: no PM2 restart, a fresh snapshot within one watched interval.
+    await waitFor("the reporter back online", async () => (await stack.client.overview(stack.instanceId)).online, 90_000, 500);
+    expect((await activeAlerts()).some((alert) => alert.rule === "disk_usage")).toBe(true);
+    expect((await stack.pm2.find(REPORTER_SERVICE))?.restarts ?? 0).toBe(reporterRestarts);
+  }, 180_000);
+});
+
+describe("crash loop", () => {
+  it("is raised when ComfyUI keeps dying", async () => {
+    for (let crash = 0; crash < 3; crash++) {
+      const comfy = await stack.pm2.find(COMFY_SERVICE);
+      if (comfy === undefined || comfy.pid === 0) {
+        throw new Error("ComfyUI is not running under PM2");
+      }
+      const restarts = comfy.restarts;
+      process.kill(comfy.pid, "SIGKILL");
+      await waitFor("PM2 to restart ComfyUI", async () => ((await stack.pm2.find(COMFY_SERVICE))?.restarts ?? 0) > restarts, 30_000, 200);
+    }
+
+    await waitForAlert("the crash loop alert", (alerts) => alerts.some((alert) => alert.key === `crash_loop:${COMFY_SERVICE}`), 60_000);
   }, 180_000);
 });
