@@ -223,6 +223,19 @@ describe("owner changes", () => {
     expect((await commandsSoFar(reporter)).map((command) => command.args)).toEqual([{ name: "hf_token", value: next }]);
   });
 
+  it("push the Cloudflare API token for the tunnel", async () => {
+    const { cookie, instanceId, token, heldAll } = await freshInstance();
+    const { reporter } = await connectHolding(token, instanceId, heldAll);
+    const next = unique("cf");
+
+    await putSecret(cookie, "cloudflare_token", next);
+    const commands = await commandsSoFar(reporter);
+    // Secrets are fleet-wide, so later hello tests must not find this one stored.
+    await clearSecret(cookie, "cloudflare_token");
+
+    expect(commands.map((command) => [command.name, command.args])).toEqual([["secrets.set", { name: "cloudflare_token", value: next }]]);
+  });
+
   it("remove a cleared token from a connected reporter", async () => {
     const { cookie, instanceId, token, heldAll } = await freshInstance();
     const { reporter } = await connectHolding(token, instanceId, heldAll);
@@ -236,6 +249,8 @@ describe("owner changes", () => {
     const { cookie, instanceId, token, heldAll } = await freshInstance();
     const { reporter } = await connectHolding(token, instanceId, { ...heldAll, rclone_conf: { sha256: null, unsent: false } });
     const conf = confWith(unique("dav"));
+    // The hello handoff must finish first: one still running would also send the conf stored below.
+    expect(await commandsSoFar(reporter)).toEqual([]);
 
     await putSecret(cookie, "rclone_conf", conf);
 

@@ -76,7 +76,10 @@ export async function startReporter(config: ReporterConfig, parts: ReporterParts
   // the CivitAI and Hugging Face clients, which read them through the models settings.
   const tokens = await TokenFiles.open(config.stateDir, log);
   const applyEdgeToken = (name: ReporterTokenName, value: string | null): void => {
-    config.models?.tokens.set(name === "civitai_token" ? "civitai" : "huggingface", value);
+    // The tunnel reads the Cloudflare token from the token files when it needs it.
+    if (name !== "cloudflare_token") {
+      config.models?.tokens.set(name === "civitai_token" ? "civitai" : "huggingface", value);
+    }
   };
   for (const name of REPORTER_TOKEN_NAMES) {
     applyEdgeToken(name, tokens.get(name));
@@ -116,6 +119,7 @@ export async function startReporter(config: ReporterConfig, parts: ReporterParts
   });
   let tunnelAccess: RunningAccessProxy | null = null;
   const tunnel = await startTunnel(config, log, {
+    edgeApiToken: () => tokens.get("cloudflare_token"),
     onServices: (services) => tunnelAccess?.setServices(services),
     onChange: () => void link?.sendSnapshotNow(),
   });
@@ -251,7 +255,7 @@ export async function startReporter(config: ReporterConfig, parts: ReporterParts
 async function startTunnel(
   config: ReporterConfig,
   log: Logger,
-  hooks: Pick<TunnelFeatureOptions, "onServices" | "onChange">,
+  hooks: Pick<TunnelFeatureOptions, "edgeApiToken" | "onServices" | "onChange">,
 ): Promise<TunnelFeature | null> {
   try {
     return await TunnelFeature.start({

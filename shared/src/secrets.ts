@@ -8,8 +8,8 @@ import type { CommandSpec } from "./commands.js";
 // This module must not import commands.ts, security.ts or messages.ts at run time, because
 // commands.ts spreads it in and the cycle would leave those imports undefined.
 
-/** The tokens a reporter keeps (mode 0600 under its state dir) for downloads. */
-export const REPORTER_TOKEN_NAMES = ["civitai_token", "hf_token"] as const;
+/** The tokens a reporter keeps (mode 0600 under its state dir) for downloads and the tunnel's API mode. */
+export const REPORTER_TOKEN_NAMES = ["civitai_token", "hf_token", "cloudflare_token"] as const;
 export const reporterTokenNameSchema = z.enum(REPORTER_TOKEN_NAMES);
 export type ReporterTokenName = z.infer<typeof reporterTokenNameSchema>;
 
@@ -25,7 +25,7 @@ export const secretDigestSchema = z.string().regex(/^[0-9a-f]{64}$/, "a SHA-256 
  */
 export const heldSecretsSchema = z.object({
   /** SHA-256 of each token the reporter holds; a name left out is not held. */
-  tokens: z.object({ civitai_token: secretDigestSchema.optional(), hf_token: secretDigestSchema.optional() }),
+  tokens: z.object({ civitai_token: secretDigestSchema.optional(), hf_token: secretDigestSchema.optional(), cloudflare_token: secretDigestSchema.optional() }),
   /**
    * rclone.conf on the instance: its SHA-256 (null when there is none) and whether a change
    * of it still waits to reach the edge. Absent when cloud sync is off on the instance.

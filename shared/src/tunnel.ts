@@ -77,7 +77,8 @@ export const tunnelConfigureArgsSchema = z.discriminatedUnion("mode", [
   z.strictObject({ mode: z.literal("token"), token: z.string().min(20).max(4096) }),
   z.strictObject({
     mode: z.literal("api"),
-    api_token: z.string().min(20).max(256),
+    /** Absent: the Cloudflare API token stored at the edge (Settings), which the edge hands to the reporter. */
+    api_token: z.string().min(20).max(256).optional(),
     domain: tunnelDomainSchema,
     subdomain: dnsLabelSchema,
     /** Needed only for account-owned API tokens, which cannot read the zone's account. */

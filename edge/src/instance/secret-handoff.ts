@@ -107,7 +107,7 @@ export async function pushSecret(parts: InstanceParts, name: SecretName, now: nu
   if (reporter === null) {
     return false;
   }
-  if (name === "civitai_token" || name === "hf_token") {
+  if (name === "civitai_token" || name === "hf_token" || name === "cloudflare_token") {
     return reporter.attachment.takesTokens && handOffToken(parts, name, "unknown", now);
   }
   if (name === "rclone_conf") {

@@ -95,7 +95,8 @@ export class TokenFiles {
   }
 
   toJSON(): Record<ReporterTokenName, "set" | "unset"> {
-    return { civitai_token: this.#values.has("civitai_token") ? "set" : "unset", hf_token: this.#values.has("hf_token") ? "set" : "unset" };
+    const state = (name: ReporterTokenName) => (this.#values.has(name) ? "set" : "unset");
+    return { civitai_token: state("civitai_token"), hf_token: state("hf_token"), cloudflare_token: state("cloudflare_token") };
   }
 
   #path(name: ReporterTokenName): string {

@@ -30,6 +30,8 @@ export interface TunnelFeatureOptions {
   origin: () => string | null;
   /** Receives the services whenever they change, so the access proxy serves them. */
   onServices?: (services: readonly TunnelService[]) => void;
+  /** The Cloudflare API token the edge handed over (stored on the Settings page), or null. */
+  edgeApiToken?: () => string | null;
   /** Called when the status or links changed, e.g. to send a snapshot. */
   onChange?: () => void;
   log: Logger;
@@ -153,7 +155,7 @@ export class TunnelFeature {
     if (args.mode === "token") {
       await this.#store.writeSecret("tunnel-token", args.token.trim());
     } else if (args.mode === "api") {
-      await this.#store.writeSecret("api-token", args.api_token.trim());
+      await this.#saveApiToken(args.api_token);
       next.api = await this.#provision({ ...next, api: this.#sameZone(args) ? this.#settings.api : null }, args.domain, args.subdomain, args.account_id ?? null);
     }
     this.#problem = null;
@@ -232,6 +234,18 @@ export class TunnelFeature {
     await this.#process.close?.();
   }
 
+  /** Keeps a pasted API token; without one, the edge's stored token is used and must exist. */
+  async #saveApiToken(pasted: string | undefined): Promise<void> {
+    if (pasted !== undefined) {
+      await this.#store.writeSecret("api-token", pasted.trim());
+      return;
+    }
+    await this.#store.clearSecret("api-token");
+    if ((this.#options.edgeApiToken?.() ?? null) === null) {
+      throw new ComfyCarryError("invalid_arguments", "No Cloudflare API token: paste one, or save it as the Cloudflare API token on the Settings page.", { field: "api_token" });
+    }
+  }
+
   #sameZone(args: { domain: string; subdomain: string }): boolean {
     return this.#settings.api?.domain === args.domain;
   }
@@ -263,9 +277,9 @@ export class TunnelFeature {
   }
 
   async #client(): Promise<CloudflareClient> {
-    const token = await this.#store.readSecret("api-token");
+    const token = (await this.#store.readSecret("api-token")) ?? this.#options.edgeApiToken?.() ?? null;
     if (token === null) {
-      throw notReady("No Cloudflare API token is saved; configure API mode again with a token.", "not_configured");
+      throw notReady("No Cloudflare API token is saved; paste one in API mode, or save it as the Cloudflare API token on the Settings page.", "not_configured");
     }
     return new CloudflareClient(this.#options.env.apiUrl, token);
   }

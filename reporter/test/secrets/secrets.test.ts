@@ -85,7 +85,7 @@ describe("token files", () => {
     const tokens = await TokenFiles.open(await stateDir(), log);
     await tokens.set("hf_token", HF);
 
-    expect(JSON.stringify({ tokens })).toBe('{"tokens":{"civitai_token":"unset","hf_token":"set"}}');
+    expect(JSON.stringify({ tokens })).toBe('{"tokens":{"civitai_token":"unset","hf_token":"set","cloudflare_token":"unset"}}');
   });
 
   it("never write a value to the log", async () => {

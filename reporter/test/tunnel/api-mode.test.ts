@@ -44,8 +44,9 @@ afterEach(async () => {
   await rm(stateDir, { recursive: true, force: true });
 });
 
-async function feature(dir = stateDir): Promise<TunnelFeature> {
+async function feature(dir = stateDir, edgeApiToken: string | null = null): Promise<TunnelFeature> {
   const started = await TunnelFeature.start({
+    edgeApiToken: () => edgeApiToken,
     instanceId: "gpu-box-1",
     stateDir: dir,
     env: { binary: "cloudflared", apiUrl: api.url, serviceName: "cloudflared", childEnv: {} },
@@ -147,6 +148,23 @@ describe("tunnel API mode", () => {
     expect(store.liveTunnels()).toEqual([]);
     expect(store.tunnels[0]?.deletedAt).not.toBeNull();
     expect(view.mode).toBeNull();
+  });
+
+  test("edge-stored token is used when none is pasted", async () => {
+    const tunnel = await feature(stateDir, TOKEN);
+    await tunnel.configure({ mode: "api", domain: "example.com", subdomain: "comfy" });
+
+    expect(store.liveTunnels()).toHaveLength(1);
+    expect(store.records).toHaveLength(1);
+  });
+
+  test("no pasted and no stored token is rejected", async () => {
+    const tunnel = await feature();
+    const error = await failure(tunnel.configure({ mode: "api", domain: "example.com", subdomain: "comfy" }));
+
+    expect(error.code).toBe("invalid_arguments");
+    expect(error.message).toContain("save it as the Cloudflare API token on the Settings page");
+    expect(store.tunnels).toEqual([]);
   });
 
   test("bad token gives a plain error", async () => {
