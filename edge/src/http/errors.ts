@@ -27,6 +27,7 @@ const STATUS_BY_CODE: Record<ErrorCode, ContentfulStatusCode> = {
   pm2_failed: 502,
   replaced: 409,
   sync_failed: 502,
+  tunnel_failed: 502,
   deploy_already_running: 409,
   deploy_failed: 502,
   internal_error: 500,
