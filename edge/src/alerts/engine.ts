@@ -122,7 +122,8 @@ export class AlertEngine {
     }
     this.alerts.dropPendingExcept(new Set(conditions.map((condition) => condition.key)));
 
-    if (nextCheck !== null) {
+    // Rewriting an unchanged deadline would cost a storage write on every snapshot.
+    if (nextCheck !== null && this.scheduler.dueAt(ALERTS_DEADLINE_KEY) !== nextCheck) {
       await this.scheduler.schedule(ALERTS_DEADLINE_KEY, nextCheck);
     }
     await this.announce(changes, now);

@@ -41,12 +41,17 @@ export class AlertTrackers {
         this.recordRestarts(service.name, service.restarts, now);
       }
       const errored = snapshot.services.items.filter((service) => GAVE_UP_STATUSES.has(service.status)).map((service) => service.name);
-      this.kv.put(ERRORED_KEY, errored);
+      // Storage writes are billed, and most snapshots change nothing here.
+      if (JSON.stringify(errored) !== JSON.stringify(this.kv.get(ERRORED_KEY) ?? [])) {
+        this.kv.put(ERRORED_KEY, errored);
+      }
     }
 
     const idleSince = this.idleSince();
     if (!isIdle(snapshot)) {
-      this.kv.delete(IDLE_SINCE_KEY);
+      if (idleSince !== null) {
+        this.kv.delete(IDLE_SINCE_KEY);
+      }
     } else if (idleSince === null) {
       this.kv.put(IDLE_SINCE_KEY, now);
     }
@@ -121,9 +126,12 @@ export class AlertTrackers {
   private recordRestarts(service: string, restarts: number, now: number): boolean {
     const counts = countsSchema.parse(this.kv.get(RESTART_COUNTS_KEY) ?? {});
     const previous = counts[service];
+    if (previous === restarts) {
+      return false;
+    }
     counts[service] = restarts;
     this.kv.put(RESTART_COUNTS_KEY, counts);
-    if (previous === undefined || restarts <= previous) {
+    if (previous === undefined || restarts < previous) {
       return false;
     }
 
