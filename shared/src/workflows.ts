@@ -11,7 +11,7 @@ export const MANIFEST_VERSION = 1;
 
 const sha256Schema = z.string().regex(/^[0-9a-f]{64}$/, "a lower-case hex SHA-256 of 64 characters");
 
-/** Where a model file can be fetched from: a URL from the workflow, CivitAI or Hugging Face, or the user's remote. */
+/** A download location of a model file: a URL from the workflow, CivitAI or Hugging Face, or the user's remote. */
 export const manifestSourceSchema = z.object({
   kind: z.enum(["workflow", "civitai", "huggingface", "remote"]),
   /** A download URL, or for `remote` the rclone path of the synced copy. */
@@ -93,7 +93,7 @@ export const workflowSummarySchema = z.object({
   size: z.number().int().nonnegative(),
   modified_at: z.string(),
   format: z.enum(["ui", "api"]).nullable(),
-  /** Why the file could not be read as a workflow; null when it parsed. */
+  /** Reason the file could not be read as a workflow; null when it parsed. */
   error: z.string().max(2000).nullable(),
   comfyui_ref: z.string().nullable(),
   models: z.array(modelStatusSchema),

@@ -28,7 +28,7 @@ export interface WorkflowsFeatureOptions {
   control: Pick<ComfyuiControl, "nodes" | "process" | "settings">;
   /** The download queue; null when aria2 could not start. */
   engine: DownloadEngine | null;
-  /** Where the models sync rule keeps the remote copy; null without one. */
+  /** Location of the remote copy the models sync rule keeps; null without such a rule. */
   modelsRemote: () => Promise<ModelsRemote | null>;
   emit: (event: ProtocolEvent) => void;
   log: Logger;
@@ -110,7 +110,7 @@ export class WorkflowsFeature {
     return new WorkflowsFeature(service, gate, handlers, engine, () => engine?.off("job", onJob));
   }
 
-  /** The gate the access proxy calls for each `POST /prompt` body. */
+  /** Checks one `POST /prompt` body; the access proxy calls this for every prompt it forwards. */
   gatePrompt(body: unknown): Promise<GateOutcome> {
     return this.gate.gatePrompt(body);
   }

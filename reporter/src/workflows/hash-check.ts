@@ -1,7 +1,7 @@
 /**
  * Checks a finished download against the SHA-256 its workflow publishes. The download queue
- * checks the host's own hash; a workflow's `properties.models` hash is checked here, and a file
- * that does not match is removed so the model stays missing rather than loading wrong weights.
+ * checks the host's own hash, and this class checks the workflow's `properties.models` hash.
+ * A file that does not match is removed, so the model stays missing rather than loading wrong weights.
  */
 import { rm } from "node:fs/promises";
 import { join } from "node:path";

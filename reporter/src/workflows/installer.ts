@@ -26,7 +26,7 @@ export interface InstallerDeps {
 
 type InstallResult = CommandResultData<"workflows.install_missing">;
 
-/** The queue's folder for a model: its folder key plus any subfolder of its name, so the file lands where the workflow looks. */
+/** Returns the queue folder for a model: its folder key plus any subfolder of its name, so the file lands where the workflow looks. */
 function targetFolder(model: ModelStatus): string | null {
   if (model.folder === null) {
     return null;

@@ -1,6 +1,6 @@
 /**
  * The instance manifest: the union over the user's workflows plus the packs and model files
- * installed, so a fresh instance knows what the last one had. Node references are dropped
+ * installed, so a fresh instance can restore what the last one had. Node references are dropped
  * (`used_by: []`) because node ids mean nothing across workflows.
  */
 import { readdir, stat } from "node:fs/promises";

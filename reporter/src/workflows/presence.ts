@@ -8,8 +8,8 @@ import type { LocalPack } from "../comfyui-control/nodes/local-packs.js";
 import { FOLDER_ALIASES, FOLDER_DEFAULTS } from "../models/folders.js";
 
 /**
- * The directories ComfyUI searches for a folder key below `models`; a key no table knows
- * (a custom pack's folder such as `insightface`) is its own subfolder.
+ * Returns the directories ComfyUI searches for a folder key below `models`. A key missing from
+ * the table (a custom pack's folder such as `insightface`) is its own subfolder.
  * NOTE: folders added by extra_model_paths.yaml are not searched here, so a model kept only
  * there reads as missing.
  */
@@ -22,7 +22,7 @@ async function isFile(path: string): Promise<boolean> {
   return (await stat(path).catch(() => null))?.isFile() ?? false;
 }
 
-/** Whether the file is in one of its folder's directories; a model of unknown folder is looked for in every folder. */
+/** Returns whether the file is in one of its folder's directories; a model of unknown folder is looked for in every folder. */
 export async function modelPresent(modelsDir: string, model: Pick<ManifestModel, "folder" | "name">): Promise<boolean> {
   const folders = model.folder === null ? Object.keys(FOLDER_DEFAULTS) : [model.folder];
   for (const folder of folders) {
@@ -49,7 +49,7 @@ function repositoryFolder(url: string): string {
 }
 
 /**
- * Whether an enabled installed pack provides the entry: same repository, or same folder name as
+ * Returns whether an enabled installed pack provides the entry: same repository, or same folder name as
  * the repository (Manager installs into the repository's name), or a folder named for the registry id.
  */
 export function packPresent(installed: LocalPack[], pack: Pick<ManifestNodePack, "repository" | "id">): boolean {

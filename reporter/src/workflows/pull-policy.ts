@@ -10,7 +10,7 @@ import { z } from "zod";
 import type { Logger } from "../log/logger.js";
 
 /**
- * Large folders default to on-demand so a restore does not wait for files nobody may use today.
+ * Large folders default to on-demand, so a restore does not wait for files no prompt may need today.
  * `unet` and `clip` are the older names ComfyUI still accepts for two of them.
  */
 export const DEFAULT_POLICIES: Readonly<Record<string, PullPolicy>> = {
@@ -21,7 +21,7 @@ export const DEFAULT_POLICIES: Readonly<Record<string, PullPolicy>> = {
 };
 export const DEFAULT_POLICY: PullPolicy = "restore";
 
-/** Directories below `models` a restore leaves out unless told otherwise: the on-demand defaults. */
+/** Directories below `models` that a restore leaves out by default: the on-demand folders. */
 export const ON_DEMAND_BY_DEFAULT: readonly string[] = Object.entries(DEFAULT_POLICIES)
   .filter(([, policy]) => policy === "on_demand")
   .map(([folder]) => folder);

@@ -16,9 +16,9 @@ import { FIXTURE_HOST, createPack, objectInfoClasses, routeFixtureHost } from ".
 import { openEngine, waitForStatus } from "../downloads/helpers.js";
 import { waitFor } from "../helpers/fake-edge.js";
 
-// One action installs what a workflow is missing: two checkpoints from a Hugging Face fake
-// (hash-checked by the download queue and by the workflow's own SHA-256) and one node pack
-// from a local git repository, then ComfyUI restarts under PM2 and the workflow runs.
+// One action installs what a workflow is missing: two checkpoints from a Hugging Face fake and
+// one node pack from a local git repository. The download queue checks the host's hash and the
+// feature checks the workflow's own SHA-256. Then ComfyUI restarts under PM2 and the workflow runs.
 
 const base = new SyntheticFile({ size: 1024 * 1024 + 3, seed: "install-base", format: "safetensors" });
 const clip = new SyntheticFile({ size: 1024 * 1024 + 5, seed: "install-clip", format: "safetensors" });
@@ -43,7 +43,7 @@ let harness: Harness;
 let engine: DownloadEngine;
 let feature: WorkflowsFeature;
 
-/** The workflow as ComfyUI's frontend saves it: widget lists, links, and download hints with hashes. */
+/** Builds the workflow as ComfyUI's frontend saves it: widget lists, links, and download hints with hashes. */
 async function uiWorkflow(): Promise<object> {
   const hint = async (file: SyntheticFile, name: string): Promise<object> => ({ name, url: `${hf.origin}/acme/sim-models/resolve/main/${name}`, hash: await file.sha256(), hash_type: "SHA256", directory: "checkpoints" });
   return {

@@ -22,7 +22,7 @@ export interface PromptGateOptions {
   log: Logger;
 }
 
-/** What the caller sends back: `pass` forwards the request unchanged, `held` answers with `response` at once. */
+/** The caller's next step: `pass` forwards the request unchanged, `held` returns `response` to the client at once. */
 export type GateOutcome =
   | { kind: "pass" }
   | { kind: "held"; promptId: string; models: string[]; response: { prompt_id: string; number: number; node_errors: Record<string, never> }; done: Promise<void> };

@@ -15,7 +15,7 @@ import { FOLDER_ALIASES, FOLDER_DEFAULTS } from "../../models/folders.js";
 /** Fetches a model to its place under `models`; rejects with a reason a user can read. */
 export type Puller = (model: ManifestModel, signal: AbortSignal) => Promise<void>;
 
-/** Where the models sync rule keeps the remote copy: `<remote>:<path>` mirrors `<ComfyUI>/models`. */
+/** Location of the models sync rule's remote copy: `<remote>:<path>` mirrors `<ComfyUI>/models`. */
 export interface ModelsRemote {
   environment: RcloneEnvironment;
   remote: string;
@@ -59,7 +59,7 @@ export function remotePuller(modelsDir: string, remote: () => Promise<ModelsRemo
   };
 }
 
-/** The download queue as the source puller sees it. */
+/** The part of the download queue the source puller uses. */
 export interface QueueAccess {
   add(request: { url: string; folder: string }): Promise<{ outcome: "added"; job: DownloadJob } | { outcome: "duplicate" } | { outcome: "refused"; error: { code: string; message: string } }>;
   /** Calls `listener` on every job change until the returned function is called. */

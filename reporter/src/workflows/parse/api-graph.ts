@@ -12,7 +12,7 @@ const apiNodeSchema = z.looseObject({
 export const apiGraphSchema = z.record(z.string(), apiNodeSchema);
 type ApiGraph = z.infer<typeof apiGraphSchema>;
 
-/** An input wired to another node is `[origin id, output slot]`. */
+/** Returns the origin node id of a linked input (`[origin id, output slot]`), or null for a literal value. */
 function linkOrigin(value: unknown): string | null {
   if (Array.isArray(value) && value.length === 2 && (typeof value[0] === "string" || typeof value[0] === "number") && typeof value[1] === "number") {
     return String(value[0]);

@@ -1,5 +1,5 @@
 /**
- * Which custom node pack provides a node class. Built from ComfyUI-Manager's node map
+ * The node catalog: which custom node pack provides a node class. It is built from ComfyUI-Manager's node map
  * (`extension-node-map.json`, also served by `/customnode/getmappings`) and, for what is
  * installed, from ComfyUI's `/object_info`.
  */
@@ -34,7 +34,7 @@ export class NodeCatalog {
   addNodeMap(json: unknown): this {
     const parsed = nodeMapSchema.safeParse(json);
     if (!parsed.success) {
-      throw new Error(`the node map is not in extension-node-map.json form: ${parsed.error.issues[0]?.message ?? "unknown shape"}`);
+      throw new Error(`invalid node map (${parsed.error.issues[0]?.message ?? "unknown shape"}); use ComfyUI-Manager's extension-node-map.json`);
     }
     for (const [repository, [classes, meta]] of Object.entries(parsed.data)) {
       if (CORE_REPOSITORIES.has(normalRepository(repository))) {

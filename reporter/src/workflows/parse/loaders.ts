@@ -1,7 +1,8 @@
 /**
- * Which node inputs name model files. The widget order matters for the UI format, which
- * stores widget values as a list without names; it follows each node's input order as
- * ComfyUI v0.3.64 and the named packs define it.
+ * The loader table: which node inputs name model files. Widget order matters because the UI
+ * format stores widget values as a list without names.
+ * NOTE: the orders were written from the classes' input definitions as commonly saved by the
+ * frontend and not checked against each pack's source, so a pack that reorders inputs is misread.
  */
 
 /** One loader class: its widget names in order, and the model folder of those that name files. */
@@ -79,8 +80,8 @@ const BUFFALO_L = ["1k3d68.onnx", "2d106det.onnx", "det_10g.onnx", "genderage.on
 /**
  * Nodes that load fixed files, which no widget shows. Only these are seen; any other such node
  * is out of reach of a workflow parser.
- * NOTE: the file lists are the contents of InsightFace's published antelopev2 and buffalo_l
- * archives as the InstantID and IPAdapter plus READMEs describe them; not checked against a download.
+ * NOTE: the file lists are InsightFace's antelopev2 and buffalo_l archive contents as widely
+ * published. They were not checked against a download.
  */
 export const FIXED_MODELS: Readonly<Record<string, readonly FixedModel[]>> = {
   InstantIDFaceAnalysis: ANTELOPEV2.map((file) => ({ folder: "insightface", name: `models/antelopev2/${file}` })),

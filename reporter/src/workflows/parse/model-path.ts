@@ -28,7 +28,7 @@ export function modelPath(value: unknown): string | null {
   return path;
 }
 
-/** Whether a value of an unknown node looks like a model file name. */
+/** Returns whether a value of an unknown node looks like a model file name. */
 export function looksLikeModel(value: unknown): boolean {
   const path = modelPath(value);
   if (path === null) {

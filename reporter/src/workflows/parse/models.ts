@@ -39,7 +39,7 @@ export class ModelSet {
     const matches = [...this.#entries.values()].filter(
       (entry) => (folder === null || entry.folder === folder) && (entry.name === name || entry.name.split("/").at(-1) === name) && (node === null || entry.used_by.some((reference) => reference.node === node.id)),
     );
-    // A hint no widget uses is still listed, as not required: it is where the author says the file comes from.
+    // A hint no widget uses is still listed, as not required, because it records where the author got the file.
     const targets = matches.length > 0 ? matches : [this.add(folder, name, { node: node?.id ?? "", class_type: node?.classType ?? "", input: "properties.models", active: false })];
     for (const entry of targets) {
       const source = sourceOf(hint.url);

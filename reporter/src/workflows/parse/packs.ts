@@ -13,8 +13,9 @@ function stringProperty(node: FlatNode, key: string): string | null {
 
 /**
  * Recent frontends save `cnr_id` (registry id, `comfy-core` for ComfyUI itself), `aux_id`
- * (`owner/repo` of a git install) and `ver` (version or commit) on every node; those win over
- * the catalog. A class no source maps gets its own entry with a null repository.
+ * (`owner/repo` of a git install) and `ver` (version or commit) on every node. These win over
+ * the catalog, because they record what the author actually ran. A class no source maps gets
+ * its own entry with a null repository.
  */
 export function collectPacks(nodes: FlatNode[], catalog: NodeCatalog): ManifestNodePack[] {
   const packs = new Map<string, ManifestNodePack & { classes: Set<string> }>();

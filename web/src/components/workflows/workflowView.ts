@@ -5,7 +5,7 @@ import type { WorkflowSummary } from "@comfycarry/shared";
 type ModelRow = WorkflowSummary["models"][number];
 type PackRow = WorkflowSummary["custom_nodes"][number];
 
-/** What the install action would change: required models and packs that are missing. */
+/** Counts of required models and packs that are missing, which the install action would change. */
 export interface MissingCounts {
   models: number;
   /** Missing models with no download source; the install action cannot fetch these. */
@@ -32,17 +32,17 @@ export function canInstall(counts: MissingCounts): boolean {
   return counts.models - counts.modelsWithoutSource > 0 || counts.packs > 0;
 }
 
-/** Where a model is shown to live: `folder/name`, or the bare name for a model of unknown folder. */
+/** Returns a model's shown path: `folder/name`, or the bare name for a model of unknown folder. */
 export function modelPath(model: Pick<ModelRow, "folder" | "name">): string {
   return model.folder === null ? model.name : `${model.folder}/${model.name}`;
 }
 
-/** The file name, for searching CivitAI or Hugging Face. */
+/** Returns the file name, for searching CivitAI or Hugging Face. */
 export function modelFileName(model: Pick<ModelRow, "name">): string {
   return model.name.split("/").at(-1) ?? model.name;
 }
 
-/** A pack's display name: the repository's `owner/repo`, else its registry id, else null for unknown classes. */
+/** Returns a pack's display name: the repository's `owner/repo`, else its registry id, else null for unknown classes. */
 export function packName(pack: Pick<PackRow, "repository" | "id">): string | null {
   if (pack.repository !== null) {
     return pack.repository.replace(/^https?:\/\/(www\.)?github\.com\//, "").replace(/\.git$/, "");
@@ -50,7 +50,7 @@ export function packName(pack: Pick<PackRow, "repository" | "id">): string | nul
   return pack.id;
 }
 
-/** The state tag of a row: present, missing, or not needed (only inactive nodes use it). */
+/** Returns a row's state tag: present, missing, or not needed (only inactive nodes use it). */
 export function rowState(row: { required: boolean; present: boolean }): "present" | "missing" | "optional" {
   if (row.present) {
     return "present";
