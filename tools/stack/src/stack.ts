@@ -75,6 +75,8 @@ export interface StackOptions {
    * COMFYCARRY_TEST_LOOPBACK_HOSTS to point downloads at the loopback fakes.
    */
   reporterEnv?: Record<string, string>;
+  /** Start no ComfyUI, because a deploy (the setup wizard's browser test) installs or adopts it and starts it. */
+  withoutComfyui?: boolean;
 }
 
 const storedStateSchema = z.object({
@@ -163,6 +165,11 @@ export class Stack {
     if (this.options.cuttableLink === true) {
       this.linkCutter = await LinkCutter.start(Number(new URL(this.edge.url).port));
     }
+    if (this.options.withoutComfyui === true) {
+      await this.startReporter();
+      await this.waitForFirstSnapshot();
+      return;
+    }
     if (this.options.comfyuiCheckout !== undefined) {
       await this.startComfyuiCheckout(common);
     } else {
@@ -186,7 +193,13 @@ export class Stack {
       200,
     );
     await this.startReporter();
+    await this.waitForFirstSnapshot();
+    if (this.options.sync?.outputsRule === true) {
+      await ensureOutputsRule(this.client, this.instanceId);
+    }
+  }
 
+  private async waitForFirstSnapshot(): Promise<void> {
     await waitFor(
       "the first snapshot from the reporter at the edge",
       async () => {
@@ -196,9 +209,6 @@ export class Stack {
       60_000,
       250,
     );
-    if (this.options.sync?.outputsRule === true) {
-      await ensureOutputsRule(this.client, this.instanceId);
-    }
   }
 
   /** Folder behind the local rclone remote. */
