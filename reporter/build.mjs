@@ -17,8 +17,10 @@ await build({
   logLevel: "info",
   // pm2 loads its own modules by path at run time and spawns its daemon from its package
   // folder. ws requires its optional native helpers inside try/catch, so they may be absent.
-  // sharp loads its prebuilt libvips binding from its own package folder at run time.
-  external: ["pm2", "bufferutil", "utf-8-validate", "sharp"],
+  // sharp loads its prebuilt libvips binding from its own package folder at run time. The
+  // gallery's upload page serves tus-js-client's browser build from its package folder, so it
+  // is listed here for the bootstrap to install, though nothing imports it.
+  external: ["pm2", "bufferutil", "utf-8-validate", "sharp", "tus-js-client"],
   // Bundled CommonJS packages call require() for Node built-ins (systeminformation, pino)
   // and read __filename (write-file-atomic names its temp files after it), which an ES
   // module does not define.

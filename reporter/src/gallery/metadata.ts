@@ -1,9 +1,9 @@
 import { GALLERY_MAX_EMBEDDED_JSON_CHARS } from "@comfycarry/shared";
 import type { CommandResultData, GalleryKind } from "@comfycarry/shared";
-import sharp from "sharp";
 
 import { generationFromPrompt } from "./generation.js";
 import type { ConfinedFile } from "./paths.js";
+import { loadSharp } from "./sharp.js";
 
 type MetadataResult = CommandResultData<"gallery.metadata">;
 
@@ -29,6 +29,7 @@ export async function readMetadata(file: ConfinedFile, kind: GalleryKind): Promi
   }
 
   // NOTE: WebP and video outputs keep ComfyUI's data in EXIF or container tags, which this does not read yet.
+  const sharp = await loadSharp();
   const info = await sharp(file.real).metadata().catch(() => null);
   if (info === null) {
     return base;

@@ -6,17 +6,12 @@ import { promisify } from "node:util";
 
 import { GALLERY_THUMBNAIL_SIZE } from "@comfycarry/shared";
 import type { GalleryKind } from "@comfycarry/shared";
-import sharp from "sharp";
 
 import type { Logger } from "../log/logger.js";
 import { Semaphore } from "./semaphore.js";
+import { loadSharp } from "./sharp.js";
 
 const run = promisify(execFile);
-
-// The reporter shares the container with ComfyUI: libvips keeps no cache between
-// thumbnails and uses one thread per image.
-sharp.cache(false);
-sharp.concurrency(1);
 
 /** Largest image sharp decodes for a thumbnail, in pixels (about 16k × 16k). */
 const MAX_INPUT_PIXELS = 268_402_689;
@@ -81,6 +76,7 @@ export class Thumbnailer {
     let webp: Buffer;
     try {
       const input = source.kind === "video" ? await this.#posterFrame(source.real) : source.real;
+      const sharp = await loadSharp();
       webp = await sharp(input, { limitInputPixels: MAX_INPUT_PIXELS, animated: false })
         .rotate()
         .resize(GALLERY_THUMBNAIL_SIZE, GALLERY_THUMBNAIL_SIZE, { fit: "inside", withoutEnlargement: true })
