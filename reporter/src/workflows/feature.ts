@@ -11,7 +11,7 @@ import type { SyncService } from "../sync/service/sync-service.js";
 import type { ModelToQueue } from "../deploy/context.js";
 import { modelsToQueueFrom, queueModelWith } from "./deploy-hook.js";
 import { createWorkflowsHandlers } from "./handlers.js";
-import type { SubmitPrompt, WorkflowsHandlers } from "./handlers.js";
+import type { PolicyChanged, SubmitPrompt, WorkflowsHandlers } from "./handlers.js";
 import { WorkflowHashCheck } from "./hash-check.js";
 import type { InstallerDeps } from "./installer.js";
 import { PromptGate } from "./on-demand/gate.js";
@@ -30,6 +30,8 @@ export interface WorkflowsFeatureOptions {
   engine: DownloadEngine | null;
   /** Location of the remote copy the models sync rule keeps; null without such a rule. */
   modelsRemote: () => Promise<ModelsRemote | null>;
+  /** Rewrites the models restore rule after a pull policy change; absent when sync is off. */
+  policyChanged?: PolicyChanged;
   emit: (event: ProtocolEvent) => void;
   log: Logger;
 }
@@ -105,7 +107,7 @@ export class WorkflowsFeature {
       expectHash: (jobId, sha256) => hashes.expect(jobId, sha256),
       log: service.log,
     };
-    const handlers = createWorkflowsHandlers(service, installer, submit);
+    const handlers = createWorkflowsHandlers(service, installer, submit, options.policyChanged ?? (() => Promise.resolve(false)));
 
     return new WorkflowsFeature(service, gate, handlers, engine, () => engine?.off("job", onJob));
   }
@@ -162,6 +164,36 @@ export function modelsRemoteFromSync(sync: SyncService, workspaceDir: string, co
 }
 
 
+/** The part of cloud sync the restore-filter update uses. */
+export type RestoreRules = Pick<SyncService, "engine">;
+
+/** Matches the excludes this feature writes: one top-level model folder. */
+const FOLDER_EXCLUDE = /^\/[a-z0-9_]+\/\*\*$/;
+
+/**
+ * Returns a function that rewrites the models restore rule's excludes to the folders a restore
+ * leaves out, after the pull policy changed. Other excludes the user wrote are kept.
+ */
+export function restoreFilterUpdater(sync: RestoreRules, workspaceDir: string, comfyuiDir: string, log: Logger): (excluded: string[]) => Promise<boolean> {
+  const modelsDir = resolve(comfyuiDir, "models");
+  return async (excluded) => {
+    let engine;
+    try {
+      engine = sync.engine();
+    } catch {
+      return false;
+    }
+    const rule = engine.listRules().find((candidate) => candidate.direction === "pull" && candidate.trigger.type === "on_deploy" && resolve(workspaceDir, candidate.local_path) === modelsDir);
+    if (rule === undefined) {
+      return false;
+    }
+    const exclude = [...rule.filters.exclude.filter((pattern) => !FOLDER_EXCLUDE.test(pattern)), ...excluded.map((folder) => `/${folder}/**`)];
+    await engine.updateRule(rule.id, { filters: { include: rule.filters.include, exclude } });
+    log.info({ ruleId: rule.id, excluded }, "models restore rule now leaves out the on-demand and never folders");
+    return true;
+  };
+}
+
 export interface StartWorkflowsInput {
   config: { comfyuiDir: string; comfyuiUrl: string; stateDir: string; workspaceDir: string };
   control: WorkflowsFeatureOptions["control"];
@@ -188,6 +220,7 @@ export async function startWorkflowsOrNull(input: StartWorkflowsInput): Promise<
       control: input.control,
       engine: input.engine,
       modelsRemote: modelsRemoteFromSync(input.sync, input.config.workspaceDir, input.config.comfyuiDir, input.rcloneBinary),
+      policyChanged: restoreFilterUpdater(input.sync, input.config.workspaceDir, input.config.comfyuiDir, input.log),
       emit: input.emit,
       log: input.log,
     });

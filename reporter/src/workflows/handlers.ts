@@ -12,7 +12,10 @@ export type WorkflowsHandlers = Pick<CommandHandlers, keyof typeof workflowsComm
 /** Queues a prompt through the on-demand gate. */
 export type SubmitPrompt = (args: CommandArgs<"workflows.prompt.submit">) => Promise<CommandResultData<"workflows.prompt.submit">>;
 
-export function createWorkflowsHandlers(service: WorkflowsService, installer: InstallerDeps, submit: SubmitPrompt): WorkflowsHandlers {
+/** Applies a changed pull policy to the restore; returns whether a rule changed. */
+export type PolicyChanged = (excludedFromRestore: string[]) => Promise<boolean>;
+
+export function createWorkflowsHandlers(service: WorkflowsService, installer: InstallerDeps, submit: SubmitPrompt, policyChanged: PolicyChanged): WorkflowsHandlers {
   return {
     "workflows.list": () => service.list(),
     "workflows.upload": ({ path, content, overwrite }) => service.upload(path, content, overwrite),
@@ -20,7 +23,16 @@ export function createWorkflowsHandlers(service: WorkflowsService, installer: In
     "workflows.manifest": () => service.writeInstanceManifest(),
     "workflows.prompt.submit": (args) => submit(args),
     "workflows.pull_policy.get": () => Promise.resolve(service.policies.view()),
-    "workflows.pull_policy.set": ({ folder, policy }) => service.policies.set(folder, policy),
+    "workflows.pull_policy.set": async ({ folder, policy }, { log }) => {
+      const view = await service.policies.set(folder, policy);
+      try {
+        await policyChanged(service.policies.excludedFromRestore());
+      } catch (error) {
+        // The policy is saved; the restore rule keeps its old excludes until the next change.
+        log.error({ err: error, folder, policy }, "models restore rule could not be updated to the new pull policy");
+      }
+      return view;
+    },
   };
 }
 

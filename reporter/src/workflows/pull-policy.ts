@@ -89,6 +89,10 @@ export class PullPolicies {
 
   async set(folder: string, policy: PullPolicy): Promise<PolicyView> {
     this.#folders[folder] = policy;
+    // ComfyUI reads diffusion models from both `diffusion_models` and `unet`, so both follow one setting.
+    if (folder === "diffusion_models") {
+      this.#folders["unet"] = policy;
+    }
     await mkdir(dirname(this.path), { recursive: true, mode: 0o700 });
     await writeFileAtomic(this.path, `${JSON.stringify({ folders: this.#folders }, null, 2)}\n`);
     this.log.info({ folder, policy }, "model pull policy changed");
