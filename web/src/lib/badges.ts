@@ -1,5 +1,5 @@
 import type { Level } from "./levels";
-import type { Overview, UnavailableSection } from "@comfycarry/shared";
+import type { Overview, TunnelStatus, UnavailableSection } from "@comfycarry/shared";
 
 // Sync and tunnel badges. A section the snapshot marks unavailable is shown as neutral
 // "not set up" with the reason as a hint, never as a made-up state.
@@ -62,6 +62,17 @@ export function syncBadge(sync: Overview["sync"], since: (utc: string) => string
   return { level: "green", value, hint: null };
 }
 
+/** Returns the red tunnel badge, naming a Cloudflare rate limit or rejected settings when the reporter sent that status. */
+function tunnelErrorBadge(status: TunnelStatus | undefined): BadgeView {
+  if (status === "rate_limited") {
+    return { level: "red", value: { key: "tunnel.badge.rateLimited" }, hint: { key: "tunnel.badge.rateLimitedHint" } };
+  }
+  if (status === "misconfigured") {
+    return { level: "red", value: { key: "tunnel.badge.misconfigured" }, hint: { key: "tunnel.badge.misconfiguredHint" } };
+  }
+  return { level: "red", value: { key: "status.tunnel.error" }, hint: null };
+}
+
 /**
  * Returns the tunnel badge: green online, red offline or failed, neutral when not set up.
  * `connecting` is amber, because a tunnel still coming up is neither reachable nor
@@ -80,7 +91,7 @@ export function tunnelBadge(tunnel: Overview["tunnel"]): BadgeView {
     case "offline":
       return { level: "red", value: { key: "status.tunnel.offline" }, hint: null };
     case "error":
-      return { level: "red", value: { key: "status.tunnel.error" }, hint: null };
+      return tunnelErrorBadge(tunnel.status);
     case "unconfigured":
       return { level: "neutral", value: { key: "status.tunnel.notSetUp" }, hint: { key: "status.tunnel.notConfiguredHint" } };
   }
