@@ -1,4 +1,4 @@
-import { configImportResultSchema, deployConfigResponseSchema, tokenCheckResultSchema } from "@comfycarry/shared";
+import { configExportFileSchema, configImportResultSchema, deployConfigResponseSchema, tokenCheckResultSchema } from "@comfycarry/shared";
 
 import { requestEmpty, requestJson } from "../../api/client";
 
@@ -24,4 +24,10 @@ export function importConfigFile(instanceId: string, file: unknown, passphrase: 
 
 export function checkToken(name: "civitai_token" | "hf_token") {
   return requestJson("POST", `/api/config/tokens/${name}/check`, tokenCheckResultSchema, { body: {} });
+}
+
+/** Returns this project's config file; with a passphrase the stored secrets are included, encrypted. */
+export function exportConfigFile(instanceId: string, passphrase: string | null) {
+  const body = passphrase === null || passphrase === "" ? { instance_id: instanceId } : { instance_id: instanceId, passphrase };
+  return requestJson("POST", "/api/config/export", configExportFileSchema, { body });
 }

@@ -66,7 +66,7 @@ export function deployRequestOf(config: DeployConfig): DeployRequest {
   return deployRequestSchema.parse(config.request);
 }
 
-/** The imported sync rules the wizard creates on the instance: a mirror only once the user confirmed it. */
+/** Returns the imported sync rules the wizard creates on the instance; a mirror only once the user confirmed it. */
 export function rulesToCreate(rules: readonly ImportedSyncRule[]): ImportedSyncRule[] {
   return rules.filter((rule) => rule.method !== "mirror" || rule.mirror_confirmed);
 }
@@ -80,7 +80,7 @@ export function reportCounts(report: readonly ImportReportEntry[]): Record<Impor
   return counts;
 }
 
-/** A step's duration for the progress list: `1.2 s`, `3 min 05 s`, or null before it ends. */
+/** Formats a step's duration for the progress list (`1.2 s`, `3 min 05 s`); null before it ends. */
 export function durationText(step: Pick<DeployStep, "duration_ms">): string | null {
   if (step.duration_ms === null) {
     return null;
