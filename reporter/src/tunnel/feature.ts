@@ -162,7 +162,7 @@ export class TunnelFeature {
     await this.#save(next);
     this.#log.info({ mode: args.mode }, "tunnel mode saved");
     if (next.enabled) {
-      await this.#supervisor.restart();
+      await this.#supervisor.restart(true);
     }
     return this.view();
   }

@@ -55,6 +55,7 @@ export function cloudflaredArgs(input: ArgsInput): string[] {
   if (input.mode === "quick") {
     return [...common, ...(input.quickService === undefined ? [] : ["--quick-service", input.quickService]), "--url", input.origin];
   }
+  // NOTE: --token-file needs cloudflared 2025.4.0 or newer; older releases reject the flag and the tunnel shows as misconfigured.
   return [...common, "run", "--token-file", input.tokenFile];
 }
 

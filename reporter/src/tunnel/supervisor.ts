@@ -112,13 +112,16 @@ export class TunnelSupervisor {
     });
   }
 
-  /** Stops cloudflared and starts it with freshly prepared settings (a new quick-tunnel URL). */
-  restart(): Promise<void> {
+  /**
+   * Stops cloudflared and starts it with freshly prepared settings (a new quick-tunnel URL). A
+   * rate-limit wait still holds unless `newSettings` says the mode or credentials changed.
+   */
+  restart(newSettings = false): Promise<void> {
     return this.#serial(async () => {
       this.#run = null;
       await this.#options.process.stop();
       this.#enabled = true;
-      if (this.#failures?.reason !== "rate_limited") {
+      if (newSettings || this.#failures?.reason !== "rate_limited") {
         this.#failures = null;
         this.#nextAttemptAt = this.#now();
       }

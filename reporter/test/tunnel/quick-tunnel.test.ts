@@ -214,6 +214,22 @@ describe("quick tunnel", () => {
     expect(view.rate_limit).toBeNull();
   });
 
+  test("new settings skip the rate-limit wait", async () => {
+    const now = Date.parse("2026-12-04T10:00:00Z");
+    quick.rateLimited = true;
+    const { tunnel, runLog } = await startTunnel({ now: () => now });
+    await tunnel.configure({ mode: "quick" });
+    await tunnel.start();
+    await pollUntil("rate-limited", () => Promise.resolve(tunnel.view()), (candidate) => candidate.status === "rate_limited");
+
+    const token = Buffer.from(JSON.stringify({ a: "a".repeat(32), t: "11111111-2222-3333-4444-555555555555", s: "c2VjcmV0" })).toString("base64");
+    await tunnel.configure({ mode: "token", token });
+    const view = await pollUntil("token tunnel online", () => Promise.resolve(tunnel.view()), (candidate) => candidate.status === "online");
+
+    expect(view.connections).toBe(4);
+    expect(runs(runLog)).toHaveLength(2);
+  });
+
   test("invalid token is misconfigured without retries", async () => {
     const { tunnel, runLog } = await startTunnel();
     await tunnel.configure({ mode: "token", token: "this-is-not-a-tunnel-token" });
