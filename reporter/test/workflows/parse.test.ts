@@ -145,4 +145,40 @@ describe("graph edge cases", () => {
     );
     expect(parseWorkflow({ "1": { class_type: "MyNode", inputs: {} } }, "m.json", withInfo).manifest.custom_nodes[0]?.repository).toBe("https://github.com/me/ComfyUI-Mine");
   });
+
+  it("expands a legacy group node", () => {
+    const workflow = {
+      nodes: [{ id: 7, type: "workflow>Loaders", mode: 0, widgets_values: [] }],
+      links: [],
+      extra: { groupNodes: { Loaders: { nodes: [{ index: 0, type: "CheckpointLoaderSimple", widgets_values: ["group.safetensors"] }, { index: 1, type: "LoraLoader", mode: 4, widgets_values: ["style.safetensors", 1, 1] }] } } },
+    };
+    const manifest = parseWorkflow(workflow, "group.json", catalog()).manifest;
+    expect(manifest.models.map((model) => [model.name, model.required, model.used_by[0]?.node])).toEqual([
+      ["group.safetensors", true, "7:0"],
+      ["style.safetensors", false, "7:1"],
+    ]);
+    expect(manifest.custom_nodes).toEqual([]);
+  });
+
+  it("resolves a value through nested subgraphs", () => {
+    const workflow = {
+      nodes: [
+        { id: 1, type: "PrimitiveNode", widgets_values: ["deep.safetensors", "fixed"] },
+        { id: 2, type: "outer", inputs: [{ name: "ckpt", link: 10 }] },
+      ],
+      links: [[10, 1, 0, 2, 0, "COMBO"]],
+      definitions: {
+        subgraphs: [
+          { id: "outer", nodes: [{ id: 3, type: "inner", inputs: [{ name: "ckpt", link: 20 }] }], links: [{ id: 20, origin_id: -10, origin_slot: 0, target_id: 3, target_slot: 0 }] },
+          {
+            id: "inner",
+            nodes: [{ id: 4, type: "CheckpointLoaderSimple", inputs: [{ name: "ckpt_name", link: 30, widget: { name: "ckpt_name" } }], widgets_values: ["stale.safetensors"] }],
+            links: [{ id: 30, origin_id: -10, origin_slot: 0, target_id: 4, target_slot: 0 }],
+          },
+        ],
+      },
+    };
+    const manifest = parseWorkflow(workflow, "nested.json", catalog()).manifest;
+    expect(manifest.models.map((model) => [model.name, model.used_by[0]?.node])).toEqual([["deep.safetensors", "2:3:4"]]);
+  });
 });

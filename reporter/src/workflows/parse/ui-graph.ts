@@ -7,7 +7,7 @@ import { PRIMITIVE_VALUE_CLASSES, VIRTUAL_CLASSES } from "./core-nodes.js";
 import type { FlatNode, NodeMode } from "./flat-node.js";
 import { MAX_LINK_DEPTH, modeOf } from "./flat-node.js";
 import { LOADERS } from "./loaders.js";
-import type { Subgraph, UiLink, UiNode, UiWorkflow } from "./ui-schema.js";
+import type { GroupMember, Subgraph, UiLink, UiNode, UiWorkflow } from "./ui-schema.js";
 
 /** The node id LiteGraph gives a subgraph's input side inside the subgraph. */
 const SUBGRAPH_INPUT_NODE = "-10";
@@ -106,8 +106,31 @@ function scopeOf(nodes: UiNode[], links: UiLink[], prefix: string, outer: Scope[
   };
 }
 
-function flattenScope(scope: Scope, subgraphs: Map<string, Subgraph>, out: FlatNode[]): void {
+/** The definition name a legacy group node instance refers to: type `workflow>name` (or `workflow/name`). */
+function groupName(type: string): string | null {
+  const match = /^workflow[>/](.+)$/.exec(type);
+  return match?.[1] ?? null;
+}
+
+/**
+ * Expands a legacy group node: its members are listed as `<instance>:<index>` with the widget
+ * values stored in the definition.
+ * NOTE: values the instance overrides and links between members are not read, so a member fed by
+ * a primitive inside the group shows its stored value.
+ */
+function groupMembers(scope: Scope, node: UiNode, members: GroupMember[]): UiNode[] {
+  return members.map((member, position) => ({ ...member, id: `${node.id}:${member.index ?? position}`, mode: modeOf(node.mode) === "active" ? member.mode : node.mode }));
+}
+
+function flattenScope(scope: Scope, subgraphs: Map<string, Subgraph>, out: FlatNode[], groups: Map<string, GroupMember[]> = new Map()): void {
   for (const node of scope.nodes.values()) {
+    const group = groupName(node.type);
+    const members = group === null ? undefined : groups.get(group);
+    if (members !== undefined) {
+      const inner = scopeOf(groupMembers(scope, node, members), [], scope.prefix, scope.outer, scope.inherited, scope.depth + 1);
+      flattenScope(inner, subgraphs, out);
+      continue;
+    }
     const subgraph = subgraphs.get(node.type);
     if (subgraph !== undefined && scope.depth < MAX_SUBGRAPH_DEPTH) {
       const own = modeOf(node.mode);
@@ -116,7 +139,7 @@ function flattenScope(scope: Scope, subgraphs: Map<string, Subgraph>, out: FlatN
         return link === undefined || link === null ? undefined : resolveLink(scope, link, 0);
       };
       const inner = scopeOf(subgraph.nodes, subgraph.links ?? [], `${scope.prefix}${node.id}:`, outer, scope.inherited === "active" ? own : scope.inherited, scope.depth + 1);
-      flattenScope(inner, subgraphs, out);
+      flattenScope(inner, subgraphs, out, groups);
       continue;
     }
     if (!VIRTUAL_CLASSES.has(node.type)) {
@@ -128,6 +151,7 @@ function flattenScope(scope: Scope, subgraphs: Map<string, Subgraph>, out: FlatN
 export function flattenUiGraph(workflow: UiWorkflow): FlatNode[] {
   const subgraphs = new Map((workflow.definitions?.subgraphs ?? []).map((subgraph) => [subgraph.id, subgraph]));
   const out: FlatNode[] = [];
-  flattenScope(scopeOf(workflow.nodes, workflow.links ?? [], "", null, "active", 0), subgraphs, out);
+  const groups = new Map(Object.entries(workflow.extra?.groupNodes ?? {}).map(([name, definition]) => [name, definition.nodes]));
+  flattenScope(scopeOf(workflow.nodes, workflow.links ?? [], "", null, "active", 0), subgraphs, out, groups);
   return out;
 }

@@ -51,9 +51,17 @@ const graphShape = {
 export const subgraphSchema = z.looseObject({ id: z.string().min(1), ...graphShape });
 export type Subgraph = z.infer<typeof subgraphSchema>;
 
+/** A node inside a legacy group node definition: numbered by `index` instead of `id`. */
+const groupMemberSchema = uiNodeSchema.omit({ id: true }).extend({ index: z.number().int().optional() });
+export type GroupMember = z.infer<typeof groupMemberSchema>;
+
+/** Legacy group nodes (frontends before subgraphs): `extra.groupNodes[name].nodes`, used as type `workflow>name`. */
+const groupNodesSchema = z.record(z.string(), z.looseObject({ nodes: z.array(groupMemberSchema) }));
+
 export const uiWorkflowSchema = z.looseObject({
   ...graphShape,
   definitions: z.looseObject({ subgraphs: z.array(subgraphSchema).optional() }).optional(),
   models: z.array(modelHintSchema).optional(),
+  extra: z.looseObject({ groupNodes: groupNodesSchema.optional() }).nullable().optional(),
 });
 export type UiWorkflow = z.infer<typeof uiWorkflowSchema>;
