@@ -47,11 +47,11 @@ function feedMonth(store: HistoryStore): number {
   const end = START + 31 * DAY;
   let minute = 0;
   for (let t = START; t < end - HOUR; t += MINUTE) {
-    store.record(sample(t, { busy: minute % 2 }), t);
+    store.record(sample(t, { busy: minute % 2 }));
     minute += 1;
   }
   for (let t = end - HOUR; t <= end; t += 2_000) {
-    store.record(sample(t), t);
+    store.record(sample(t));
   }
   return end;
 }
@@ -116,8 +116,22 @@ describe("history tiers after 31 days", () => {
 });
 
 describe("history store", () => {
+  it("stores sparse samples as minute points only", async () => {
+    const result = await withStore((store) => {
+      for (let minute = 0; minute < 10; minute += 1) {
+        store.record(sample(START + minute * MINUTE));
+      }
+      return { counts: store.rowCounts(), hour: store.read("1h", START + 10 * MINUTE) };
+    });
+
+    expect(result.counts["1h"]).toBe(0);
+    expect(result.counts["48h"]).toBe(10);
+    expect(result.hour).toHaveLength(10);
+  });
+
+
   it("skips samples closer than the raw resolution", async () => {
-    const stored = await withStore((store) => [store.record(sample(START), START), store.record(sample(START + 2_000), START + 2_000), store.record(sample(START + 5_000), START + 5_000)]);
+    const stored = await withStore((store) => [store.record(sample(START)), store.record(sample(START + 2_000)), store.record(sample(START + 5_000))]);
 
     expect(stored).toEqual([true, false, true]);
   });
@@ -127,7 +141,7 @@ describe("history store", () => {
       // Each sample is 5 s older than the one before, as a clock running backwards would give.
       for (let index = 0; index < 1_000; index += 1) {
         const t = START - index * 5_000;
-        store.record(sample(t), t);
+        store.record(sample(t));
       }
       return store.rowCounts();
     });
@@ -137,14 +151,14 @@ describe("history store", () => {
 
   it("leaves null figures out of the mean", async () => {
     const points = await withStore((store) => {
-      store.record(sample(START, { gpu_temp_c: null }), START);
-      store.record(sample(START + 10_000, { gpu_temp_c: 70 }), START + 10_000);
-      store.record(sample(START + MINUTE), START + MINUTE);
+      store.record(sample(START, { gpu_temp_c: null }));
+      store.record(sample(START + 10_000, { gpu_temp_c: 70 }));
+      store.record(sample(START + MINUTE));
       return store.read("48h", START + MINUTE);
     });
 
-    expect(points).toHaveLength(1);
-    expect(points[0]?.gpu_temp_c).toBe(70);
-    expect(points[0]?.count).toBe(2);
+    const first = points.find((point) => point.t === START);
+    expect(first?.gpu_temp_c).toBe(70);
+    expect(first?.count).toBe(2);
   });
 });

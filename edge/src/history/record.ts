@@ -5,8 +5,12 @@ import type { ActivityStore } from "../spend/activity.js";
 import { isIdle, sampleOf } from "./sample.js";
 import type { HistoryStore } from "./store.js";
 
-/** Records the snapshot received at `now` as a history point and as idle or busy. */
-export function recordSnapshot(stores: { history: HistoryStore; activity: ActivityStore }, overview: Overview, now: number): void {
-  stores.history.record(sampleOf(overview, now), now);
+/**
+ * Records the snapshot received at `now` as a history point and as idle or busy.
+ * `previousSampleAt` is the last stored sample's time kept with the reporter socket, or null.
+ * Returns whether a history point was stored.
+ */
+export function recordSnapshot(stores: { history: HistoryStore; activity: ActivityStore }, overview: Overview, now: number, previousSampleAt: number | null): boolean {
   stores.activity.observe(isIdle(overview), now);
+  return stores.history.record(sampleOf(overview, now), previousSampleAt);
 }

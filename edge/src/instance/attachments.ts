@@ -24,6 +24,8 @@ export const reporterAttachmentSchema = z.object({
   takesConf: z.boolean().default(false),
   /** Number of the last snapshot stored from this connection, the base its deltas must name. */
   snapshotSeq: z.number().int().nullable().default(null),
+  /** Time of the last history sample stored from this connection, so history needs no lookup after hibernation. */
+  lastSampleAt: z.number().nullable().default(null),
 });
 export type ReporterAttachment = z.infer<typeof reporterAttachmentSchema>;
 

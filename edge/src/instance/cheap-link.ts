@@ -24,10 +24,13 @@ export function enablePingAutoResponse(ctx: DurableObjectState): void {
 /** Stores a full snapshot, records it and sends browsers the new overview. Acknowledges it when it carries a number. */
 export function acceptSnapshot(parts: InstanceParts, socket: ReporterSocket, snapshot: Overview, seq: number | undefined, now: number): void {
   parts.store.saveSnapshot(snapshot, now);
-  recordSnapshot(parts, snapshot, now);
+  const sampled = recordSnapshot(parts, snapshot, now, socket.attachment.lastSampleAt);
   parts.link.broadcastOverview(now);
+  const changes = { ...(sampled ? { lastSampleAt: now } : {}), ...(seq === undefined ? {} : { snapshotSeq: seq }) };
+  if (Object.keys(changes).length > 0) {
+    parts.sockets.updateReporter(socket, changes);
+  }
   if (seq !== undefined) {
-    parts.sockets.updateReporter(socket, { snapshotSeq: seq });
     sendFrame(socket.ws, { type: "snapshot_ack", seq, ok: true });
   }
 }

@@ -1,29 +1,42 @@
 /**
- * @module Reporter liveness. Each frame refreshes `lastSeenAt` in the socket attachment (no
- * storage write), and a single "heartbeat" deadline wakes the object when the quietest reporter
- * would reach OFFLINE_AFTER_MS. A reporter past it is closed and the instance marked offline;
- * a socket that sent no hello within the same time is rejected.
+ * @module Reporter liveness. Each frame refreshes `lastSeenAt` in the socket attachment, and
+ * pings the runtime answers by itself count through their auto-response time, so neither
+ * writes storage. The heartbeat deadline is computed from the sockets whenever the alarm is
+ * armed, not stored as a row, so keeping a live reporter's heartbeat costs one `setAlarm`.
+ * It wakes the object when the quietest reporter would reach OFFLINE_AFTER_MS. A reporter
+ * past it is closed and the instance marked offline; a socket that sent no hello within the
+ * same time is rejected.
  */
 import { OFFLINE_AFTER_MS } from "@comfycarry/shared";
 
 import { errorFields, log } from "../log.js";
 import type { InstanceParts } from "./parts.js";
 import { refuseReporter } from "./refuse.js";
+import type { SocketRegistry } from "./sockets.js";
 
+/** Deadline key of the heartbeat in objects whose table still contains one from an older version. */
 export const HEARTBEAT_KEY = "heartbeat";
+
+/** Returns when the quietest reporter socket reaches the offline limit, or null with none open. */
+export function nextHeartbeatAt(sockets: SocketRegistry): number | null {
+  let next: number | null = null;
+  for (const { attachment } of sockets.reporters()) {
+    const from = attachment.helloAt === null ? attachment.connectedAt : attachment.lastSeenAt;
+    next = Math.min(next ?? from + OFFLINE_AFTER_MS, from + OFFLINE_AFTER_MS);
+  }
+  return next;
+}
 
 /** Close code for a reporter that went quiet: 1001 "going away", so the reporter reconnects. */
 const QUIET_CLOSE_CODE = 1001;
 
-/** Arms the heartbeat for a reporter socket whose clock started at `from` (connect or last frame). */
-export async function armHeartbeat(parts: InstanceParts, from: number): Promise<void> {
-  await parts.scheduler.scheduleNoLaterThan(HEARTBEAT_KEY, from + OFFLINE_AFTER_MS);
+/** Arms the alarm for a new reporter socket; its deadline comes from {@link nextHeartbeatAt}. */
+export async function armHeartbeat(parts: InstanceParts): Promise<void> {
+  await parts.scheduler.arm();
 }
 
-/** Closes quiet or silent reporter sockets and re-arms the heartbeat for the rest. */
+/** Closes quiet or silent reporter sockets; the caller re-arms the alarm for the rest. */
 export async function checkHeartbeat(parts: InstanceParts, now: number): Promise<void> {
-  let next: number | null = null;
-
   for (const { ws, attachment } of parts.sockets.reporters()) {
     const fields = { instanceId: parts.instanceId, connectionId: attachment.connectionId };
 
@@ -32,9 +45,7 @@ export async function checkHeartbeat(parts: InstanceParts, now: number): Promise
       if (due <= now) {
         log.warn(fields, "reporter sent no hello in time");
         refuseReporter(ws, { code: "invalid_message", message: `no hello frame within ${OFFLINE_AFTER_MS} ms of connecting` });
-        continue;
       }
-      next = Math.min(next ?? due, due);
       continue;
     }
 
@@ -47,12 +58,6 @@ export async function checkHeartbeat(parts: InstanceParts, now: number): Promise
         log.warn({ ...fields, err: errorFields(err) }, "could not close a quiet reporter socket");
       }
       parts.link.markOfflineUnlessConnected(now, ws, attachment.lastSeenAt);
-      continue;
     }
-    next = Math.min(next ?? due, due);
-  }
-
-  if (next !== null) {
-    await parts.scheduler.schedule(HEARTBEAT_KEY, next);
   }
 }

@@ -36,7 +36,7 @@ import { SETTLED_RETENTION_MS } from "./command-store.js";
 import { scopeError } from "./command-audit.js";
 import { checkCommand } from "./command-validation.js";
 import type { Checked } from "./command-validation.js";
-import { HEARTBEAT_KEY, armHeartbeat, checkHeartbeat } from "./heartbeat.js";
+import { HEARTBEAT_KEY, armHeartbeat, checkHeartbeat, nextHeartbeatAt } from "./heartbeat.js";
 import { InstanceStore } from "./instance-store.js";
 import { buildParts } from "./parts.js";
 import type { InstanceParts } from "./parts.js";
@@ -280,7 +280,7 @@ export class InstanceObject extends DurableObject<Env> {
     const now = Date.now();
     if (role === "reporter") {
       parts.sockets.acceptReporter(pair[1], connectionId, now);
-      await armHeartbeat(parts, now);
+      await armHeartbeat(parts);
       log.info({ instanceId: parts.instanceId, connectionId }, "reporter socket opened");
     } else {
       parts.sockets.acceptBrowser(pair[1], connectionId, actor ?? { kind: "owner", name: "owner", scope: "read" }, now);
@@ -365,7 +365,12 @@ export class InstanceObject extends DurableObject<Env> {
     }
 
     const now = Date.now();
-    for (const key of parts.scheduler.takeDue(now)) {
+    const keys = parts.scheduler.takeDue(now);
+    const heartbeatAt = nextHeartbeatAt(parts.sockets);
+    if (heartbeatAt !== null && heartbeatAt <= now && !keys.includes(HEARTBEAT_KEY)) {
+      keys.unshift(HEARTBEAT_KEY);
+    }
+    for (const key of keys) {
       // One failing deadline must not keep the others from firing.
       try {
         const commandId = commandIdOfKey(key);

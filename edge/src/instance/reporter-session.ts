@@ -161,7 +161,7 @@ async function acceptHello(parts: InstanceParts, socket: ReporterSocket, hello: 
   });
   const resent = await parts.relay.resendPending(ws, now);
   const secretsSent = await handOffOnHello(parts, hello.secrets, now);
-  await armHeartbeat(parts, now);
+  await armHeartbeat(parts);
   parts.link.broadcastOverview(now);
   await evaluateAlerts(parts, now, "reporter connected");
   log.info({ ...fields, resent, secretsSent }, "reporter connected");

@@ -15,7 +15,14 @@ function isRow(row: Record<string, SqlStorageValue>): row is Row {
 export type SchedulerStorage = Pick<DurableObjectStorage, "sql" | "getAlarm" | "setAlarm" | "deleteAlarm">;
 
 export class DeadlineScheduler {
-  constructor(private readonly storage: SchedulerStorage) {
+  /**
+   * `computedDue` returns a deadline kept outside the table (the heartbeat, computed from the
+   * sockets), so re-arming it writes no deadline rows; `arm` includes it.
+   */
+  constructor(
+    private readonly storage: SchedulerStorage,
+    private readonly computedDue: () => number | null = () => null,
+  ) {
     storage.sql.exec("CREATE TABLE IF NOT EXISTS deadlines (key TEXT PRIMARY KEY, due_at INTEGER NOT NULL)");
   }
 
@@ -57,15 +64,17 @@ export class DeadlineScheduler {
   /** Points the alarm at the earliest deadline, or clears it when none is left. */
   async arm(): Promise<void> {
     const [next] = this.storage.sql.exec("SELECT key, due_at FROM deadlines ORDER BY due_at LIMIT 1").toArray().filter(isRow);
+    const computed = this.computedDue();
+    const dueAt = next === undefined ? computed : Math.min(next.due_at, computed ?? next.due_at);
     const current = await this.storage.getAlarm();
-    if (next === undefined) {
+    if (dueAt === null) {
       if (current !== null) {
         await this.storage.deleteAlarm();
       }
       return;
     }
-    if (current !== next.due_at) {
-      await this.storage.setAlarm(next.due_at);
+    if (current !== dueAt) {
+      await this.storage.setAlarm(dueAt);
     }
   }
 }

@@ -52,6 +52,7 @@ export class SocketRegistry {
       takesTokens: false,
       takesConf: false,
       snapshotSeq: null,
+      lastSampleAt: null,
     });
   }
 

@@ -10,3 +10,4 @@ export { paths, repoRoot } from "./paths.js";
 export { LOCAL_REMOTE, localRemoteConf, localRemoteDir } from "./sync.js";
 export { startModelHosts, type ModelHosts, type ModelHostsOptions } from "./model-hosts.js";
 export { LocalFleet, type LocalFleetOptions } from "./fleet.js";
+export { startEdge, type LocalEdge } from "./edge.js";

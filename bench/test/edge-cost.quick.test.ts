@@ -1,0 +1,16 @@
+import { describe, expect, it } from "vitest";
+
+import { runEdgeCostBench } from "../src/edge-cost.js";
+
+// The quick run compresses the simulated hours further and checks only the direction of the
+// target; `npm run edge-cost -w @comfycarry/bench` writes the figures to docs/benchmarks.md.
+describe("edge-cost bench, quick mode", () => {
+  it("costs an unwatched instance at most a tenth of streaming", async () => {
+    const result = await runEdgeCostBench({ speedup: 360 });
+
+    expect(result.unwatched.autoPongs).toBeGreaterThan(0);
+    expect(result.watched.snapshotsDelta).toBeGreaterThan(0);
+    expect(result.unwatched.hour.handledMessages).toBeLessThan(result.watched.hour.handledMessages);
+    expect(result.ratio).toBeLessThanOrEqual(0.1);
+  });
+});
