@@ -12,9 +12,6 @@ import { utcTimestampSchema } from "./time.js";
 // the export. The edge keeps one configuration per instance plus a fleet default. Secrets
 // go to the edge's secret store, and no response body carries them back.
 
-/** Largest config file the import route accepts, in characters of JSON. */
-export const MAX_CONFIG_FILE_CHARS = 512 * 1024;
-
 /** The `format` value of ComfyCarry's own export file. */
 export const CONFIG_EXPORT_FORMAT = "comfycarry.config.v1";
 
