@@ -12,6 +12,7 @@ import type { ParsedArgs } from "./args.js";
 import { ConfigError, findConfig, readConfig } from "./config.js";
 import type { IngressRule } from "./config.js";
 import { Edge } from "./edge.js";
+import { startEyeball } from "./eyeball.js";
 import { Logger, bareLine, logBox } from "./log.js";
 import { startMetrics } from "./metrics.js";
 import type { TunnelState } from "./metrics.js";
@@ -117,7 +118,7 @@ async function main(argv: string[]): Promise<number> {
 
   const quick = !args.run;
   const protocol = args.flags.get("protocol") ?? "quic";
-  const state: TunnelState = { connectorId: randomUUID(), readyConnections: 0, quickHostname: "", configVersion: 0, ingress: [] };
+  const state: TunnelState = { connectorId: randomUUID(), readyConnections: 0, quickHostname: "", configVersion: 0, ingress: [], eyeballAddress: null };
 
   if (quick) {
     log.info("Thank you for trying Cloudflare Tunnel. Doing so, without a Cloudflare account, is a quick way to experiment and try it out. However, be aware that these account-less Tunnels have no uptime guarantee, are subject to the Cloudflare Online Services Terms of Use (https://www.cloudflare.com/website-terms/), and Cloudflare reserves the right to investigate your use of Tunnels for violations of such terms. If you intend to use Tunnels in production you should use a pre-created named tunnel by following: https://developers.cloudflare.com/cloudflare-one/connections/connect-networks/get-started");
@@ -168,6 +169,7 @@ async function main(argv: string[]): Promise<number> {
     log.info(`Starting tunnel tunnelID=${tunnelId}`);
   }
   edge.start();
+  const eyeball = process.env["FAKE_CLOUDFLARED_EYEBALL"] === "1" ? await startEyeball(state, log) : null;
 
   return await new Promise<number>((resolve) => {
     const shutdown = (signal: NodeJS.Signals): void => {
@@ -178,6 +180,7 @@ async function main(argv: string[]): Promise<number> {
       void connectorDown(quick ? "" : tunnelId).finally(() => {
         log.info("Tunnel server stopped");
         metrics.server.close();
+        eyeball?.close();
         log.info("Metrics server stopped");
         resolve(0);
       });

@@ -13,6 +13,8 @@ export interface TunnelState {
   quickHostname: string;
   configVersion: number;
   ingress: IngressRule[];
+  /** The fake's eyeball listener (`FAKE_CLOUDFLARED_EYEBALL=1`), or null; not part of cloudflared. */
+  eyeballAddress: string | null;
 }
 
 function metricsText(state: TunnelState): string {
@@ -42,6 +44,8 @@ function handle(state: TunnelState, path: string): { status: number; type: strin
       return { status: 200, type: "application/json", body: JSON.stringify({ hostname: state.quickHostname }) };
     case "/metrics":
       return { status: 200, type: "text/plain; version=0.0.4", body: metricsText(state) };
+    case "/fake/eyeball":
+      return { status: 200, type: "application/json", body: JSON.stringify({ address: state.eyeballAddress }) };
     case "/config":
       return { status: 200, type: "application/json", body: JSON.stringify({ version: state.configVersion, config: { ingress: state.ingress, "warp-routing": { enabled: false }, originRequest: {} } }) };
     default:

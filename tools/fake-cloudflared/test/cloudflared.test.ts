@@ -1,4 +1,6 @@
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, request as httpRequest } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -187,3 +189,55 @@ describe("fake cloudflared", () => {
     expect(second.stderr()).toContain(`failed to bind to address (${address})`);
   });
 });
+
+describe("fake eyeball listener", () => {
+  test("forwards with Cf-Ray and the original Host", async () => {
+    const seen: Record<string, string | string[] | undefined>[] = [];
+    const origin = createServer((request, response) => {
+      seen.push(request.headers);
+      response.end("origin says hello");
+    });
+    await new Promise<void>((resolve) => origin.listen(0, "127.0.0.1", resolve));
+    const originUrl = `http://127.0.0.1:${(origin.address() as AddressInfo).port}`;
+    try {
+      const fake = run(["tunnel", "--metrics", "127.0.0.1:0", "--quick-service", quick.url, "--url", originUrl], { FAKE_CLOUDFLARED_EYEBALL: "1" });
+      const [, metrics] = await fake.waitFor(/Starting metrics server on (127\.0\.0\.1:\d+)\/metrics/);
+      await fake.waitFor(/Fake eyeball listener on/);
+      const { address } = (await (await fetch(`http://${metrics}/fake/eyeball`)).json()) as { address: string };
+      const hostname = quick.requests.at(-1)?.hostname ?? "";
+
+      const body = await eyeballGet(address, hostname);
+
+      expect(body).toBe("origin says hello");
+      expect(seen[0]?.["host"]).toBe(hostname);
+      expect(seen[0]?.["cf-ray"]).toMatch(/^[0-9a-f]{16}-AMS$/);
+    } finally {
+      origin.close();
+    }
+  });
+
+  test("refused origin gives 502 and the log line", async () => {
+    const fake = run(["tunnel", "--metrics", "127.0.0.1:0", "--url", "http://127.0.0.1:9"], { FAKE_CLOUDFLARED_EYEBALL: "1" });
+    const [, address] = await fake.waitFor(/Fake eyeball listener on (127\.0\.0\.1:\d+)/);
+
+    const response = await fetch(`http://${address}/`);
+    await fake.waitFor(/Unable to reach the origin service/);
+
+    expect(response.status).toBe(502);
+    expect(fake.stderr()).toContain("ERR  error=\"Unable to reach the origin service.");
+  });
+});
+
+/** GETs `/` from the eyeball listener with `Host` set, which fetch does not allow. */
+function eyeballGet(address: string, host: string): Promise<string> {
+  const [hostname, port] = address.split(":");
+  return new Promise((resolve, reject) => {
+    const request = httpRequest({ host: hostname, port: Number(port), path: "/", headers: { host } }, (response) => {
+      let text = "";
+      response.on("data", (chunk: Buffer) => (text += chunk.toString()));
+      response.on("end", () => resolve(text));
+    });
+    request.on("error", reject);
+    request.end();
+  });
+}
