@@ -5,7 +5,7 @@
  * nothing or something the next run recognises as unfinished and rebuilds.
  */
 import { existsSync } from "node:fs";
-import { mkdir, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 
 import { z } from "zod";
@@ -60,7 +60,7 @@ export const comfyuiStep: DeployStepDefinition = {
 
     // The marker is written before the clone is renamed into place, so a checkout this engine made is never taken for the owner's own install.
     let adopted = existsSync(join(dir, "main.py")) && !existsSync(clonedMarker(context));
-    if (!existsSync(dir)) {
+    if (!existsSync(join(dir, "main.py")) && !existsSync(join(dir, ".git"))) {
       await cloneInto(context, repository, dir);
       adopted = false;
     }
@@ -105,7 +105,26 @@ async function cloneInto(context: StepContext, repository: string, dir: string):
   await stepGit(context, ["clone", "--quiet", "--", repository, scratch], context.settings.workspaceDir);
   await mkdir(dirname(dir), { recursive: true });
   await writeFile(clonedMarker(context), `${repository}\n`);
-  await rename(scratch, dir);
+  if (existsSync(dir)) {
+    // Folders made before the clone (custom_nodes, models, user) are kept and the checkout fills in around them.
+    await moveMissing(scratch, dir);
+    await rm(scratch, { recursive: true, force: true });
+  } else {
+    await rename(scratch, dir);
+  }
+}
+
+/** Moves each entry of `from` that `to` lacks; folders present in both are merged the same way. */
+async function moveMissing(from: string, to: string): Promise<void> {
+  for (const entry of await readdir(from, { withFileTypes: true })) {
+    const source = join(from, entry.name);
+    const target = join(to, entry.name);
+    if (!existsSync(target)) {
+      await rename(source, target);
+    } else if (entry.isDirectory() && (await stat(target)).isDirectory()) {
+      await moveMissing(source, target);
+    }
+  }
 }
 
 async function checkout(context: StepContext, dir: string, ref: string): Promise<void> {

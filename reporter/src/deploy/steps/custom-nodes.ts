@@ -54,7 +54,9 @@ export async function installNodes(context: StepContext, specs: readonly DeployC
   const cloned = await Promise.all(planned.map((node) => (disabled.has(node.name) ? Promise.resolve<NodeOutcome>({ name: node.name, commit: null, state: "disabled" }) : fetchNode(context, node))));
 
   const python = comfyuiPython(context);
-  const constraints = await writeConstraints(context, python);
+  // pip freeze costs about a second, so the constraints are written only when a node has requirements.
+  const needsPip = planned.some((node, index) => cloned[index]?.state === "installed" && existsSync(join(nodeDir(context, node), "requirements.txt")));
+  const constraints = needsPip ? await writeConstraints(context, python) : "";
   const results: NodeOutcome[] = [];
   for (const [index, node] of planned.entries()) {
     const state = cloned[index];

@@ -6,12 +6,12 @@
 import { mkdir, readFile, readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 
-import { gitUrlSchema, nodeSnapshotSchema, toUtcTimestamp } from "@comfycarry/shared";
+import { gitUrlSchema, nodePackNameSchema, nodeSnapshotSchema, toUtcTimestamp } from "@comfycarry/shared";
 import { z } from "zod";
 import type { DeployCustomNode, NodeSnapshot } from "@comfycarry/shared";
 
-import { LocalPacks } from "../../comfyui-control/nodes/local-packs.js";
 import type { StepContext } from "../context.js";
+import { gitOutput } from "../git-run.js";
 
 export const SNAPSHOT_FILE = "comfycarry-nodes.json";
 /** The sync rules as rule inputs, kept next to the node snapshot so a restore can re-create them. */
@@ -24,17 +24,28 @@ function snapshotDirs(comfyuiDir: string): string[] {
 
 /** Writes the enabled git packs to the first snapshot folder; returns the file. */
 export async function writeNodeSnapshot(context: StepContext): Promise<string> {
-  const packs = await new LocalPacks(context.settings.comfyuiDir).list();
-  const snapshot: NodeSnapshot = {
-    format: "comfycarry.nodes.v1",
-    taken_at: toUtcTimestamp(),
-    packs: packs.flatMap((pack) => (pack.commit === null || pack.repository === null || !pack.enabled ? [] : [{ name: pack.name, repository: pack.repository, commit: pack.commit, enabled: true }])),
-  };
+  const snapshot: NodeSnapshot = { format: "comfycarry.nodes.v1", taken_at: toUtcTimestamp(), packs: await enabledPacks(join(context.settings.comfyuiDir, "custom_nodes")) };
   const [dir] = snapshotDirs(context.settings.comfyuiDir);
   const target = join(dir ?? context.settings.comfyuiDir, SNAPSHOT_FILE);
   await mkdir(dir ?? context.settings.comfyuiDir, { recursive: true });
   await writeFile(target, `${JSON.stringify(snapshot, null, 2)}\n`);
   return target;
+}
+
+/** The git checkouts directly under custom_nodes/, read in parallel; folders without a commit or origin are left out. */
+async function enabledPacks(customNodesDir: string): Promise<NodeSnapshot["packs"]> {
+  const entries = await readdir(customNodesDir, { withFileTypes: true }).catch(() => []);
+  const packs = await Promise.all(
+    entries
+      .filter((entry) => entry.isDirectory() && !entry.name.startsWith(".") && entry.name !== "__pycache__")
+      .map(async (entry) => {
+        const dir = join(customNodesDir, entry.name);
+        const [commit, repository] = await Promise.all([gitOutput(["rev-parse", "HEAD"], dir), gitOutput(["config", "--get", "remote.origin.url"], dir)]);
+        const name = nodePackNameSchema.safeParse(entry.name);
+        return commit?.[0] === undefined || repository?.[0] === undefined || !name.success ? null : { name: name.data, repository: repository[0], commit: commit[0], enabled: true };
+      }),
+  );
+  return packs.filter((pack) => pack !== null).sort((left, right) => (left.name < right.name ? -1 : 1));
 }
 
 /** The newest comfycarry.nodes.v1 snapshot found in the snapshot folders; Manager's own files are skipped. */

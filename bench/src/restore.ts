@@ -1,0 +1,220 @@
+/**
+ * Restore benchmark: a fresh workspace (ComfyUI already installed) restored from a local
+ * rclone remote holding custom nodes (as a node snapshot), workflows and settings. Three
+ * timings in one run: the same rclone copies and git clones one after another (baseline),
+ * the same commands in the engine's parallel shape without the engine (to isolate our own
+ * overhead), and the deploy engine's restore step.
+ */
+import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { copyFile, mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+import { deployRequestSchema } from "@comfycarry/shared";
+import type { Gpu } from "@comfycarry/shared";
+import { execa } from "execa";
+
+import { ComfyuiControl } from "../../reporter/src/comfyui-control/index.js";
+import { DeployEngine } from "../../reporter/src/deploy/engine.js";
+import { createRootLogger } from "../../reporter/src/log/logger.js";
+import { deploySettings } from "../../reporter/src/deploy/settings.js";
+import { syncPortFrom } from "../../reporter/src/deploy/sync-adapter.js";
+import { SyncService } from "../../reporter/src/sync/service/sync-service.js";
+import { buildDeployFixtures, nodePackRepository } from "../../tools/deploy-fixtures/src/index.js";
+
+const SIMULATOR = fileURLToPath(new URL("../../tools/comfyui-sim/dist/main.mjs", import.meta.url));
+const PM2_CLI = fileURLToPath(new URL("../../node_modules/pm2/bin/pm2", import.meta.url));
+const REMOTE = "backup";
+const SERVICE = "comfy-restore-bench";
+const FOLDERS = [
+  { remote: "comfycarry/workflows", local: "ComfyUI/user/default/workflows" },
+  { remote: "comfycarry/user-settings", local: "ComfyUI/user/default" },
+  { remote: "comfycarry/node-snapshots", local: "ComfyUI/user/__manager/snapshots" },
+];
+const GPU: Gpu = { index: 0, name: "bench GPU", uuid: null, utilization_percent: 0, temperature_c: null, power_draw_w: null, power_limit_w: null, memory_used_bytes: null, memory_total_bytes: null, compute_capability: "9.0" };
+
+export interface RestoreBenchOptions {
+  nodes: number;
+  workflows: number;
+}
+
+export interface RestoreBenchResult {
+  /** Every copy and clone one after another, without the engine. */
+  sequentialMs: number;
+  /** The same commands in the engine's shape (copies together, then clones together), without the engine. */
+  bareParallelMs: number;
+  /** The deploy engine's restore step. */
+  engineMs: number;
+  /** sequentialMs / engineMs. */
+  ratio: number;
+  /** engineMs - bareParallelMs: time the engine spends besides the commands themselves. */
+  overheadMs: number;
+  restored: { workflows: number; settings: boolean; nodes: number };
+}
+
+interface Bench {
+  root: string;
+  workspace: string;
+  comfyuiDir: string;
+  conf: string;
+  packs: Array<{ name: string; url: string; commit: string }>;
+}
+
+export async function runRestoreBench(options: RestoreBenchOptions): Promise<RestoreBenchResult> {
+  const root = await mkdtemp(join(tmpdir(), "cc-restore-bench-"));
+  const pm2Home = join(root, "pm2");
+  try {
+    const fixtures = buildDeployFixtures(await made(join(root, "fixtures")), process.execPath, SIMULATOR);
+    Object.assign(process.env, fixtures.pipEnv, { PM2_HOME: pm2Home, FAKE_NVIDIA_SMI_PRESET: "h100" });
+    const bench = await prepareRemote(root, options);
+
+    const engineBench = await startEngine(bench, fixtures.comfyuiUrl, pm2Home);
+    try {
+      const sequentialMs = await timed(bench, () => runSequential(bench));
+      const bareParallelMs = await timed(bench, () => runParallel(bench));
+      const engine = await engineRestore(bench, engineBench.engine);
+      return result(sequentialMs, bareParallelMs, engine);
+    } finally {
+      await engineBench.close();
+    }
+  } finally {
+    await execa(process.execPath, [PM2_CLI, "kill"], { env: { ...process.env, PM2_HOME: pm2Home }, reject: false });
+    await rm(root, { recursive: true, force: true });
+  }
+}
+
+function result(sequentialMs: number, bareParallelMs: number, engine: { ms: number; restored: RestoreBenchResult["restored"] }): RestoreBenchResult {
+  return {
+    sequentialMs,
+    bareParallelMs,
+    engineMs: engine.ms,
+    ratio: engine.ms > 0 ? sequentialMs / engine.ms : 0,
+    overheadMs: engine.ms - bareParallelMs,
+    restored: engine.restored,
+  };
+}
+
+async function made(path: string): Promise<string> {
+  await mkdir(path, { recursive: true });
+  return path;
+}
+
+/** Writes the remote: a node snapshot of `nodes` packs, `workflows` workflow files and the settings. */
+async function prepareRemote(root: string, options: RestoreBenchOptions): Promise<Bench> {
+  const repos = await made(join(root, "repos"));
+  const packs = Array.from({ length: options.nodes }, (_, index) => {
+    const name = `bench-node-${index}`;
+    const url = nodePackRepository(repos, name, { classes: [`BenchNode${index}`] });
+    const commit = execFileSync("git", ["ls-remote", url, "HEAD"], { encoding: "utf8" }).split("\t")[0] ?? "";
+    return { name, url, commit };
+  });
+
+  const remoteRoot = await made(join(root, "remote"));
+  const workflowsDir = await made(join(remoteRoot, "comfycarry", "workflows"));
+  for (let index = 0; index < options.workflows; index += 1) {
+    const nodes = Array.from({ length: 40 }, (_, id) => ({ id, type: "KSampler", widgets_values: [index, id, "euler", "normal"] }));
+    await writeFile(join(workflowsDir, `workflow-${String(index).padStart(3, "0")}.json`), JSON.stringify({ nodes }));
+  }
+  await writeFile(join(await made(join(remoteRoot, "comfycarry", "user-settings")), "comfy.settings.json"), JSON.stringify({ "Comfy.Locale": "zh" }));
+  const snapshot = { format: "comfycarry.nodes.v1", taken_at: new Date().toISOString(), packs: packs.map((pack) => ({ name: pack.name, repository: pack.url, commit: pack.commit, enabled: true })) };
+  await writeFile(join(await made(join(remoteRoot, "comfycarry", "node-snapshots")), "comfycarry-nodes.json"), JSON.stringify(snapshot));
+
+  const workspace = await made(join(root, "workspace"));
+  const conf = join(root, "rclone.conf");
+  await writeFile(conf, `[${REMOTE}]\ntype = alias\nremote = ${remoteRoot}\n`);
+  return { root, workspace, comfyuiDir: join(workspace, "ComfyUI"), conf, packs };
+}
+
+/** Removes what a restore brings, then times `work`. */
+async function timed(bench: Bench, work: () => Promise<void>): Promise<number> {
+  await resetRestored(bench);
+  const started = performance.now();
+  await work();
+  return performance.now() - started;
+}
+
+async function resetRestored(bench: Bench): Promise<void> {
+  await rm(join(bench.comfyuiDir, "user"), { recursive: true, force: true });
+  for (const pack of bench.packs) {
+    await rm(join(bench.comfyuiDir, "custom_nodes", pack.name), { recursive: true, force: true });
+  }
+  await mkdir(join(bench.comfyuiDir, "custom_nodes"), { recursive: true });
+}
+
+function copyArgs(bench: Bench, folder: (typeof FOLDERS)[number]): string[] {
+  return ["copy", "--config", bench.conf, `${REMOTE}:${folder.remote}`, join(bench.workspace, folder.local)];
+}
+
+async function clone(bench: Bench, pack: Bench["packs"][number]): Promise<void> {
+  const dir = join(bench.comfyuiDir, "custom_nodes", pack.name);
+  await execa("git", ["clone", "--quiet", "--", pack.url, dir]);
+  await execa("git", ["checkout", "--quiet", "--detach", pack.commit], { cwd: dir });
+}
+
+async function runSequential(bench: Bench): Promise<void> {
+  for (const folder of FOLDERS) {
+    await execa("rclone", copyArgs(bench, folder));
+  }
+  for (const pack of bench.packs) {
+    await clone(bench, pack);
+  }
+}
+
+async function runParallel(bench: Bench): Promise<void> {
+  await Promise.all(FOLDERS.map((folder) => execa("rclone", copyArgs(bench, folder))));
+  await Promise.all(bench.packs.map((pack) => clone(bench, pack)));
+}
+
+/** Builds the engine on the workspace and installs ComfyUI once, untimed, so the restore runs find it in place. */
+async function startEngine(bench: Bench, repository: string, pm2Home: string): Promise<{ engine: DeployEngine; close: () => Promise<void> }> {
+  const log = createRootLogger({ level: process.env["COMFYCARRY_BENCH_LOG"] ?? "silent", destination: process.stderr });
+  const stateDir = join(bench.workspace, ".comfycarry");
+  await mkdir(stateDir, { recursive: true });
+  await copyFile(bench.conf, join(stateDir, "rclone.conf"));
+  const port = 20_000 + Math.floor(Math.random() * 20_000);
+  const config = { workspaceDir: bench.workspace, comfyuiDir: bench.comfyuiDir, comfyuiUrl: `http://127.0.0.1:${port}`, comfyuiService: SERVICE, stateDir };
+  const control = new ComfyuiControl({ config, log, emit: () => undefined, pm2Home, env: {} });
+  const sync = new SyncService({
+    stateDir,
+    workspaceDir: bench.workspace,
+    settings: { enabled: true, rcloneBinary: "rclone", initialConf: null, maxParallel: 4, watchStableMs: undefined },
+    log,
+    emit: () => undefined,
+    snapshotSoon: () => undefined,
+    channel: { supportsSecretUpdate: () => false, sendSecretUpdate: () => Promise.resolve(false) },
+  });
+  await sync.start();
+  const engine = new DeployEngine({
+    settings: { ...deploySettings(config, { COMFYCARRY_DEPLOY_MIN_FREE_GB: "0" }), defaultRepository: repository },
+    deps: { control, sync: syncPortFrom({ service: sync, rcloneBinary: "rclone", workspaceDir: bench.workspace, log }), gpus: () => [GPU], modelsToQueue: () => Promise.resolve([]), tokens: () => ({ civitai: false, huggingface: false }) },
+    log,
+    emit: () => undefined,
+  });
+  await engine.start(deployRequestSchema.parse({ mode: "fresh" }));
+  await engine.idle();
+  return {
+    engine,
+    async close() {
+      await engine.close();
+      await sync.stop();
+      await control.stop();
+    },
+  };
+}
+
+/** Times the engine's restore step into the emptied workspace. */
+async function engineRestore(bench: Bench, engine: DeployEngine): Promise<{ ms: number; restored: RestoreBenchResult["restored"] }> {
+  await resetRestored(bench);
+  const started = await engine.start(deployRequestSchema.parse({ mode: "restore", remote: REMOTE, sync_presets: ["workflows", "user_settings", "node_snapshots"] }));
+  await engine.idle();
+  const run = engine.status(started.deploy_id).deploy;
+  const step = run?.steps.find((candidate) => candidate.id === "restore");
+  if (run?.state !== "succeeded" || step === undefined || step.duration_ms === null) {
+    throw new Error(`the restore deploy ended ${run?.state ?? "without a run"}: ${JSON.stringify(run?.steps.filter((candidate) => candidate.error !== null))}`);
+  }
+  const workflows = (await readdir(join(bench.comfyuiDir, "user", "default", "workflows"))).length;
+  const nodes = bench.packs.filter((pack) => existsSync(join(bench.comfyuiDir, "custom_nodes", pack.name, "comfyui-sim.json"))).length;
+  return { ms: step.duration_ms, restored: { workflows, settings: existsSync(join(bench.comfyuiDir, "user", "default", "comfy.settings.json")), nodes } };
+}
