@@ -11,7 +11,7 @@ import type { ReporterProbe } from "./helpers.js";
 /** Requests to stubbed hosts, as `METHOD path` with the JSON body. */
 type Seen = { method: string; path: string; body: unknown };
 
-/** Hosts the stubbed fetch answers; any other outbound request fails, so no test reaches a real host. */
+/** Hosts the stubbed fetch responds for; any other outbound request fails, so no test reaches a real host. */
 const hooks = new Map<string, { statuses: number[]; received: unknown[]; seen: Seen[]; reply?: (seen: Seen) => Response }>();
 
 // Installed for the whole file: the objects' own alarms may fire between tests.
@@ -275,7 +275,7 @@ describe("fleet alert list", () => {
 });
 
 describe("notifications", () => {
-  /** Answers requests to `host` with the statuses given, then 200, recording every body. */
+  /** Responds to requests for `host` with the statuses given, then 200, recording every body. */
   function stubHook(host: string, statuses: number[]): unknown[] {
     const received: unknown[] = [];
     hooks.set(host, { statuses, received, seen: [] });
@@ -350,7 +350,7 @@ describe("notifications", () => {
 describe("auto-stop", () => {
   const VAST = "vast.stub";
 
-  /** A fake vast.ai on VAST_BASE_URL: the price lookup and the stop call. */
+  /** Serves a fake vast.ai on VAST_BASE_URL: the price lookup and the stop call. */
   function fakeVast(): Seen[] {
     const seen: Seen[] = [];
     hooks.set(VAST, {

@@ -30,10 +30,10 @@ describe("event buffer", () => {
     for (const restarts of [1, 2, 3, 4]) {
       buffer.push(serviceEvent(restarts));
     }
-    const taken = buffer.take();
-    expect(taken.events.map((event) => (event.kind === "service.changed" ? event.restarts : -1))).toEqual([3, 4]);
-    expect(taken.dropped).toBe(2);
-    expect(taken.droppedSince).toBe(serviceEvent(1).at);
+    const result = buffer.take();
+    expect(result.events.map((event) => (event.kind === "service.changed" ? event.restarts : -1))).toEqual([3, 4]);
+    expect(result.dropped).toBe(2);
+    expect(result.droppedSince).toBe(serviceEvent(1).at);
   });
 
   it("empties on take", () => {

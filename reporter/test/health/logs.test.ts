@@ -19,7 +19,7 @@ afterEach(async () => {
   }
 });
 
-/** A logger writing to rotating files in a fresh folder, with stdout swallowed. */
+/** Creates a logger that writes to rotating files in a fresh folder and discards stdout. */
 async function fileLogger(size?: string) {
   const dir = await mkdtemp(join(tmpdir(), "comfycarry-logs-"));
   dirs.push(dir);

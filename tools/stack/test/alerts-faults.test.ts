@@ -21,7 +21,7 @@ let stack: Stack;
 let stateDir: string;
 let recorder: BrowserSocketRecorder;
 
-/** A webhook receiver that answers 500 to the first `failFirst` requests, then 200. */
+/** A webhook receiver that responds 500 to the first `failFirst` requests, then 200. */
 class HookReceiver {
   readonly received: Notification[] = [];
   requests = 0;
@@ -174,8 +174,8 @@ describe("link faults", () => {
     await outcome;
 
     // NOTE: the HTTP caller sometimes gets a bare 503 from the local runtime while its request
-    // waits through the cut; the command itself is kept and re-sent, so the audit log and
-    // PM2's counter are what show it ran once.
+    // waits through the cut. The command itself is kept and re-sent, so the audit log and
+    // PM2's counter show that it ran once.
     await waitFor("the audited outcome", async () => (await restartAudits(startedAt)).length > 0, 60_000, 500);
     expect((await restartAudits(startedAt)).map((entry) => entry.result)).toEqual(["ok"]);
     const after = (await stack.pm2.find(COMFY_SERVICE))?.restarts ?? 0;

@@ -26,13 +26,13 @@ const page: LogPage = {
   more: true,
 };
 
-/** Answers the commands endpoint by command name and records every command sent. */
+/** Responds on the commands endpoint by command name and records every command sent. */
 function stubCommands(): Array<{ name: string; args: Record<string, unknown> }> {
   const sent: Array<{ name: string; args: Record<string, unknown> }> = [];
   vi.stubGlobal(
     "fetch",
     vi.fn((input: RequestInfo | URL, init?: RequestInit) => {
-      const url = typeof input === "string" ? input : input instanceof URL ? input.pathname : input.url;
+      const url = input instanceof Request ? input.url : String(input);
       if (url.endsWith("/alert-settings")) {
         return Promise.resolve(Response.json({ idle_alert_minutes: 45, hourly_price: null, currency: "CNY", auto_stop_grace_minutes: 10 }));
       }
