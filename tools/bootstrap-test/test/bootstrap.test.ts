@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { copyFile, lstat, mkdir, mkdtemp, readdir, readFile, rm, symlink } from "node:fs/promises";
+import { copyFile, lstat, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 
@@ -223,5 +223,25 @@ describe("bootstrap.sh", () => {
     expect(reporters).toHaveLength(1);
     expect(reporters[0]?.pid).toBe(firstPid);
     expect(reporters[0]?.restarts).toBe(firstRestarts);
+  });
+  it("refreshes the bundle from the edge on restart", async () => {
+    // The edge starts offering a changed bundle, as after an upgrade; PM2's restart runs the launcher again.
+    const published = join(repoRoot, "web/dist/reporter");
+    const bundle = Buffer.concat([await readFile(join(published, "reporter.mjs")), Buffer.from("\n// a newer build\n")]);
+    const sha256 = createHash("sha256").update(bundle).digest("hex");
+    const manifest = JSON.parse(await readFile(join(published, "manifest.json"), "utf8")) as Record<string, unknown>;
+    await writeFile(join(published, "reporter.mjs"), bundle);
+    await writeFile(join(published, "manifest.json"), JSON.stringify({ ...manifest, sha256 }));
+
+    try {
+      await pm2?.restart(REPORTER);
+      const installed = join(root, "workspace/.comfycarry/bootstrap/reporter.mjs");
+      await waitFor("the launcher to install the newer bundle", async () => createHash("sha256").update(await readFile(installed)).digest("hex") === sha256, 60_000, 500);
+      await waitFor("the restarted reporter to run", async () => (await pm2?.find(REPORTER))?.status === "online", 30_000, 500);
+    } finally {
+      await publishReporter();
+    }
+
+    expect((await pm2?.find(REPORTER))?.status).toBe("online");
   });
 });
