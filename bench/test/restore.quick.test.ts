@@ -3,8 +3,8 @@ import { describe, expect, it } from "vitest";
 import { runRestoreBench } from "../src/restore.js";
 import type { RestoreBenchResult } from "../src/restore.js";
 
-// The quick run restores fewer nodes and workflows and checks the restore and the overhead
-// target; `npm run restore -w @comfycarry/bench` writes the figures, including the ratio to
+// The quick run restores fewer nodes and workflows, then checks the restore and the overhead
+// target. `npm run restore -w @comfycarry/bench` writes the figures, including the ratio to
 // the one-after-another baseline, to docs/benchmarks.md.
 // NOTE: with a local-disk remote and file:// repositories nothing waits on a network, so the
 // parallel copies and clones gain little on two cores; the ratio is recorded, not asserted.

@@ -63,7 +63,7 @@ export const deployCustomNodeSchema = z.strictObject({
 });
 export type DeployCustomNode = z.infer<typeof deployCustomNodeSchema>;
 
-/** What `deploy.start` takes. Secrets (tokens, rclone.conf) reach the reporter separately through `secrets.set` and `sync.config.set`. */
+/** The request of `deploy.start`. Secrets (tokens, rclone.conf) reach the reporter separately, through `secrets.set` and `sync.config.set`. */
 export const deployRequestSchema = z.strictObject({
   mode: deployModeSchema,
   /** ComfyUI repository; null uses the reporter's configured one (upstream ComfyUI by default). */
@@ -110,7 +110,7 @@ export const deployNodeIssueSchema = z.object({
   /** `requirements`: pip refused or a requirement conflicts with the pinned torch stack; `import_failed`: moved aside after crash loops. */
   kind: z.enum(["clone", "requirements", "import_failed"]),
   reason: z.string().max(2000),
-  /** Where a disabled node was moved to; moving it back re-enables it. */
+  /** Folder a disabled node was moved to. Moving it back re-enables the node. */
   moved_to: z.string().max(1024).nullable(),
 });
 export type DeployNodeIssue = z.infer<typeof deployNodeIssueSchema>;

@@ -1,7 +1,7 @@
 /**
  * Child processes of deploy steps (git, pip, python). Each runs in its own process group and
- * is recorded in the deploy store before the engine waits on it, so after a kill -9 of the
- * reporter the next deploy finds survivors by pid and kernel start time and ends their group.
+ * is recorded in the deploy store before the engine waits on it. After a kill -9 of the
+ * reporter, the next deploy finds survivors by pid and kernel start time and ends their group.
  */
 import { spawn } from "node:child_process";
 import { readFile } from "node:fs/promises";

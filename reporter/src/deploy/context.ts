@@ -1,4 +1,4 @@
-/** What every deploy step gets: the request, folders, a step log, child processes and the reporter parts it drives. */
+/** The context of a deploy step: the request, folders, a step log, child processes and the reporter parts it drives. */
 import type { DeployRequest, DeployStepId, Gpu } from "@comfycarry/shared";
 
 import type { ComfyuiControl } from "../comfyui-control/index.js";
@@ -27,7 +27,7 @@ export interface DeployDeps {
   modelsToQueue: () => Promise<ModelToQueue[]>;
   /** Queues one download; absent when the reporter runs without the download queue. */
   queueModel?: (model: ModelToQueue) => Promise<void>;
-  /** Which download tokens the reporter holds, for preflight. */
+  /** The download tokens the reporter has set, for preflight. */
   tokens: () => { civitai: boolean; huggingface: boolean };
 }
 
@@ -63,7 +63,7 @@ export interface DeployStepDefinition {
   id: DeployStepId;
   /**
    * `check` steps (preflight, packages, start, ready) run every time and change nothing a
-   * later step depends on; `change` steps are skipped while their inputs and outcome hold.
+   * later step depends on. `change` steps are skipped while their inputs and outcome still hold.
    */
   kind: "check" | "change";
   /** JSON inputs; a change step whose inputs equal those of its last success is skipped. */

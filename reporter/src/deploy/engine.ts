@@ -122,7 +122,7 @@ export class DeployEngine {
     return { deployed: this.store.everSucceeded(), deploy };
   }
 
-  /** The overview's deploy section. */
+  /** Builds the overview's deploy section. */
   section(): DeploySection {
     const latest = this.store.latestRun();
     return {
@@ -222,7 +222,7 @@ export class DeployEngine {
       log.info({ step: definition.id, durationMs: Date.now() - startedAt }, "deploy step done");
       return true;
     } catch (error) {
-      const code = error instanceof DeployStepError ? error.code : error instanceof ComfyCarryError ? error.code : "internal_error";
+      const code = error instanceof DeployStepError || error instanceof ComfyCarryError ? error.code : "internal_error";
       log.error({ step: definition.id, err: error }, "deploy step failed");
       finish({ state: "failed", error: { code, message: message(error).slice(0, 2000) } });
       return false;
@@ -262,7 +262,7 @@ function stableJson(value: unknown): string {
     return `[${value.map(stableJson).join(",")}]`;
   }
   if (value !== null && typeof value === "object") {
-    const entries = Object.entries(value).sort(([left], [right]) => (left < right ? -1 : left > right ? 1 : 0));
+    const entries = Object.entries(value).sort(([left], [right]) => left.localeCompare(right, "en"));
     return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${stableJson(item)}`).join(",")}}`;
   }
   return JSON.stringify(value) ?? "null";

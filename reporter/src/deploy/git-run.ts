@@ -25,7 +25,7 @@ export async function gitOutput(args: string[], cwd: string): Promise<string[] |
   return result.stdout.split("\n").filter((line) => line !== "");
 }
 
-/** The folder a repository installs into: the last path part without `.git`. */
+/** Returns the folder a repository installs into: the last path part without `.git`. */
 export function repositoryFolder(url: string): string {
   const last = url.replace(/\/+$/, "").split("/").at(-1) ?? "";
   return last.replace(/\.git$/, "");

@@ -17,7 +17,7 @@ const resultRowSchema = z.object({ inputs_hash: z.string(), outcome: z.string() 
 const issueRowSchema = z.object({ issue: z.string() });
 const childRowSchema = z.object({ pid: z.number(), start_ticks: z.string(), step_id: z.string(), command: z.string() });
 
-/** A child process started by a step, with the kernel start time that tells it from a later process with the same pid. */
+/** A child process started by a step, with the kernel start time that distinguishes it from a later process with the same pid. */
 export interface RecordedChild {
   pid: number;
   startTicks: string;
@@ -102,7 +102,7 @@ export class DeployStore {
     return row === undefined ? null : this.#toRun(runRowSchema.parse(row));
   }
 
-  /** Whether any run succeeded: the wizard stops showing after the first success. */
+  /** Returns whether any run succeeded; the wizard stops showing after the first success. */
   everSucceeded(): boolean {
     return this.#db.prepare("SELECT 1 FROM runs WHERE state = 'succeeded' LIMIT 1").get() !== undefined;
   }

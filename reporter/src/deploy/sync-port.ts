@@ -1,4 +1,4 @@
-/** What the deploy engine needs from cloud sync: remote checks, preset rules, rule export and import, and the restore runs. */
+/** The deploy engine's interface to cloud sync: remote checks, preset rules, rule export and import, and the restore runs. */
 import type { SyncPresetName } from "@comfycarry/shared";
 
 export interface RestoreSummary {
@@ -9,7 +9,7 @@ export interface RestoreSummary {
 }
 
 export interface DeploySyncPort {
-  /** Returns null when `remote` is in rclone.conf and answers a listing, else the reason. */
+  /** Returns null when `remote` is in rclone.conf and can be listed, else the reason. */
   checkRemote(remote: string): Promise<string | null>;
   /** Creates the preset's rule unless a rule with the same local path and remote exists; returns the rule's name. */
   ensurePreset(preset: SyncPresetName, options: { remote: string; remote_base: string | null; comfyui_dir: string }): Promise<{ name: string; created: boolean }>;

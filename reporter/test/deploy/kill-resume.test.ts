@@ -2,8 +2,8 @@
  * kill -9 of the reporter during each deploy step, then a new deploy: it must complete and
  * leave the same files and recorded rows as a deploy that was never interrupted. The npm run
  * aims one kill at a random point inside each step. To stay short it starts from an empty
- * workspace only for the ComfyUI and custom-node steps; for the other change steps it
- * forgets their recorded results (as a kill before they finished would), and for the check
+ * workspace only for the ComfyUI and custom-node steps. For the other change steps it
+ * deletes their recorded results (as a kill before they finished would). For the check
  * steps it starts from a finished deploy, with ComfyUI stopped for start and ready.
  * COMFYCARRY_SOAK=1 instead draws kill points over a whole deploy from an empty workspace,
  * until every step was hit.

@@ -9,14 +9,14 @@ import { join } from "node:path";
 import { crc32 } from "node:zlib";
 
 export interface WheelSpec {
-  /** Distribution name as pip sees it, e.g. `torch` or `flash-attn`. */
+  /** Distribution name as pip resolves it, e.g. `torch` or `flash-attn`. */
   name: string;
   version: string;
   /** `Requires-Dist` lines, e.g. `numpy>=2`. */
   requires?: string[];
 }
 
-/** The wheel file name pip expects: dashes in the name become underscores. */
+/** Returns the wheel file name pip expects: dashes in the name become underscores. */
 export function wheelFileName(spec: WheelSpec): string {
   return `${normalized(spec.name)}-${spec.version}-py3-none-any.whl`;
 }

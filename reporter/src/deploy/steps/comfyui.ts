@@ -1,8 +1,8 @@
 /**
  * ComfyUI: adopt the install at COMFYUI_DIR with its Python environment, or clone the chosen
- * ref and build a venv. A clone lands in a scratch folder first and is renamed into place,
- * and a venv build is bracketed by a marker file, so a kill at any point leaves either
- * nothing or something the next run recognises as unfinished and rebuilds.
+ * ref and build a venv. A clone lands in a scratch folder first and is renamed into place.
+ * A marker file brackets each venv build. So after a kill at any point, the next run finds
+ * either nothing or something it recognises as unfinished and rebuilds.
  */
 import { existsSync } from "node:fs";
 import { mkdir, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
@@ -78,7 +78,7 @@ export const comfyuiStep: DeployStepDefinition = {
   },
 };
 
-/** The ref to check out: the request's, else the repository's newest stable tag. */
+/** Returns the ref to check out: the request's, else the repository's newest stable tag. */
 async function resolveRef(context: StepContext, repository: string): Promise<string | null> {
   if (context.request.comfyui_ref !== null) {
     return context.request.comfyui_ref;
@@ -135,7 +135,7 @@ async function checkout(context: StepContext, dir: string, ref: string): Promise
   await stepGit(context, ["checkout", "--quiet", "--force", "--detach", ref], dir);
 }
 
-/** The Python of an adopted install, else a venv in the checkout, built with ComfyUI's requirements. */
+/** Returns the Python of an adopted install, else builds a venv in the checkout with ComfyUI's requirements. */
 async function pythonFor(context: StepContext, adopted: boolean): Promise<string> {
   const { adoptedPython } = context.settings;
   if (adoptedPython !== null) {

@@ -143,7 +143,7 @@ async function installRequirements(context: StepContext, node: PlannedNode, clon
       await rm(movedTo, { recursive: true, force: true });
       await rename(nodeDir(context, node), movedTo);
       context.line(`${node.name}: failed, moved to ${movedTo}: ${outcome.reason}`);
-      context.log.warn({ node: node.name, reason: outcome.reason }, "custom node requirements refused; node disabled");
+      context.log.warn({ node: node.name, reason: outcome.reason }, "custom node requirements rejected by pip; node moved to custom_nodes/.disabled");
       context.store.saveNodeIssue({ name: node.name, kind: "requirements", reason: outcome.reason.slice(0, 2000), moved_to: movedTo });
       return { name: node.name, commit: cloned.commit, state: "failed" };
     }

@@ -17,7 +17,7 @@ export const SNAPSHOT_FILE = "comfycarry-nodes.json";
 /** The sync rules as rule inputs, kept next to the node snapshot so a restore can re-create them. */
 export const RULES_FILE = "comfycarry-sync-rules.json";
 
-/** The folders the node-snapshots preset may push, for cores with and without the system-user API. */
+/** Returns the folders the node-snapshots preset may push, for cores with and without the system-user API. */
 function snapshotDirs(comfyuiDir: string): string[] {
   return [join(comfyuiDir, "user", "__manager", "snapshots"), join(comfyuiDir, "user", "default", "ComfyUI-Manager", "snapshots")];
 }
@@ -32,7 +32,7 @@ export async function writeNodeSnapshot(context: StepContext): Promise<string> {
   return target;
 }
 
-/** The git checkouts directly under custom_nodes/, read in parallel; folders without a commit or origin are left out. */
+/** Lists the git checkouts directly under custom_nodes/ in parallel. Folders without a commit or origin are left out. */
 async function enabledPacks(customNodesDir: string): Promise<NodeSnapshot["packs"]> {
   const entries = await readdir(customNodesDir, { withFileTypes: true }).catch(() => []);
   const packs = await Promise.all(
@@ -48,7 +48,7 @@ async function enabledPacks(customNodesDir: string): Promise<NodeSnapshot["packs
   return packs.filter((pack) => pack !== null).sort((left, right) => (left.name < right.name ? -1 : 1));
 }
 
-/** The newest comfycarry.nodes.v1 snapshot found in the snapshot folders; Manager's own files are skipped. */
+/** Finds the newest comfycarry.nodes.v1 snapshot in the snapshot folders. Manager's own files are skipped. */
 export async function newestNodeSnapshot(comfyuiDir: string): Promise<NodeSnapshot | null> {
   let newest: NodeSnapshot | null = null;
   for (const dir of snapshotDirs(comfyuiDir)) {
@@ -63,7 +63,7 @@ export async function newestNodeSnapshot(comfyuiDir: string): Promise<NodeSnapsh
   return newest;
 }
 
-/** The snapshot's enabled packs as nodes to install; a repository URL the deploy would refuse is logged and left out. */
+/** Turns the snapshot's enabled packs into nodes to install. A repository URL the deploy would reject is logged and left out. */
 export function snapshotNodes(context: StepContext, snapshot: NodeSnapshot): DeployCustomNode[] {
   return snapshot.packs.flatMap((pack) => {
     if (!pack.enabled) {
@@ -87,7 +87,7 @@ export async function writeSavedRules(context: StepContext, rules: unknown[]): P
   await writeFile(join(dir, RULES_FILE), `${JSON.stringify({ format: "comfycarry.sync-rules.v1", rules }, null, 2)}\n`);
 }
 
-/** The saved rule inputs from the first snapshot folder that has them; each is validated when it is created. */
+/** Reads the saved rule inputs from the first snapshot folder that has them. Each rule is validated when it is created. */
 export async function readSavedRules(comfyuiDir: string): Promise<unknown[]> {
   for (const dir of snapshotDirs(comfyuiDir)) {
     const text = await readFile(join(dir, RULES_FILE), "utf8").catch(() => null);

@@ -1,5 +1,5 @@
 /**
- * Ready: wait for ComfyUI to answer /system_stats within the time limit. When it keeps
+ * Ready: wait until ComfyUI responds to /system_stats, within the time limit. When it keeps
  * exiting instead (a crash loop), the nodes whose import failed are read from its log,
  * moved to custom_nodes/.disabled/ (moving them back re-enables them), and ComfyUI restarts.
  */

@@ -1,8 +1,8 @@
 /**
- * Restore: create the chosen sync presets; in restore mode copy the backed-up folders down,
- * re-create the saved sync rules and install the node snapshot's packs; then run the pull
- * and on-deploy rules. With the node-snapshots preset, the node set and the rules are
- * written where that preset pushes them, so the next restore finds them.
+ * Restore: create the chosen sync presets, then (in restore mode) copy the backed-up folders
+ * down, re-create the saved sync rules and install the node snapshot's packs. After that the
+ * pull and on-deploy rules run. With the node-snapshots preset, the node set and the rules
+ * are written where that preset pushes them, so the next restore finds them.
  */
 import { relative } from "node:path";
 

@@ -31,7 +31,7 @@ export async function treeDigest(root: string, skip: string[]): Promise<Record<s
   return digest;
 }
 
-/** The rows that decide what a deploy skips and reports, without their timestamps. */
+/** Reads the rows that decide what a deploy skips and reports, without their timestamps. */
 export function recordedRows(databasePath: string): { results: unknown[]; issues: unknown[] } {
   const db = new DatabaseSync(databasePath, { readOnly: true });
   try {
@@ -44,7 +44,7 @@ export function recordedRows(databasePath: string): { results: unknown[]; issues
   }
 }
 
-/** The step that was running when a deploy was killed: the next engine marks it failed with code `interrupted`. */
+/** Returns the step that was running when a deploy was killed; the next engine marks it failed with code `interrupted`. */
 export function killedStep(databasePath: string): string | null {
   const db = new DatabaseSync(databasePath, { readOnly: true });
   try {

@@ -46,7 +46,7 @@ export interface World {
   url: string;
   port: number;
   pm2: Pm2Home;
-  /** Environment for a process that runs the engine: pip sees only the fixture wheels. */
+  /** Environment for a process that runs the engine, so pip installs only the fixture wheels. */
   env: Record<string, string>;
   close(): Promise<void>;
 }
@@ -126,7 +126,7 @@ export function createEngine(world: World, options: { sync?: DeploySyncPort | nu
   };
 }
 
-/** A request with the defaults filled in. */
+/** Builds a request with the defaults filled in. */
 export function request(input: Partial<DeployRequestInput> = {}): ReturnType<typeof deployRequestSchema.parse> {
   return deployRequestSchema.parse({ mode: "fresh", ...input });
 }
