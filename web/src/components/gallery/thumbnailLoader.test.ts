@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { stubCommands } from "../../composables/testing/commandStub";
+import { failWith, stubCommands } from "../../composables/testing/commandStub";
 import { ThumbnailLoader } from "./thumbnailLoader";
 
 const WEBP = btoa("RIFF....WEBPVP8 ");
@@ -21,5 +21,20 @@ describe("ThumbnailLoader", () => {
     stubCommands({ "gallery.thumbnail": (args) => ({ path: String(args.path), mime: "image/webp", data_base64: null }) });
     const loader = new ThumbnailLoader("gpu-1");
     expect(await loader.load("output", "notes.txt")).toBeNull();
+  });
+
+  it("retries after a failed request", async () => {
+    let calls = 0;
+    stubCommands({
+      "gallery.thumbnail": (args) => {
+        calls += 1;
+        return calls === 1 ? failWith("command_timeout", "timed out") : { path: String(args.path), mime: "image/webp", data_base64: WEBP };
+      },
+    });
+    const loader = new ThumbnailLoader("gpu-1");
+    await expect(loader.load("output", "slow.png")).rejects.toThrow("command_timeout");
+    expect(await loader.load("output", "slow.png")).not.toBeNull();
+    expect(calls).toBe(2);
+    await loader.dispose();
   });
 });

@@ -21,7 +21,7 @@ export class ThumbnailLoader {
     this.#instanceId = instanceId;
   }
 
-  /** Returns the object URL of a thumbnail, loading it on first request. */
+  /** Returns the object URL of a thumbnail (null for files without one), loading it on first request; rejects when the command fails. */
   load(root: GalleryRoot, path: string): Promise<string | null> {
     const key = `${root}:${path}`;
     const cached = this.#cache.get(key);
@@ -30,12 +30,14 @@ export class ThumbnailLoader {
     }
     const pending = this.#fetch(root, path);
     this.#cache.set(key, pending);
+    // A failed request (timeout, instance offline) is forgotten, so the tile can try again later.
+    pending.catch(() => this.#cache.delete(key));
     return pending;
   }
 
   /** Frees every object URL; call when the page closes. */
   async dispose(): Promise<void> {
-    const urls = await Promise.all(this.#cache.values());
+    const urls = await Promise.all([...this.#cache.values()].map((pending) => pending.catch(() => null)));
     for (const url of urls) {
       if (url !== null) {
         URL.revokeObjectURL(url);
@@ -53,7 +55,10 @@ export class ThumbnailLoader {
     try {
       this.requests += 1;
       const result = await sendCommand(this.#instanceId, "gallery.thumbnail", { root, path });
-      if (!result.ok || result.data.data_base64 === null) {
+      if (!result.ok) {
+        throw new Error(`thumbnail of ${path} failed: ${result.error.code}`);
+      }
+      if (result.data.data_base64 === null) {
         return null;
       }
       const binary = atob(result.data.data_base64);
