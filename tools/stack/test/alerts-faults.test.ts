@@ -154,7 +154,15 @@ describe("GPU lost", () => {
   });
 });
 
+/** The reporter's snapshot interval while nobody watches. */
+const UNWATCHED_SNAPSHOT_MS = 60_000;
+
 describe("link faults", () => {
+  beforeAll(() => {
+    // From here on nobody watches, so recovery must show within one unwatched snapshot interval.
+    recorder.close();
+  });
+
   it("runs a command once across a 60 s blackhole", async () => {
     const cutter = stack.linkCutter;
     if (cutter === null) {
@@ -171,7 +179,20 @@ describe("link faults", () => {
     );
     await new Promise((resolve) => setTimeout(resolve, 60_000));
     cutter.cutAll();
+    const restoredAt = Date.now();
     await outcome;
+
+    await waitFor(
+      "a snapshot taken after the link came back",
+      async () => {
+        const overview = await stack.client.overview(stack.instanceId);
+        return overview.online && overview.snapshot !== null && Date.parse(overview.snapshot.captured_at) >= restoredAt;
+      },
+      UNWATCHED_SNAPSHOT_MS + 10_000,
+      500,
+    );
+    // A minute without the reporter is under the 2-minute offline threshold.
+    expect((await activeAlerts()).map((alert) => alert.rule)).not.toContain("instance_offline");
 
     // NOTE: the HTTP caller sometimes gets a bare 503 from the local runtime while its request
     // waits through the cut. The command itself is kept and re-sent, so the audit log and
