@@ -87,7 +87,7 @@ async function waitOnline(url: string, child: ChildProcess): Promise<void> {
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) {
-      throw new Error(`the ComfyUI simulator exited with ${child.exitCode} before answering`);
+      throw new Error(`the ComfyUI simulator exited with ${child.exitCode} before /system_stats responded`);
     }
     const ok = await fetch(`${url}/system_stats`).then((response) => response.ok, () => false);
     if (ok) {
@@ -95,10 +95,10 @@ async function waitOnline(url: string, child: ChildProcess): Promise<void> {
     }
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
-  throw new Error(`ComfyUI at ${url} did not answer /system_stats within 60 s`);
+  throw new Error(`ComfyUI at ${url} timed out: /system_stats did not respond within 60 s`);
 }
 
-/** Restores a fresh workspace from `remoteRoot` with the models preset, starts ComfyUI and returns the ms until it answers. */
+/** Restores a fresh workspace with the models preset, starts ComfyUI and returns the ms until /system_stats responds. */
 async function restoreOnce(root: string, conf: string, label: string, files: Array<{ path: string }>): Promise<{ ms: number; localModelBytes: number }> {
   const workspace = join(root, `workspace-${label}`);
   const stateDir = join(root, `state-${label}`);

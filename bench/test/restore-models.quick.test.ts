@@ -4,8 +4,8 @@ import { runRestoreModelsBench } from "../src/restore-models.js";
 import type { RestoreModelsResult } from "../src/restore-models.js";
 
 // The quick run puts 2 GB of sparse on-demand models on the remote and checks that none of
-// them is copied before ComfyUI is online, and the direction of the target: the on-demand
-// restore is not slower than the model-free one by more than 5 % or 1 s.
+// them is copied before ComfyUI is online. It also checks the direction of the target: the
+// on-demand restore is not slower than the model-free one by more than 5 % or 1 s.
 // `npm run restore-models -w @comfycarry/bench` measures 20 GB and writes the row.
 describe("restore with on-demand models, quick mode", () => {
   let result: RestoreModelsResult;
