@@ -131,7 +131,7 @@ describe("edge link", () => {
   });
 
   it("sends snapshots often while viewers watch", async () => {
-    const edge = await startEdge();
+    const edge = await startEdge({ welcomeViewers: 0 });
     startLink(edge, { timing: { watchedSnapshotMs: 20, unwatchedSnapshotMs: 60_000 } });
     await waitFor("the welcome snapshot", () => edge.framesOf("snapshot").length === 1);
     await sleep(100);
