@@ -11,6 +11,8 @@ const TEST_PACKAGES = [
   { name: "rclone", probe: "/usr/bin/rclone" },
   { name: "aria2", probe: "/usr/bin/aria2c" },
   { name: "git", probe: "/usr/bin/git" },
+  // The deploy tests build a real venv with `python3 -m venv`, which needs ensurepip.
+  { name: "python3-venv", probe: "/usr/share/doc/python3-venv" },
   { name: "ffmpeg", probe: "/usr/bin/ffmpeg" },
 ];
 
