@@ -14,7 +14,8 @@
 #   WORKSPACE_DIR              default /workspace
 #   COMFYUI_DIR                an existing ComfyUI install to adopt; default $WORKSPACE_DIR/ComfyUI
 #   CIVITAI_TOKEN, HF_TOKEN, RCLONE_CONF_BASE64, CF_API_TOKEN
-#                              handed to the edge's secret store with ENROLL_KEY, never to PM2
+#                              handed to the edge's secret store with ENROLL_KEY when it has
+#                              none of that name yet; never given to PM2
 #   HF_ENDPOINT, CF_DOMAIN, CF_SUBDOMAIN
 #                              handed to the edge as settings with ENROLL_KEY
 #   DASHBOARD_PASSWORD         ignored: the owner password lives at the edge
@@ -149,8 +150,9 @@ else
   fi
 fi
 
-# Tokens and settings from the on-start line go to the edge, which stores each only when it
-# changed. Node reads them from the environment, so no value appears on a command line.
+# Tokens and settings from the on-start line go to the edge, which stores a token only when it
+# has none yet (the owner replaces one under Settings). Node reads them from the environment,
+# so no value appears on a command line.
 if [[ -n "${ENROLL_KEY:-}" ]]; then
   if ! handoff="$(node --input-type=module -e '
     const env = process.env;
@@ -174,7 +176,8 @@ if [[ -n "${ENROLL_KEY:-}" ]]; then
     const text = await response.text();
     if (!response.ok) { console.log(`HTTP ${response.status}: ${text.slice(0, 300)}`); process.exit(1); }
     const result = JSON.parse(text);
-    console.log(`secrets changed: ${result.secrets_changed.join(", ") || "none"}; unchanged: ${result.secrets_unchanged.join(", ") || "none"}; settings changed: ${result.settings_changed}`);
+    const kept = result.secrets_kept.length === 0 ? "" : `; kept the values the edge already stores for ${result.secrets_kept.join(", ")} (replace them under Settings → Secrets)`;
+    console.log(`secrets stored: ${result.secrets_changed.join(", ") || "none"}; unchanged: ${result.secrets_unchanged.join(", ") || "none"}${kept}; settings changed: ${result.settings_changed}`);
   ' 2>&1)"; then
     fail "handing the tokens to the edge failed: $handoff"
   fi

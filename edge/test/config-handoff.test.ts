@@ -16,7 +16,9 @@ function handoff(key: string, body: unknown): Promise<Response> {
 
 describe("bootstrap handoff", () => {
   it("stores the environment's tokens", async () => {
-    const key = await enrollmentKey(await login());
+    const cookie = await login();
+    const key = await enrollmentKey(cookie);
+    await call("/api/secrets/hf_token", { method: "DELETE", cookie });
 
     const response = await handoff(key, { secrets: { hf_token: "hf_handoff_value_1" } });
     const result = bootstrapHandoffResultSchema.parse(await response.json());
@@ -26,7 +28,9 @@ describe("bootstrap handoff", () => {
   });
 
   it("changes nothing when sent twice", async () => {
-    const key = await enrollmentKey(await login());
+    const cookie = await login();
+    const key = await enrollmentKey(cookie);
+    await call("/api/secrets/civitai_token", { method: "DELETE", cookie });
     await handoff(key, { secrets: { civitai_token: "civitai_handoff_2" }, settings: { hf_endpoint: "https://hf-mirror.example" } });
 
     const second = bootstrapHandoffResultSchema.parse(await (await handoff(key, { secrets: { civitai_token: "civitai_handoff_2" }, settings: { hf_endpoint: "https://hf-mirror.example" } })).json());
@@ -45,6 +49,17 @@ describe("bootstrap handoff", () => {
     const stored = deployConfigResponseSchema.parse(await (await call(`/api/config/deploy/${instance_id}`, { cookie })).json());
 
     expect(stored.config.tunnel).toEqual({ domain: "example.org", subdomain: "box" });
+  });
+
+  it("keeps a secret the owner set", async () => {
+    const cookie = await login();
+    const key = await enrollmentKey(cookie);
+    await call("/api/secrets/rclone_conf", { method: "PUT", cookie, body: { value: "[owner]\ntype = local\n" } });
+
+    const result = bootstrapHandoffResultSchema.parse(await (await handoff(key, { secrets: { rclone_conf: "[someone-else]\ntype = s3\n" } })).json());
+
+    expect(result.secrets_kept).toEqual(["rclone_conf"]);
+    expect(await secretForJob(env, "rclone_conf")).toBe("[owner]\ntype = local\n");
   });
 
   it("refuses an unknown key", async () => {

@@ -146,9 +146,10 @@ export const bootstrapSettingsSchema = z.strictObject({
 });
 
 /**
- * `POST /api/config/bootstrap` with `Authorization: Bearer <enrollment key>`: the tokens and
- * rclone.conf that the on-start line's environment carried. A value equal to the stored one
- * changes nothing, so running the script again writes nothing.
+ * `POST /api/bootstrap/handoff` with `Authorization: Bearer <enrollment key>`: the tokens and
+ * rclone.conf that the on-start line's environment carried. Only secrets the edge does not
+ * store yet are set. The enrollment key sits in a rental template that the host can read, so
+ * it must not be able to swap the owner's rclone.conf for a remote of someone else's.
  */
 export const bootstrapHandoffRequestSchema = z.strictObject({
   secrets: z.partialRecord(secretNameSchema, z.string().min(1).max(64 * 1024)).default({}),
@@ -157,9 +158,12 @@ export const bootstrapHandoffRequestSchema = z.strictObject({
 export type BootstrapHandoffRequest = z.infer<typeof bootstrapHandoffRequestSchema>;
 
 export const bootstrapHandoffResultSchema = z.object({
-  /** Secrets whose stored value changed. */
+  /** Secrets that were not stored before and now are. */
   secrets_changed: z.array(secretNameSchema),
+  /** Secrets whose stored value equals the handed one. */
   secrets_unchanged: z.array(secretNameSchema),
+  /** Secrets stored with another value, which the handoff left as they are; the owner replaces them under Settings. */
+  secrets_kept: z.array(secretNameSchema),
   settings_changed: z.boolean(),
 });
 

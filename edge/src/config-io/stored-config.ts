@@ -79,13 +79,15 @@ export async function readAllSecrets(env: Env): Promise<FoundSecrets> {
 }
 
 /**
- * Stores each secret whose value differs from the stored one and offers it to reporters.
- * Returns the names that changed; an equal value is left alone, so a repeated run writes nothing.
+ * Stores each secret whose value differs from the stored one and offers it to reporters. An
+ * equal value is left alone, so a repeated run writes nothing. With `replace: false` a secret
+ * already stored with another value is kept as well and listed in `kept`.
  */
-export async function storeSecrets(env: Env, secrets: FoundSecrets): Promise<{ changed: SecretName[]; unchanged: SecretName[] }> {
+export async function storeSecrets(env: Env, secrets: FoundSecrets, options: { replace: boolean } = { replace: true }): Promise<{ changed: SecretName[]; unchanged: SecretName[]; kept: SecretName[] }> {
   const fleet = fleetStub(env);
   const changed: SecretName[] = [];
   const unchanged: SecretName[] = [];
+  const kept: SecretName[] = [];
   for (const name of SECRET_NAMES) {
     const value = secrets[name];
     if (value === undefined) {
@@ -97,9 +99,13 @@ export async function storeSecrets(env: Env, secrets: FoundSecrets): Promise<{ c
       unchanged.push(name);
       continue;
     }
+    if (stored !== null && !options.replace) {
+      kept.push(name);
+      continue;
+    }
     await fleet.setSecret(name, await encryptSecret(env, name, value), Date.now());
     await offerToReporters(env, name);
     changed.push(name);
   }
-  return { changed, unchanged };
+  return { changed, unchanged, kept };
 }

@@ -27,6 +27,7 @@ import { fleetStub } from "../env.js";
 import type { Env } from "../env.js";
 import type { AppEnv } from "../http/app-env.js";
 import { SMALL_BODY_BYTES, limitBody, readBody } from "../http/body.js";
+import { log } from "../log.js";
 import { instanceIdParam } from "./instance-param.js";
 
 /** An import body contains the whole file, and JSON escaping of an embedded rclone.conf can double it. */
@@ -110,18 +111,22 @@ export const bootstrapRoutes = new Hono<AppEnv>().post("/handoff", limitBody(HAN
   }
 
   const request = await readBody(c, bootstrapHandoffRequestSchema);
-  const secrets = await storeSecrets(c.env, request.secrets);
+  // An enrollment key only fills in missing secrets; replacing one is the owner's decision.
+  const secrets = await storeSecrets(c.env, request.secrets, { replace: false });
   const settingsChanged = await mergeSettings(c.env, request.settings);
-  if (secrets.changed.length > 0 || settingsChanged) {
+  if (secrets.changed.length > 0 || secrets.kept.length > 0 || settingsChanged) {
     await recordAudit(c.env, {
       actor: { kind: "enrollment_key", name: record.name },
       instanceId: null,
       action: "bootstrap.handoff",
-      args: { secrets_changed: secrets.changed, settings_changed: settingsChanged },
+      args: { secrets_changed: secrets.changed, secrets_kept: secrets.kept, settings_changed: settingsChanged },
       result: "ok",
     });
   }
-  return c.json({ secrets_changed: secrets.changed, secrets_unchanged: secrets.unchanged, settings_changed: settingsChanged });
+  if (secrets.kept.length > 0) {
+    log.warn({ enrollmentKey: record.name, kept: secrets.kept }, "bootstrap handed over secrets that differ from the stored ones; kept the stored values");
+  }
+  return c.json({ secrets_changed: secrets.changed, secrets_unchanged: secrets.unchanged, secrets_kept: secrets.kept, settings_changed: settingsChanged });
 });
 
 /** Writes the handed-over settings into the fleet default; returns whether anything changed. */
