@@ -153,23 +153,28 @@ export class EdgeLink extends EventEmitter<EdgeLinkEvents> {
 
   /** Sends an event now if the edge is connected; the next snapshot covers what is dropped. */
   sendEvent(event: ProtocolEvent): void {
+    // Live-only events that would be dropped anyway are dropped before the schema check,
+    // which costs more than the rest of this method.
+    const liveOnly = isLiveOnly(event);
+    if (liveOnly && !this.#welcomed) {
+      // The next snapshot settles them; other events wait in the buffer for the reconnect.
+      return;
+    }
+    if (liveOnly && this.#viewers === 0) {
+      this.#unwatchedSkipped += 1;
+      if (this.#unwatchedSkipped % 1000 === 1) {
+        this.#log.debug({ kind: event.kind, skipped: this.#unwatchedSkipped }, "live-only events not sent while nobody watches");
+      }
+      return;
+    }
+
     const parsed = parseValue(eventSchema, event);
     if (!parsed.ok) {
       this.#log.error({ kind: event.kind, issues: parsed.issues }, "event does not match the protocol, not sent");
       return;
     }
     if (!this.#welcomed) {
-      // Live-only events are settled by the next snapshot; the rest wait for the reconnect.
-      if (!isLiveOnly(parsed.value)) {
-        this.#buffered.push(parsed.value);
-      }
-      return;
-    }
-    if (this.#viewers === 0 && isLiveOnly(parsed.value)) {
-      this.#unwatchedSkipped += 1;
-      if (this.#unwatchedSkipped % 1000 === 1) {
-        this.#log.debug({ kind: event.kind, skipped: this.#unwatchedSkipped }, "live-only events not sent while nobody watches");
-      }
+      this.#buffered.push(parsed.value);
       return;
     }
     this.#send({ type: "event", event: parsed.value });
