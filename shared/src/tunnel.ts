@@ -65,6 +65,8 @@ export const tunnelViewSchema = z.object({
   problem: z.string().max(2000).nullable(),
   /** Registered edge connections according to `/ready`. */
   connections: z.number().int().nonnegative(),
+  /** Local origin every hostname must lead to (the access proxy); null while it is not listening. Optional for older reporters. */
+  origin: z.string().nullable().optional(),
 });
 export type TunnelView = z.infer<typeof tunnelViewSchema>;
 

@@ -135,7 +135,7 @@ export async function provision(input: ProvisionInput): Promise<{ state: ApiStat
 
   const tunnelToken = await client.call("Reading the tunnel token", "GET", `/accounts/${accountId}/cfd_tunnel/${tunnelId}/token`, z.string().min(1));
   log.info({ tunnelId, hostnames }, "named tunnel, ingress and DNS records are in place");
-  return { state: { domain, subdomain, account_id: accountId, zone_id: zone.id, tunnel_id: tunnelId, records }, tunnelToken };
+  return { state: { domain, subdomain, account_id: accountId, zone_id: zone.id, tunnel_id: tunnelId, records, origin: input.origin }, tunnelToken };
 }
 
 async function deleteRecord(client: CloudflareClient, zoneId: string, hostname: string, id: string): Promise<void> {

@@ -82,6 +82,7 @@ export class TunnelFeature {
       process: this.#process,
       tail: this.#tail,
       prepare: () => this.#prepare(),
+      canAdopt: (args) => this.#fitsRunning(args),
       log: this.#log,
       ...(options.now === undefined ? {} : { now: options.now }),
       ...(options.onChange === undefined ? {} : { onChange: options.onChange }),
@@ -105,8 +106,15 @@ export class TunnelFeature {
 
   /** Starts cloudflared, or adopts the one PM2 still runs, when the saved settings have the tunnel enabled. */
   async resume(): Promise<void> {
-    if (this.#settings.enabled && this.#settings.mode !== null) {
-      await this.#supervisor.enable().catch((error: unknown) => this.#log.error({ err: error }, "cloudflared could not start"));
+    if (!this.#settings.enabled || this.#settings.mode === null) {
+      return;
+    }
+    try {
+      await this.#followOrigin();
+      await this.#supervisor.enable();
+    } catch (error) {
+      this.#problem = error instanceof Error ? error.message : String(error);
+      this.#log.error({ err: error }, "cloudflared could not start");
     }
   }
 
@@ -127,6 +135,7 @@ export class TunnelFeature {
       rate_limit: rateLimit,
       problem: supervised.problem ?? this.#problem,
       connections: supervised.connections,
+      origin: this.#options.env.origin ?? this.#options.origin(),
     };
   }
 
@@ -172,6 +181,7 @@ export class TunnelFeature {
     if (mode === null) {
       throw new ComfyCarryError("invalid_arguments", "No tunnel mode is set; choose quick, token or API mode first.", { field: "mode" });
     }
+    await this.#followOrigin();
     await this.#save({ ...this.#settings, enabled: true });
     await this.#supervisor.enable();
     return this.view();
@@ -232,6 +242,25 @@ export class TunnelFeature {
     }
     await this.#supervisor.tick().catch(() => undefined);
     await this.#process.close?.();
+  }
+
+  /** API mode: points the ingress at the proxy's current origin when it moved since the last setup. */
+  async #followOrigin(): Promise<void> {
+    const api = this.#settings.api;
+    if (this.#settings.mode !== "api" || api === null || api.origin === this.#origin()) {
+      return;
+    }
+    this.#log.info({ from: api.origin ?? null, to: this.#origin() }, "the access proxy moved; updating the tunnel's ingress");
+    await this.#save({ ...this.#settings, api: await this.#provision(this.#settings, api.domain, api.subdomain, api.account_id) });
+  }
+
+  /** Quick tunnels carry the origin in `--url`, so one started for another proxy port must not be adopted. */
+  #fitsRunning(args: readonly string[]): boolean {
+    if (this.#settings.mode !== "quick") {
+      return args.includes("run");
+    }
+    const origin = this.#options.env.origin ?? this.#options.origin();
+    return !args.includes("run") && args[args.indexOf("--url") + 1] === origin;
   }
 
   /** Keeps a pasted API token; without one, the edge's stored token is used and must exist. */

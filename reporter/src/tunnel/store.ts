@@ -20,6 +20,8 @@ const apiStateSchema = z.object({
   tunnel_id: z.string().nullable(),
   /** DNS record ids by hostname, created by this reporter. */
   records: z.record(z.string(), z.string()),
+  /** The origin the ingress points at; the access proxy's port may change when the reporter restarts. */
+  origin: z.string().optional(),
 });
 export type ApiState = z.infer<typeof apiStateSchema>;
 

@@ -34,6 +34,8 @@ export interface SupervisorOptions {
   tail: LogTail;
   /** Builds the next run's definition; a `ComfyCarryError` here marks the tunnel misconfigured. */
   prepare: () => Promise<Launch>;
+  /** Whether a cloudflared already running with `args` fits the current settings and may be adopted. */
+  canAdopt?: (args: readonly string[]) => boolean;
   log: Logger;
   /** Milliseconds since the epoch; tests pass a clock they move by hand. */
   now?: () => number;
@@ -140,6 +142,10 @@ export class TunnelSupervisor {
     const args = state.args ?? [];
     const metricsAddress = args[args.indexOf("--metrics") + 1];
     if (!UP.has(state.status ?? "") || !args.includes("--metrics") || metricsAddress === undefined) {
+      return false;
+    }
+    if (this.#options.canAdopt?.(args) === false) {
+      this.#options.log.info("the cloudflared that PM2 runs has other settings; starting a new one");
       return false;
     }
     // Its earlier lines were judged by the reporter that started it; only new ones count here.

@@ -44,13 +44,14 @@ afterEach(async () => {
   await rm(stateDir, { recursive: true, force: true });
 });
 
-async function feature(dir = stateDir, edgeApiToken: string | null = null): Promise<TunnelFeature> {
+async function feature(dir = stateDir, edgeApiToken: string | null = null, origin = ORIGIN): Promise<TunnelFeature> {
   const started = await TunnelFeature.start({
     edgeApiToken: () => edgeApiToken,
     instanceId: "gpu-box-1",
     stateDir: dir,
-    env: { binary: "cloudflared", apiUrl: api.url, serviceName: "cloudflared", childEnv: {} },
-    origin: () => ORIGIN,
+    // A binary that does not exist: these tests never run cloudflared.
+    env: { binary: "/nonexistent/cloudflared", apiUrl: api.url, serviceName: "cloudflared", childEnv: {} },
+    origin: () => origin,
     log: pino({ level: "silent" }),
     pollMs: 60_000,
     process: idleProcess,
@@ -137,6 +138,17 @@ describe("tunnel API mode", () => {
     expect(added.links).toContainEqual({ name: "jupyter", url: "https://comfy-jupyter.example.com" });
     expect(store.records.map((record) => record.name)).toEqual(["comfy.example.com"]);
     expect(store.liveTunnels()[0]?.config?.ingress.map((rule) => rule.hostname ?? null)).toEqual(["comfy.example.com", null]);
+  });
+
+  test("start follows a moved access proxy", async () => {
+    await (await feature()).configure(configureArgs());
+    const moved = await feature(stateDir, null, "http://127.0.0.1:8190");
+    const view = await moved.start();
+
+    expect(store.liveTunnels()[0]?.config?.ingress[0]?.service).toBe("http://127.0.0.1:8190");
+    expect(store.liveTunnels()).toHaveLength(1);
+    expect(view.status).toBe("misconfigured");
+    expect(view.problem).toContain("cloudflared was not found (/nonexistent/cloudflared)");
   });
 
   test("remove deletes records and tunnel", async () => {

@@ -53,7 +53,7 @@ interface Started {
 
 let serial = 0;
 
-async function startTunnel(options: { now?: () => number; searchDir?: string; reuse?: number; quickService?: string } = {}): Promise<Started> {
+async function startTunnel(options: { now?: () => number; searchDir?: string; reuse?: number; quickService?: string; origin?: string } = {}): Promise<Started> {
   serial = options.reuse ?? serial + 1;
   const stateDir = join(dir, `state-${serial}`);
   const runLog = join(dir, `runs-${serial}.jsonl`);
@@ -71,7 +71,7 @@ async function startTunnel(options: { now?: () => number; searchDir?: string; re
       serviceName: `cloudflared-${serial}`,
       childEnv: { FAKE_CLOUDFLARED_RUN_LOG: runLog, FAKE_CLOUDFLARED_SEARCH_DIRS: options.searchDir ?? "", FAKE_CLOUDFLARED_REGISTER_DELAY_MS: "100" },
     },
-    origin: () => ORIGIN,
+    origin: () => options.origin ?? ORIGIN,
     log: pino({ level: "silent" }),
     pollMs: 150,
     ...(options.now === undefined ? {} : { now: options.now }),
@@ -137,6 +137,23 @@ describe("quick tunnel", () => {
     expect(linksOf(after)).toEqual(linksOf(before));
     expect(quick.requests).toHaveLength(1);
     expect(runs(runLog)).toHaveLength(1);
+  });
+
+  test("moved proxy gets a new quick tunnel", async () => {
+    const { tunnel } = await startTunnel();
+    const reused = serial;
+    await tunnel.configure({ mode: "quick" });
+    await tunnel.start();
+    await online(tunnel);
+    await tunnel.close();
+    current = null;
+
+    const { tunnel: next, runLog } = await startTunnel({ reuse: reused, origin: "http://127.0.0.1:8190" });
+    await next.resume();
+    await pollUntil("a second quick tunnel", () => Promise.resolve(next.section()), (section) => section.available && section.state === "online" && quick.requests.length === 2);
+
+    const argv = runs(runLog).at(-1) ?? [];
+    expect(argv[argv.indexOf("--url") + 1]).toBe("http://127.0.0.1:8190");
   });
 
   test("runs with its own empty config", async () => {
