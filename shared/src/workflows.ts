@@ -117,8 +117,13 @@ export const workflowsCommands = {
   "workflows.upload": {
     args: z.strictObject({
       path: workflowPathSchema,
-      /** The workflow file's text; 8 MB is far above what the ComfyUI frontend saves for a large graph. */
-      content: z.string().min(2).max(8_000_000),
+      /**
+       * The workflow file's text. Commands travel in messages of at most 1 MiB (MAX_MESSAGE_BYTES),
+       * and JSON escaping lengthens the text (each quote and backslash doubles).
+       * NOTE: 700 000 characters is an estimate that leaves room for typical workflows; a text of
+       * mostly quotes can still exceed the message limit and is then rejected as payload_too_large.
+       */
+      content: z.string().min(2).max(700_000),
       overwrite: z.boolean().default(false),
     }),
     result: workflowSummarySchema,
