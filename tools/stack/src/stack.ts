@@ -273,6 +273,9 @@ export class Stack {
       COMFYCARRY_COMFYUI_PROXY_PORT: String(this.comfyuiProxyPort),
       COMFYCARRY_ACCESS_PROXY_PORT: String(this.accessProxyPort),
       COMFYCARRY_STATE_DIR: join(this.options.stateDir, "reporter-state"),
+      // The deploy engine lists and clones upstream ComfyUI on GitHub by default; a stack never
+      // reaches it. Pass a fixture repository in `reporterEnv` to deploy.
+      COMFYUI_REPOSITORY: `file://${join(this.options.stateDir, "no-comfyui-repository")}`,
       PM2_HOME: this.pm2.pm2Home,
       LOG_LEVEL: process.env.LOG_LEVEL ?? "info",
       // glibc gives threads that malloc (V8's compiler and GC helpers, the libuv pool) arenas
