@@ -23,6 +23,9 @@ export function enablePingAutoResponse(ctx: DurableObjectState): void {
 
 /** Stores a full snapshot, records it and sends browsers the new overview. Acknowledges it when it carries a number. */
 export function acceptSnapshot(parts: InstanceParts, socket: ReporterSocket, snapshot: Overview, seq: number | undefined, now: number): void {
+  // NOTE: each snapshot is still one KV row write, the largest cost of a watched instance
+  // (bench/edge-cost). Holding it in the socket attachment and persisting less often would
+  // cut that, at the price of losing the newest snapshot when the object restarts.
   parts.store.saveSnapshot(snapshot, now);
   const sampled = recordSnapshot(parts, snapshot, now, socket.attachment.lastSampleAt);
   parts.link.broadcastOverview(now);
