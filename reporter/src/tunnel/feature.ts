@@ -4,22 +4,21 @@
  */
 import { join } from "node:path";
 
-import { ComfyCarryError, toUtcTimestamp } from "@comfycarry/shared";
-import type { tunnelStateSchema } from "@comfycarry/shared";
-import type { Overview, TunnelConfigureArgs, TunnelLink, TunnelService, TunnelStatus, TunnelView } from "@comfycarry/shared";
-import type { z } from "zod";
+import { ComfyCarryError } from "@comfycarry/shared";
+import type { Overview, TunnelConfigureArgs, TunnelService, TunnelView } from "@comfycarry/shared";
 
 import type { Logger } from "../log/logger.js";
-import { apiHostname, provision, unprovision } from "./api-mode.js";
+import { provision, unprovision } from "./api-mode.js";
 import { CloudflareClient } from "./cloudflare-api.js";
-import { cloudflaredArgs, freeLoopbackPort, notReady, resolveBinary } from "./launch.js";
+import { notReady, prepareLaunch } from "./launch.js";
 import { LogTail } from "./log-tail.js";
 import { CloudflaredProcess } from "./pm2-process.js";
 import type { TunnelEnvSettings } from "./settings.js";
 import { TunnelStore } from "./store.js";
 import type { TunnelSettings } from "./store.js";
 import { TunnelSupervisor } from "./supervisor.js";
-import type { Launch, ProcessControl } from "./supervisor.js";
+import type { ProcessControl } from "./supervisor.js";
+import { buildTunnelView, overviewSection } from "./view.js";
 
 export interface TunnelFeatureOptions {
   instanceId: string;
@@ -40,23 +39,6 @@ export interface TunnelFeatureOptions {
   now?: () => number;
   /** Tests pass a PM2 control of their own; default: PM2 of `pm2Home`. */
   process?: ProcessControl & { close?: () => Promise<void> };
-}
-
-type TunnelState = z.infer<typeof tunnelStateSchema>;
-
-/** Maps the tunnel status to the overview badge's coarser state; rate limits and bad settings show as `error`. */
-function overviewState(status: TunnelStatus): TunnelState {
-  switch (status) {
-    case "online":
-    case "connecting":
-    case "offline":
-      return status;
-    case "stopped":
-      return "offline";
-    case "misconfigured":
-    case "rate_limited":
-      return "error";
-  }
 }
 
 export class TunnelFeature {
@@ -81,7 +63,7 @@ export class TunnelFeature {
     this.#supervisor = new TunnelSupervisor({
       process: this.#process,
       tail: this.#tail,
-      prepare: () => this.#prepare(),
+      prepare: () => prepareLaunch({ mode: this.#settings.mode, env: options.env, store, logFile: this.#tail.path, origin: () => this.#origin() }),
       canAdopt: (args) => this.#fitsRunning(args),
       log: this.#log,
       ...(options.now === undefined ? {} : { now: options.now }),
@@ -119,40 +101,12 @@ export class TunnelFeature {
   }
 
   view(): TunnelView {
-    const supervised = this.#supervisor.view();
-    const settings = this.#settings;
-    const rateLimit =
-      supervised.status === "rate_limited" && supervised.nextAttemptAt !== null
-        ? { next_attempt_at: toUtcTimestamp(new Date(supervised.nextAttemptAt)), refused_starts: Math.max(1, supervised.refusedStarts) }
-        : null;
-    return {
-      mode: settings.mode,
-      status: settings.mode === null ? "stopped" : supervised.status,
-      enabled: settings.enabled,
-      links: this.#links(),
-      services: settings.services,
-      api: settings.api === null ? null : { domain: settings.api.domain, subdomain: settings.api.subdomain, tunnel_id: settings.api.tunnel_id },
-      rate_limit: rateLimit,
-      problem: supervised.problem ?? this.#problem,
-      connections: supervised.connections,
-      origin: this.#options.env.origin ?? this.#options.origin(),
-    };
+    return buildTunnelView(this.#settings, this.#supervisor.view(), this.#problem, this.#options.env.origin ?? this.#options.origin());
   }
 
-  /** Returns the overview's tunnel section: its links feed the quick links and its `state` the status badge. */
+  /** Returns the overview's tunnel section. */
   section(): Overview["tunnel"] {
-    if (this.#settings.mode === null) {
-      return { available: false, reason: "not_configured" };
-    }
-    const view = this.view();
-    return {
-      available: true,
-      state: overviewState(view.status),
-      links: view.links,
-      mode: this.#settings.mode,
-      status: view.status,
-      next_attempt_at: view.rate_limit?.next_attempt_at ?? null,
-    };
+    return overviewSection(this.view());
   }
 
   logLines(count: number): string[] {
@@ -325,50 +279,5 @@ export class TunnelFeature {
     await this.#store.save(settings);
     this.#settings = settings;
     this.#options.onChange?.();
-  }
-
-  #links(): TunnelLink[] {
-    const settings = this.#settings;
-    const supervised = this.#supervisor.view();
-    if (settings.mode === "quick") {
-      return supervised.quickUrl === null ? [] : [{ name: "ComfyUI", url: supervised.quickUrl }];
-    }
-    if (settings.mode === "api" && settings.api !== null) {
-      const { domain, subdomain } = settings.api;
-      return [
-        { name: "ComfyUI", url: `https://${apiHostname(domain, subdomain, null)}` },
-        ...settings.services.map((service) => ({ name: service.name, url: `https://${apiHostname(domain, subdomain, service.name)}` })),
-      ];
-    }
-    return supervised.hostnames.map((hostname) => ({ name: hostname, url: `https://${hostname}` }));
-  }
-
-  async #prepare(): Promise<Launch> {
-    const { env } = this.#options;
-    const mode = this.#settings.mode;
-    if (mode === null) {
-      throw notReady("No tunnel mode is set.", "not_configured");
-    }
-    const binary = await resolveBinary(env.binary);
-    if (binary === null) {
-      throw notReady(`cloudflared was not found (${env.binary}); install it or set COMFYCARRY_CLOUDFLARED_BIN to its path.`, "cloudflared_missing");
-    }
-    if (mode !== "quick" && (await this.#store.readSecret("tunnel-token")) === null) {
-      throw notReady("No tunnel token is saved; paste the tunnel token again.", "not_configured");
-    }
-
-    const metricsAddress = `127.0.0.1:${await freeLoopbackPort()}`;
-    const args = cloudflaredArgs({
-      mode,
-      metricsAddress,
-      configPath: await this.#store.emptyConfigPath(),
-      origin: mode === "quick" ? this.#origin() : "",
-      tokenFile: this.#store.secretPath("tunnel-token"),
-      ...(env.quickService === undefined ? {} : { quickService: env.quickService }),
-    });
-    return {
-      metricsAddress,
-      definition: { name: env.serviceName, binary, args, cwd: this.#store.dir, logFile: this.#tail.path, env: env.childEnv },
-    };
   }
 }

@@ -7,6 +7,10 @@ import { delimiter, isAbsolute, join } from "node:path";
 import { ComfyCarryError } from "@comfycarry/shared";
 import type { TunnelMode } from "@comfycarry/shared";
 
+import type { TunnelEnvSettings } from "./settings.js";
+import type { TunnelStore } from "./store.js";
+import type { Launch } from "./supervisor.js";
+
 /** Returns the absolute path of `binary`, searching PATH for a bare name, or null when not found. */
 export async function resolveBinary(binary: string, path = process.env["PATH"] ?? ""): Promise<string | null> {
   const candidates = isAbsolute(binary) || binary.includes("/") ? [binary] : path.split(delimiter).filter((dir) => dir !== "").map((dir) => join(dir, binary));
@@ -62,4 +66,43 @@ export function cloudflaredArgs(input: ArgsInput): string[] {
 /** Raised when the tunnel cannot start with what is saved; the supervisor marks it misconfigured. */
 export function notReady(message: string, reason: string): ComfyCarryError {
   return new ComfyCarryError("tunnel_failed", message, { reason, detail: message });
+}
+
+export interface PrepareInput {
+  mode: TunnelMode | null;
+  env: TunnelEnvSettings;
+  store: TunnelStore;
+  /** The file PM2 writes cloudflared's output to. */
+  logFile: string;
+  /** The access proxy's origin; raises when it is not listening. */
+  origin: () => string;
+}
+
+/** Builds the next run's PM2 definition; a missing binary, mode or token raises `tunnel_failed`. */
+export async function prepareLaunch(input: PrepareInput): Promise<Launch> {
+  const { env, mode, store } = input;
+  if (mode === null) {
+    throw notReady("No tunnel mode is set.", "not_configured");
+  }
+  const binary = await resolveBinary(env.binary);
+  if (binary === null) {
+    throw notReady(`cloudflared was not found (${env.binary}); install it or set COMFYCARRY_CLOUDFLARED_BIN to its path.`, "cloudflared_missing");
+  }
+  if (mode !== "quick" && (await store.readSecret("tunnel-token")) === null) {
+    throw notReady("No tunnel token is saved; paste the tunnel token again.", "not_configured");
+  }
+
+  const metricsAddress = `127.0.0.1:${await freeLoopbackPort()}`;
+  const args = cloudflaredArgs({
+    mode,
+    metricsAddress,
+    configPath: await store.emptyConfigPath(),
+    origin: mode === "quick" ? input.origin() : "",
+    tokenFile: store.secretPath("tunnel-token"),
+    ...(env.quickService === undefined ? {} : { quickService: env.quickService }),
+  });
+  return {
+    metricsAddress,
+    definition: { name: env.serviceName, binary, args, cwd: store.dir, logFile: input.logFile, env: env.childEnv },
+  };
 }
