@@ -5,6 +5,8 @@ import { join } from "node:path";
 import type { ProtocolEvent } from "@comfycarry/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
+import { WorkflowsFeature } from "../../src/workflows/feature.js";
+import type { WorkflowsFeatureOptions } from "../../src/workflows/feature.js";
 import { PromptGate } from "../../src/workflows/on-demand/gate.js";
 import { firstOf, remotePuller, sourcePuller } from "../../src/workflows/on-demand/pullers.js";
 import type { WorkflowsService } from "../../src/workflows/service.js";
@@ -145,3 +147,42 @@ describe("on-demand prompt gate", () => {
     }
   });
 });
+
+describe("prompt submit command", () => {
+  let feature: WorkflowsFeature;
+  const context = { signal: AbortSignal.timeout(30_000), log: silentLog };
+
+  beforeAll(async () => {
+    // Only the installed-pack list of ComfyUI control is used by the submit path.
+    const control = { nodes: { packs: { list: () => Promise.resolve([]) } } } as unknown as WorkflowsFeatureOptions["control"];
+    feature = await WorkflowsFeature.start({
+      comfyuiDir: layout.comfyuiDir,
+      comfyuiUrl: simulator.url,
+      stateDir: join(layout.root, "submit-state"),
+      nodeMapFile: null,
+      control,
+      engine: null,
+      modelsRemote: () => Promise.resolve(null),
+      emit: (event) => events.push(event),
+      log: silentLog,
+    });
+  });
+
+  afterAll(() => {
+    feature.stop();
+  });
+
+  it("queues a prompt with nothing missing directly", async () => {
+    const { prompt: graph } = prompt(PRESENT_CHECKPOINT, 6) as { prompt: Record<string, { class_type: string }> };
+    const result = await feature.handlers["workflows.prompt.submit"]({ prompt: graph }, context);
+    expect(result.held).toBe(false);
+    expect(await waitForHistory(result.prompt_id)).toBe("success");
+  });
+
+  it("holds a prompt with a missing model", async () => {
+    const { prompt: graph } = prompt("sdxl/unknown-elsewhere.safetensors", 7) as { prompt: Record<string, { class_type: string }> };
+    const result = await feature.handlers["workflows.prompt.submit"]({ prompt: graph }, context);
+    expect(result).toMatchObject({ held: true, models: ["checkpoints/sdxl/unknown-elsewhere.safetensors"] });
+  });
+});
+
