@@ -272,6 +272,8 @@ set -uo pipefail
 dir="$(cd "$(dirname "$0")" && pwd)"
 node "$dir/update-reporter.mjs" "$EDGE_URL" "$dir" || echo "could not refresh the reporter from the edge; starting the bundle already here" >&2
 [[ -f "$dir/reporter.mjs" ]] || { echo "no reporter bundle in $dir; check EDGE_URL" >&2; exit 1; }
+# Lets the reporter exit when the edge needs a newer one, so PM2 restarts this launcher.
+export COMFYCARRY_SELF_UPDATE=1
 exec node --max-semi-space-size=1 "$dir/reporter.mjs"
 SH
 

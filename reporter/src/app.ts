@@ -192,6 +192,7 @@ export async function startReporter(config: ReporterConfig, parts: ReporterParts
     void edge.sendSnapshotNow();
   });
   edge.on("fatal", onFatal);
+  edge.on("outdated", onFatal);
   edge.on("welcome", () => void sync.onEdgeWelcome());
 
   const proxyPort = await proxy.listen();

@@ -19,6 +19,13 @@ import { withEnrollment } from "./enroll/index.js";
  */
 export const EXIT_REFUSED = 78;
 
+/**
+ * Exit status when the edge needs a newer reporter and a launcher that fetches the edge's
+ * bundle on every start runs this one (bootstrap.sh sets COMFYCARRY_SELF_UPDATE=1 there).
+ * 75 is EX_TEMPFAIL: PM2 restarts the launcher, which installs the edge's reporter.
+ */
+export const EXIT_OUTDATED = 75;
+
 async function main(): Promise<void> {
   let config: ReporterConfig;
   try {
@@ -78,6 +85,13 @@ async function main(): Promise<void> {
 
   try {
     reporter = await startReporter(config, parts, log, (error) => {
+      if (error.code === "protocol_version_unsupported") {
+        if (process.env.COMFYCARRY_SELF_UPDATE === "1") {
+          log.warn({ code: error.code, exitCode: EXIT_OUTDATED }, "the edge needs a newer reporter; exiting so the launcher installs the edge's build");
+          void shutdown("outdated", EXIT_OUTDATED);
+        }
+        return;
+      }
       log.fatal({ code: error.code, reason: error.message, exitCode: EXIT_REFUSED }, "the edge rejected this reporter permanently; exiting");
       void shutdown(`refused: ${error.code}`, EXIT_REFUSED);
     });

@@ -63,6 +63,8 @@ export interface EdgeLinkEvents {
   welcome: [viewers: number];
   reconnecting: [delayMs: number, attempt: number];
   fatal: [error: WireError];
+  /** The edge runs a newer protocol; a launcher that fetches the edge's reporter can restart into it. */
+  outdated: [error: WireError];
 }
 
 /** Refusals after which reconnecting cannot help. */
@@ -391,7 +393,7 @@ export class EdgeLink extends EventEmitter<EdgeLinkEvents> {
     }
 
     if (refusal?.code === "protocol_version_unsupported") {
-      // TODO: fetch the reporter build the edge offers and restart into it once self-update exists.
+      this.emit("outdated", refusal);
       this.#log.error(
         { retryInMs: this.#timing.unsupportedRetryMs },
         "edge does not support this reporter's protocol version; update the reporter. Retrying slowly",

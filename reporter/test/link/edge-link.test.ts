@@ -206,6 +206,19 @@ describe("edge link", () => {
     expect(delays[0]).toBe(45_000);
   });
 
+  it("announces an outdated reporter", async () => {
+    const edge = await startEdge({ welcomeViewers: null });
+    const link = startLink(edge, { timing: { unsupportedRetryMs: 45_000 } });
+    const outdated: WireError[] = [];
+    link.on("outdated", (error) => outdated.push(error));
+    await waitFor("a hello frame", () => edge.framesOf("hello").length === 1);
+
+    edge.last.socket.close(4000, "protocol_version_unsupported");
+    await waitFor("an outdated event", () => outdated.length === 1);
+
+    expect(outdated[0]?.code).toBe("protocol_version_unsupported");
+  });
+
   it("ignores frames that do not parse", async () => {
     const edge = await startEdge({ welcomeViewers: null });
     const link = startLink(edge);
