@@ -7,6 +7,9 @@ import { z } from "zod";
 export const promptGraphSchema = z.record(z.string(), z.looseObject({ class_type: z.string().optional() }));
 export type PromptGraph = z.infer<typeof promptGraphSchema>;
 
+/** The `extra_data` of a queue item, which names the socket that queued the prompt. */
+const extraDataSchema = z.looseObject({ client_id: z.string() });
+
 /** A queue item: `[number, prompt_id, prompt, extra_data, outputs_to_execute, ...]`. */
 const queueItemSchema = z
   .array(z.unknown())
@@ -14,7 +17,7 @@ const queueItemSchema = z
   .transform((item) => ({
     promptId: String(item[1]),
     graph: promptGraphSchema.safeParse(item[2]).data ?? {},
-    clientId: z.looseObject({ client_id: z.string() }).safeParse(item[3]).data?.client_id ?? null,
+    clientId: extraDataSchema.safeParse(item[3]).data?.client_id ?? null,
   }));
 export type QueueItem = z.output<typeof queueItemSchema>;
 
