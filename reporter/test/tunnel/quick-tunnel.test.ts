@@ -104,6 +104,7 @@ describe("quick tunnel", () => {
 
     expect(linksOf(section)).toEqual([{ name: "ComfyUI", url: `https://${quick.requests.at(-1)?.hostname}` }]);
     expect(section.available ? section.status : null).toBe("online");
+    expect(tunnel.logLines(100).some((line) => line.includes("Your quick Tunnel has been created!"))).toBe(true);
   });
 
   test("restart replaces the URL", async () => {
