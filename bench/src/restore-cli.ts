@@ -28,13 +28,14 @@ const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 
 await appendBenchmarkRow(
   "restore (bench/src/restore.ts)",
-  ["date (UTC)", "commit", "command", "machine", "restored", "baseline: copies and clones one after another", "same commands in parallel, no engine", "deploy engine restore step (ratio to baseline)", "own overhead", "targets"],
+  ["date (UTC)", "commit", "command", "machine", "restored", "baseline: each file and node one after another", "one copy per folder, one after another", "same commands in parallel, no engine", "deploy engine restore step (ratio to baseline)", "own overhead", "targets"],
   [
     new Date().toISOString().slice(0, 16).replace("T", " "),
     describeCommit(),
     `\`${command}\``,
     describeMachine(),
     `${result.restored.nodes} nodes, ${result.restored.workflows} workflows, settings ${result.restored.settings ? "yes" : "no"} (local-disk remote, file:// git repositories)`,
+    seconds(result.perItemMs),
     seconds(result.sequentialMs),
     seconds(result.bareParallelMs),
     `${seconds(result.engineMs)} (×${result.ratio.toFixed(2)})`,

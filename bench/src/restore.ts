@@ -1,9 +1,10 @@
 /**
  * Restore benchmark: a fresh workspace (ComfyUI already installed) restored from a local
- * rclone remote holding custom nodes (as a node snapshot), workflows and settings. Three
- * timings in one run: the same rclone copies and git clones one after another (baseline),
- * the same commands in the engine's parallel shape without the engine (to isolate our own
- * overhead), and the deploy engine's restore step.
+ * rclone remote holding custom nodes (as a node snapshot), workflows and settings. Four
+ * timings in one run: every file and node restored one after another (baseline: one
+ * `rclone copyto` per file, one clone per node), the same with one copy per folder, the
+ * engine's commands in its parallel shape without the engine (to isolate our own overhead),
+ * and the deploy engine's restore step.
  */
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -41,13 +42,15 @@ export interface RestoreBenchOptions {
 }
 
 export interface RestoreBenchResult {
-  /** Every copy and clone one after another, without the engine. */
+  /** Baseline: each file copied and each node cloned, one after another, without the engine. */
+  perItemMs: number;
+  /** One copy per folder and one clone per node, one after another, without the engine. */
   sequentialMs: number;
   /** The same commands in the engine's shape (copies together, then clones together), without the engine. */
   bareParallelMs: number;
   /** The deploy engine's restore step. */
   engineMs: number;
-  /** sequentialMs / engineMs. */
+  /** perItemMs / engineMs. */
   ratio: number;
   /** engineMs - bareParallelMs: time the engine spends besides the commands themselves. */
   overheadMs: number;
@@ -72,10 +75,11 @@ export async function runRestoreBench(options: RestoreBenchOptions): Promise<Res
 
     const engineBench = await startEngine(bench, fixtures.comfyuiUrl, pm2Home);
     try {
+      const perItemMs = await timed(bench, () => runPerItem(bench));
       const sequentialMs = await timed(bench, () => runSequential(bench));
       const bareParallelMs = await timed(bench, () => runParallel(bench));
       const engine = await engineRestore(bench, engineBench.engine);
-      return result(sequentialMs, bareParallelMs, engine);
+      return result(perItemMs, sequentialMs, bareParallelMs, engine);
     } finally {
       await engineBench.close();
     }
@@ -85,12 +89,13 @@ export async function runRestoreBench(options: RestoreBenchOptions): Promise<Res
   }
 }
 
-function result(sequentialMs: number, bareParallelMs: number, engine: { ms: number; restored: RestoreBenchResult["restored"] }): RestoreBenchResult {
+function result(perItemMs: number, sequentialMs: number, bareParallelMs: number, engine: { ms: number; restored: RestoreBenchResult["restored"] }): RestoreBenchResult {
   return {
+    perItemMs,
     sequentialMs,
     bareParallelMs,
     engineMs: engine.ms,
-    ratio: engine.ms > 0 ? sequentialMs / engine.ms : 0,
+    ratio: engine.ms > 0 ? perItemMs / engine.ms : 0,
     overheadMs: engine.ms - bareParallelMs,
     restored: engine.restored,
   };
@@ -151,6 +156,19 @@ async function clone(bench: Bench, pack: Bench["packs"][number]): Promise<void> 
   const dir = join(bench.comfyuiDir, "custom_nodes", pack.name);
   await execa("git", ["clone", "--quiet", "--", pack.url, dir]);
   await execa("git", ["checkout", "--quiet", "--detach", pack.commit], { cwd: dir });
+}
+
+/** Copies each file with its own `rclone copyto`, then clones each node, one after another. */
+async function runPerItem(bench: Bench): Promise<void> {
+  for (const folder of FOLDERS) {
+    const listing = await execa("rclone", ["lsf", "--config", bench.conf, "--files-only", `${REMOTE}:${folder.remote}`]);
+    for (const name of listing.stdout.split("\n").filter((line) => line !== "")) {
+      await execa("rclone", ["copyto", "--config", bench.conf, `${REMOTE}:${folder.remote}/${name}`, join(bench.workspace, folder.local, name)]);
+    }
+  }
+  for (const pack of bench.packs) {
+    await clone(bench, pack);
+  }
 }
 
 async function runSequential(bench: Bench): Promise<void> {
