@@ -49,8 +49,7 @@ describe("gallery upload page", () => {
     await page.goto(`${server.url}/__cc/gallery/upload?target=model&folder=loras`);
     await page.setInputFiles("#file", source);
     await page.click("#start");
-    // A string expression, because the reporter's tests compile without the DOM types.
-    await page.waitForFunction('document.getElementById("status")?.textContent?.includes("browser-lora") === true', undefined, { timeout: 60_000 });
+    await page.locator("#status").filter({ hasText: "browser-lora" }).waitFor({ timeout: 60_000 });
 
     expect(await page.textContent("#title")).toBe("上传到实例");
     expect(await page.textContent("#status")).toContain("已上传");
