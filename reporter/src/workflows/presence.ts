@@ -10,8 +10,8 @@ import { FOLDER_ALIASES, FOLDER_DEFAULTS } from "../models/folders.js";
 /**
  * Returns the directories ComfyUI searches for a folder key below `models`. A key missing from
  * the table (a custom pack's folder such as `insightface`) is its own subfolder.
- * NOTE: folders added by extra_model_paths.yaml are not searched here, so a model kept only
- * there reads as missing.
+ * NOTE: folders added by extra_model_paths.yaml are not searched here. Callers ask the running
+ * ComfyUI as well (comfyuiModelNames), so such a model reads as missing only while ComfyUI is down.
  */
 export function folderDirs(modelsDir: string, folder: string): string[] {
   const key = FOLDER_ALIASES[folder] ?? folder;
@@ -33,6 +33,23 @@ export async function modelPresent(modelsDir: string, model: Pick<ManifestModel,
     }
   }
   return false;
+}
+
+/**
+ * Returns the files ComfyUI lists for a folder (`GET /models/<folder>`), which include the folders
+ * of extra_model_paths.yaml, or null when ComfyUI does not respond.
+ */
+export async function comfyuiModelNames(comfyuiUrl: string, folder: string): Promise<Set<string> | null> {
+  try {
+    const response = await fetch(`${comfyuiUrl}/models/${encodeURIComponent(folder)}`, { signal: AbortSignal.timeout(5_000) });
+    if (!response.ok) {
+      return null;
+    }
+    const body: unknown = await response.json();
+    return Array.isArray(body) ? new Set(body.filter((item): item is string => typeof item === "string").map((item) => item.replace(/\\/g, "/"))) : null;
+  } catch {
+    return null;
+  }
 }
 
 export function normalRepository(url: string): string {

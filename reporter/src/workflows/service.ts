@@ -2,7 +2,7 @@
 import { join } from "node:path";
 
 import { ComfyCarryError, toUtcTimestamp } from "@comfycarry/shared";
-import type { WorkflowManifest, WorkflowSummary } from "@comfycarry/shared";
+import type { ManifestModel, ModelStatus, WorkflowManifest, WorkflowSummary } from "@comfycarry/shared";
 
 import type { LocalPack } from "../comfyui-control/nodes/local-packs.js";
 import type { Logger } from "../log/logger.js";
@@ -10,7 +10,7 @@ import { CatalogSource } from "./catalog-source.js";
 import { installedModels, unionManifest } from "./instance-manifest.js";
 import { WorkflowParseError, parseWorkflow } from "./parse/manifest.js";
 import type { ParsedWorkflow } from "./parse/manifest.js";
-import { modelPresent, packPresent } from "./presence.js";
+import { comfyuiModelNames, modelPresent, packPresent } from "./presence.js";
 import { PullPolicies } from "./pull-policy.js";
 import { WorkflowFiles } from "./workflow-files.js";
 import type { WorkflowFile } from "./workflow-files.js";
@@ -86,10 +86,29 @@ export class WorkflowsService {
       format: parsed.format,
       error: null,
       comfyui_ref: manifest.comfyui.ref,
-      models: await Promise.all(manifest.models.map(async (model) => ({ ...model, present: await modelPresent(this.modelsDir, model) }))),
+      models: await this.#withPresence(manifest.models),
       custom_nodes: manifest.custom_nodes.map((pack) => ({ ...pack, present: packPresent(installed, pack) })),
       inactive_nodes: manifest.inactive_nodes,
     };
+  }
+
+  /** Marks each model present when it is on disk or ComfyUI lists it (extra_model_paths.yaml folders). */
+  async #withPresence(models: ManifestModel[]): Promise<ModelStatus[]> {
+    const listed = new Map<string, Promise<Set<string> | null>>();
+    const out: ModelStatus[] = [];
+    for (const model of models) {
+      let present = await modelPresent(this.modelsDir, model);
+      if (!present && model.folder !== null) {
+        let names = listed.get(model.folder);
+        if (names === undefined) {
+          names = comfyuiModelNames(this.options.comfyuiUrl, model.folder);
+          listed.set(model.folder, names);
+        }
+        present = (await names)?.has(model.name) === true;
+      }
+      out.push({ ...model, present });
+    }
+    return out;
   }
 
   installedPacksNow(): Promise<LocalPack[]> {

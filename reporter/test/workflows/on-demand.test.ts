@@ -138,6 +138,13 @@ describe("on-demand prompt gate", () => {
     expect(await historyStatus(outcome.promptId)).toBeNull();
   });
 
+  it("passes a model only ComfyUI's extra paths hold", async () => {
+    // ComfyUI also searches output/checkpoints, which the disk check does not look at.
+    await mkdir(join(layout.comfyuiDir, "output", "checkpoints"), { recursive: true });
+    await writeFile(join(layout.comfyuiDir, "output", "checkpoints", "from-output.safetensors"), "weights\n");
+    expect((await gate.gatePrompt(prompt("from-output.safetensors", 8))).kind).toBe("pass");
+  });
+
   it("leaves a never folder to ComfyUI", async () => {
     await service.policies.set("checkpoints", "never");
     try {

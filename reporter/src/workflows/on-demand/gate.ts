@@ -10,7 +10,7 @@ import type { ManifestModel, ProtocolEvent } from "@comfycarry/shared";
 
 import type { Logger } from "../../log/logger.js";
 import { detectFormat } from "../parse/manifest.js";
-import { modelPresent } from "../presence.js";
+import { comfyuiModelNames, modelPresent } from "../presence.js";
 import type { WorkflowsService } from "../service.js";
 import type { Puller } from "./pullers.js";
 
@@ -76,11 +76,22 @@ export class PromptGate {
       return [];
     }
     const missing: ManifestModel[] = [];
+    const listed = new Map<string, Promise<Set<string> | null>>();
     for (const model of models) {
-      if (!model.required || model.folder === null || service.policies.policyFor(model.folder) === "never") {
+      const folder = model.folder;
+      if (!model.required || folder === null || service.policies.policyFor(folder) === "never") {
         continue;
       }
-      if (!(await modelPresent(service.modelsDir, model))) {
+      if (await modelPresent(service.modelsDir, model)) {
+        continue;
+      }
+      // ComfyUI also reads folders from extra_model_paths.yaml, which the disk check does not know.
+      let known = listed.get(folder);
+      if (known === undefined) {
+        known = comfyuiModelNames(this.#options.comfyuiUrl, folder);
+        listed.set(folder, known);
+      }
+      if ((await known)?.has(model.name) !== true) {
         missing.push(model);
       }
     }
