@@ -1,7 +1,7 @@
 // Alerts judged by the instance object from real reporter frames, with the object's clock moved
 // by rewindForTest, and notifications sent through a stubbed fetch that records each request.
 import { env, runDurableObjectAlarm } from "cloudflare:test";
-import { alertListSchema, alertSchema, autoStopStatusSchema, notifyChannelViewSchema, toUtcTimestamp } from "@comfycarry/shared";
+import { alertListSchema, alertSchema, alertSummarySchema, autoStopStatusSchema, notifyChannelViewSchema, toUtcTimestamp } from "@comfycarry/shared";
 import type { Alert, Overview, ProtocolEvent } from "@comfycarry/shared";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 
@@ -266,6 +266,23 @@ describe("fleet alert list", () => {
     const response = await call("/api/alerts?state=active&limit=500", { cookie });
     const { alerts } = alertListSchema.parse(await response.json());
     expect(alerts.some((alert) => alert.instance_id === instanceId && alert.rule === "disk_usage")).toBe(true);
+  });
+
+  it("counts active alerts in the summary", async () => {
+    const { cookie, instanceId, reporter } = await setup();
+    await sendSnapshot(reporter, withDisk(instanceId, 99));
+
+    const summary = alertSummarySchema.parse(await (await call("/api/alerts/summary", { cookie })).json());
+    expect(summary.instances.find((item) => item.instance_id === instanceId)).toEqual({ instance_id: instanceId, active: 1, critical: 1 });
+  });
+
+  it("drops an instance from the summary when its alerts clear", async () => {
+    const { cookie, instanceId, reporter } = await setup();
+    await sendSnapshot(reporter, withDisk(instanceId, 99));
+    await sendSnapshot(reporter, withDisk(instanceId, 10));
+
+    const summary = alertSummarySchema.parse(await (await call("/api/alerts/summary", { cookie })).json());
+    expect(summary.instances.map((item) => item.instance_id)).not.toContain(instanceId);
   });
 
   it("rejects an invalid state", async () => {

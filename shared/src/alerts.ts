@@ -189,3 +189,19 @@ export const autoStopStatusSchema = z.object({
   detail: z.string().max(500).nullable(),
 });
 export type AutoStopStatus = z.infer<typeof autoStopStatusSchema>;
+
+/** Active alert counts of one instance, kept by the fleet object so the status bar reads one place. */
+export const instanceAlertSummarySchema = z.object({
+  instance_id: z.string(),
+  active: z.number().int().nonnegative(),
+  critical: z.number().int().nonnegative(),
+});
+export type InstanceAlertSummary = z.infer<typeof instanceAlertSummarySchema>;
+
+/** `GET /api/alerts/summary`: counts per instance with active alerts, and the totals. */
+export const alertSummarySchema = z.object({
+  active: z.number().int().nonnegative(),
+  critical: z.number().int().nonnegative(),
+  instances: z.array(instanceAlertSummarySchema),
+});
+export type AlertSummary = z.infer<typeof alertSummarySchema>;

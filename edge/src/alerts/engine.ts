@@ -55,6 +55,11 @@ export class AlertEngine {
     await this.evaluate(now);
   }
 
+  /** Returns the active alerts. */
+  activeAlerts(): Iterable<Alert> {
+    return this.alerts.active().values();
+  }
+
   list(query: AlertQuery): Alert[] {
     return this.alerts.list(query);
   }

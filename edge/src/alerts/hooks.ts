@@ -4,6 +4,7 @@
  */
 import type { ProtocolEvent } from "@comfycarry/shared";
 
+import { fleetStub } from "../env.js";
 import { errorFields, log } from "../log.js";
 import type { InstanceParts } from "../instance/parts.js";
 import { loadChannels } from "../notify/channels.js";
@@ -13,7 +14,7 @@ import { AUTO_STOP_DEADLINE_KEY } from "./auto-stop.js";
 import { ALERTS_DEADLINE_KEY } from "./engine.js";
 
 /** Queues a notification for every alert the engine raises or clears, and lets auto-stop follow the idle alert. */
-export function connectAlertNotifications(parts: Pick<InstanceParts, "alerts" | "outbox" | "autoStop" | "name">): void {
+export function connectAlertNotifications(parts: Pick<InstanceParts, "alerts" | "outbox" | "autoStop" | "name" | "env" | "instanceId">): void {
   parts.alerts.onChange(async (changes, now) => {
     await parts.autoStop.onAlertChanges(changes, now);
     for (const alert of changes.raised) {
@@ -22,7 +23,19 @@ export function connectAlertNotifications(parts: Pick<InstanceParts, "alerts" | 
     for (const alert of changes.cleared) {
       await parts.outbox.enqueue(alertNotification(alert, "cleared", parts.name, now), now);
     }
+    await publishSummary(parts);
   });
+}
+
+/** Sends the instance's active alert counts to the fleet object; a failure is logged, and the next change sends them again. */
+async function publishSummary(parts: Pick<InstanceParts, "alerts" | "env" | "instanceId">): Promise<void> {
+  const active = [...parts.alerts.activeAlerts()];
+  const summary = { instance_id: parts.instanceId, active: active.length, critical: active.filter((alert) => alert.severity === "critical").length };
+  try {
+    await fleetStub(parts.env).setAlertSummary(summary);
+  } catch (err) {
+    log.error({ instanceId: parts.instanceId, err: errorFields(err) }, "could not send the alert counts to the fleet object");
+  }
 }
 
 /**

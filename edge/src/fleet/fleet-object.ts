@@ -6,11 +6,13 @@
  * Password hashing and secret encryption run in the Worker, so this object stays quick.
  */
 import { DurableObject } from "cloudflare:workers";
+import type { InstanceAlertSummary } from "@comfycarry/shared";
 import { SECRET_NAMES } from "@comfycarry/shared";
 import type { ApiScope, ApiToken, AuditPage, AuditQuery, EnrollmentKey, SecretName } from "@comfycarry/shared";
 
 import { DeployConfigStore } from "../config-io/config-store.js";
 import type { StoredDeployConfig } from "../config-io/config-store.js";
+import { AlertSummaryStore } from "../alerts/summary-store.js";
 import type { Env } from "../env.js";
 import { AuditStore } from "./audit-store.js";
 import type { AuditRecord } from "./audit-store.js";
@@ -193,6 +195,17 @@ export class FleetObject extends DurableObject<Env> {
 
   setNotifyChannels(sealed: string): void {
     this.ctx.storage.kv.put(NOTIFY_CHANNELS_KEY, sealed);
+  }
+
+  // Active alert counts, written by the instance objects
+
+  setAlertSummary(summary: InstanceAlertSummary): void {
+    new AlertSummaryStore(this.ctx.storage.kv).set(summary);
+  }
+
+  alertSummaries(): InstanceAlertSummary[] {
+    const known = new Set(this.instances.list().map((record) => record.instance_id));
+    return new AlertSummaryStore(this.ctx.storage.kv).list(known);
   }
 
   // Setup wizard values (no secrets)

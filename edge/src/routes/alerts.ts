@@ -5,7 +5,7 @@
  * Reading needs `read`, acknowledging `control`, and changing settings `admin`.
  */
 import { ComfyCarryError, alertQuerySchema, alertSettingsSchema, parseValue } from "@comfycarry/shared";
-import type { Alert, AlertQuery } from "@comfycarry/shared";
+import type { Alert, AlertQuery, AlertSummary } from "@comfycarry/shared";
 import { Hono } from "hono";
 import type { Context } from "hono";
 
@@ -29,8 +29,18 @@ function notFound(instanceId: string): ComfyCarryError {
   return new ComfyCarryError("not_found", `no instance with id ${instanceId}`);
 }
 
-/** `GET /api/alerts`: the alerts of every instance, newest first. */
-export const alertRoutes = new Hono<AppEnv>().get("/", requireScope("read"), async (c) => {
+/** `GET /api/alerts`: the alerts of every instance, newest first; `GET /api/alerts/summary`: active counts. */
+export const alertRoutes = new Hono<AppEnv>()
+  .get("/summary", requireScope("read"), async (c) => {
+    const instances = await fleetStub(c.env).alertSummaries();
+    const summary: AlertSummary = {
+      active: instances.reduce((sum, item) => sum + item.active, 0),
+      critical: instances.reduce((sum, item) => sum + item.critical, 0),
+      instances,
+    };
+    return c.json(summary);
+  })
+  .get("/", requireScope("read"), async (c) => {
   const query = alertQuery(c);
   const records = await fleetStub(c.env).listInstances();
   const lists = await Promise.all(records.map((record) => instanceStub(c.env, record.instance_id).listAlerts(query)));

@@ -1,4 +1,4 @@
-import { alertListSchema, alertSchema, alertSettingsSchema, autoStopStatusSchema, notifyChannelListSchema, notifyChannelViewSchema } from "@comfycarry/shared";
+import { alertListSchema, alertSchema, alertSettingsSchema, alertSummarySchema, autoStopStatusSchema, notifyChannelListSchema, notifyChannelViewSchema } from "@comfycarry/shared";
 import { z } from "zod";
 
 import { requestEmpty, requestJson } from "./client";
@@ -16,6 +16,11 @@ const encode = encodeURIComponent;
 /** Lists the alerts of every instance, newest first. */
 export function fetchAlerts(state: "active" | "all", limit = 200) {
   return requestJson("GET", `/api/alerts?state=${state}&limit=${limit}`, alertListSchema);
+}
+
+/** Reads the active alert counts per instance, which the fleet object keeps; cheap enough to poll. */
+export function fetchAlertSummary() {
+  return requestJson("GET", "/api/alerts/summary", alertSummarySchema);
 }
 
 /** Marks one alert acknowledged; the edge returns it updated. */

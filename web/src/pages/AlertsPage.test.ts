@@ -27,6 +27,7 @@ async function mountAlerts(alerts: Alert[], locale: "en" | "zh-CN" = "en") {
     "GET /api/alerts?state=active&limit=200": { status: 200, body: { alerts } },
     "GET /api/instances": { status: 200, body: { instances: [] } },
     "POST /api/instances/studio/alerts/a-1/ack": { status: 200, body: { ...disk, acknowledged_at: "2026-12-04T10:01:00.000Z" } },
+    "GET /api/alerts/summary": { status: 200, body: { active: alerts.length, critical: alerts.length, instances: [] } },
     "GET /api/notify/channels": { status: 200, body: { channels: [{ id: "c-1", kind: "dingtalk", name: "ops", enabled: true, topics: { alerts: true, prompts: false }, host: "oapi.dingtalk.com" }] } },
     "POST /api/notify/channels": { status: 201, body: { id: "c-2", kind: "webhook", name: "hook", enabled: true, topics: { alerts: true, prompts: false }, host: "hooks.example" } },
   });
@@ -79,5 +80,10 @@ describe("AlertsPage", () => {
     await flushPromises();
     const sent = edge.sent.find((request) => request.method === "POST" && request.path === "/api/notify/channels");
     expect(sent?.body).toEqual({ kind: "webhook", name: "hook", url: "https://hooks.example/in", topics: { alerts: true, prompts: false } });
+  });
+
+  it("marks the badge critical", async () => {
+    const { wrapper } = await mountAlerts([disk]);
+    expect(wrapper.find("[data-testid=alert-badge]").attributes("data-worst")).toBe("critical");
   });
 });

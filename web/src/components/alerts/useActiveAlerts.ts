@@ -1,25 +1,25 @@
 import { useIntervalFn } from "@vueuse/core";
 import { computed } from "vue";
 
-import { fetchAlerts } from "../../api/alerts";
+import { fetchAlertSummary } from "../../api/alerts";
 import { useRemoteData } from "../../composables/useRemoteData";
 
-/** How often the status bar requests active alerts, so a new alert shows within this time. */
+/** How often the status bar requests the alert counts, so a new alert shows within this time. */
 const REFRESH_MS = 30_000;
 
-/** Active alerts of every instance, reloaded every REFRESH_MS while the component lives. */
+/** Active alert counts of the whole fleet, reloaded every REFRESH_MS while the component lives. */
 export function useActiveAlerts() {
-  const remote = useRemoteData(async () => fetchAlerts("active"));
-  const alerts = computed(() => remote.data.value?.alerts ?? []);
-  const unacknowledged = computed(() => alerts.value.filter((alert) => alert.acknowledged_at === null));
+  const remote = useRemoteData(async () => fetchAlertSummary());
+  const active = computed(() => remote.data.value?.active ?? 0);
   const worst = computed(() => {
-    if (alerts.value.some((alert) => alert.severity === "critical")) {
-      return "critical";
+    const summary = remote.data.value;
+    if (summary === null || summary.active === 0) {
+      return "none";
     }
-    return alerts.value.length > 0 ? "warning" : "none";
+    return summary.critical > 0 ? "critical" : "warning";
   });
 
   void remote.refresh();
   useIntervalFn(() => void remote.refresh(), REFRESH_MS);
-  return { alerts, unacknowledged, worst, refresh: remote.refresh, error: remote.error };
+  return { active, worst, refresh: remote.refresh, error: remote.error };
 }
