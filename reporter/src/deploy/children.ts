@@ -55,17 +55,6 @@ export async function runChild(store: DeployStore, file: string, args: readonly 
     child.once("close", (exitCode, signal) => resolve({ exitCode, signal, tail }));
   });
 
-  const pid = child.pid;
-  if (pid !== undefined) {
-    store.recordChild({ pid, startTicks: (await startTicks(pid)) ?? "", stepId: options.stepId, command: [file, ...args].join(" ").slice(0, 500) });
-  }
-  const onAbort = (): void => {
-    if (pid !== undefined) {
-      killGroup(pid, "SIGTERM");
-    }
-  };
-  options.signal.addEventListener("abort", onAbort, { once: true });
-
   for (const stream of [child.stdout, child.stderr]) {
     let partial = "";
     stream.setEncoding("utf8");
@@ -84,6 +73,17 @@ export async function runChild(store: DeployStore, file: string, args: readonly 
       }
     });
   }
+
+  const pid = child.pid;
+  if (pid !== undefined) {
+    store.recordChild({ pid, startTicks: (await startTicks(pid)) ?? "", stepId: options.stepId, command: [file, ...args].join(" ").slice(0, 500) });
+  }
+  const onAbort = (): void => {
+    if (pid !== undefined) {
+      killGroup(pid, "SIGTERM");
+    }
+  };
+  options.signal.addEventListener("abort", onAbort, { once: true });
 
   try {
     return await exited;
