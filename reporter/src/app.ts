@@ -88,7 +88,6 @@ export async function startReporter(config: ReporterConfig, parts: ReporterParts
   const http = new ComfyuiHttp(config.comfyuiUrl);
   const bridge = new ComfyuiBridge({ http, log });
   const monitor = new ComfyuiMonitor({ http, services: parts.services, serviceName: config.comfyuiService, log });
-  const proxy = new ComfyuiProxy({ target: config.comfyuiUrl, port: config.comfyuiProxyPort, log, observe: (text, source) => bridge.observe(text, source) });
 
   let link: EdgeLink | null = null;
   const comfyuiControl = new ComfyuiControl({ config, log, emit: (event) => link?.sendEvent(event) });
@@ -109,6 +108,9 @@ export async function startReporter(config: ReporterConfig, parts: ReporterParts
   const syncStarted = sync.start();
   const models = await startModels(config, log, (event) => link?.sendEvent(event));
   const workflows = await startWorkflowsOrNull({ config, control: comfyuiControl, engine: models?.engine ?? null, sync, rcloneBinary: syncOptions.rcloneBinary, emit: (event) => link?.sendEvent(event), log });
+  // Prompts queued through either proxy wait for their missing models; without the feature they pass unchecked.
+  const promptGate = workflows === null ? null : (body: unknown) => workflows.gatePrompt(body);
+  const proxy = new ComfyuiProxy({ target: config.comfyuiUrl, port: config.comfyuiProxyPort, log, observe: (text, source) => bridge.observe(text, source), gate: promptGate });
   const gallery = await startGalleryOrNull({
     comfyuiDir: config.comfyuiDir,
     stateDir: config.stateDir,
@@ -206,6 +208,7 @@ export async function startReporter(config: ReporterConfig, parts: ReporterParts
     port: config.accessProxyPort ?? 0,
     log,
     observe: (text, source) => bridge.observe(text, source),
+    gate: promptGate,
     // Tickets carry the edge's time, so their expiry is checked on the edge's clock.
     now: () => Date.now() + edge.clockOffsetMs,
   });

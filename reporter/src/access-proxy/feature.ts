@@ -1,4 +1,5 @@
 import type { Logger } from "../log/logger.js";
+import type { GatePrompt } from "../workflows/on-demand/http-gate.js";
 import { AccessKey } from "./access-key.js";
 import { HttpAccessEdge } from "./edge-client.js";
 import type { AccessEdge } from "./edge-client.js";
@@ -28,6 +29,8 @@ export interface AccessProxySettings {
   services?: () => readonly AccessService[];
   routes?: ProxyRoutes;
   tokenCacheMs?: number;
+  /** The on-demand model gate for prompts queued through the proxy; absent when the workflows feature is off. */
+  gate?: GatePrompt | null;
 }
 
 /** The running access proxy and its key, stopped together. */
@@ -59,6 +62,7 @@ export async function startAccessProxy(settings: AccessProxySettings): Promise<R
     observe: settings.observe,
     services: settings.services ?? (() => services),
     ...(settings.routes === undefined ? {} : { routes: settings.routes }),
+    gate: settings.gate ?? null,
   });
 
   let port: number;

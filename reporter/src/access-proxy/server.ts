@@ -5,9 +5,11 @@ import type { Duplex } from "node:stream";
 
 import { WebSocketServer } from "ws";
 
+import { forwardThroughGate } from "../comfyui/proxy/gated-forward.js";
 import { forwardRawUpgrade, forwardRequest } from "../comfyui/proxy/http-forward.js";
 import { relayComfyuiSocket } from "../comfyui/proxy/ws-relay.js";
 import type { Logger } from "../log/logger.js";
+import type { GatePrompt } from "../workflows/on-demand/http-gate.js";
 import { publishAccessProxyAddress } from "./address.js";
 import { handleLogin, handleLogout } from "./login.js";
 import { acceptsConnections } from "./reachability.js";
@@ -40,6 +42,8 @@ export interface AccessProxyOptions {
   services?: () => readonly AccessService[];
   /** ComfyCarry's own routes under /__cc/; the process-wide registry unless given. */
   routes?: ProxyRoutes;
+  /** The on-demand model gate for `POST /prompt` to ComfyUI; absent or null forwards prompts unchecked. */
+  gate?: GatePrompt | null;
 }
 
 const COMFYUI_SOCKET_PATHS = new Set(["/ws", "/api/ws"]);
@@ -133,7 +137,7 @@ export class AccessProxy {
       sendStartingPage(request, response);
       return;
     }
-    forwardRequest(request, response, this.#target, this.#log, this.#options.observe);
+    forwardThroughGate(request, response, { target: this.#target, log: this.#log, observe: this.#options.observe, gate: this.#options.gate ?? null });
   }
 
   async #onUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {

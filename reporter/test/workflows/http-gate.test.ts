@@ -6,7 +6,7 @@ import type { Readable } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
 
 import type { GateOutcome } from "../../src/workflows/on-demand/gate.js";
-import { gatePromptRequest } from "../../src/workflows/on-demand/http-gate.js";
+import { MAX_GATED_BODY_BYTES, gatePromptRequest } from "../../src/workflows/on-demand/http-gate.js";
 import { silentLog } from "./helpers.js";
 
 let server: Server | null = null;
@@ -56,6 +56,14 @@ describe("prompt gate over HTTP", () => {
     const { url, seen } = await start({ kind: "pass" });
     const response = await fetch(url, { method: "POST", body: "not json" });
     expect(await response.text()).toBe("forwarded:not json");
+    expect(seen).toEqual([]);
+  });
+
+  it("rejects an oversized body with 413", async () => {
+    const { url, seen } = await start({ kind: "pass" });
+    const response = await fetch(url, { method: "POST", body: Buffer.alloc(MAX_GATED_BODY_BYTES + 1, 0x20) });
+    expect(response.status).toBe(413);
+    expect(((await response.json()) as { error: { type: string } }).error.type).toBe("request_too_large");
     expect(seen).toEqual([]);
   });
 

@@ -1,6 +1,6 @@
 import { Agent, request as httpRequest } from "node:http";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Duplex } from "node:stream";
+import type { Duplex, Readable } from "node:stream";
 import { pipeline } from "node:stream";
 
 import type { Logger } from "../../log/logger.js";
@@ -12,9 +12,10 @@ const agent = new Agent({ keepAlive: true, maxSockets: 64 });
 /**
  * Forwards one HTTP request to ComfyUI; bodies stream in both directions and are never
  * buffered whole. A `POST /prompt` is also copied aside to tell `observe` the prompt's graph.
+ * `body` replaces the request's own body stream when a step before this one has read it.
  */
-export function forwardRequest(request: IncomingMessage, response: ServerResponse, target: URL, log: Logger, observe: (text: string, source: string) => void): void {
-  const tee = isPromptPost(request) ? new PromptTee(request, observe, log) : null;
+export function forwardRequest(request: IncomingMessage, response: ServerResponse, target: URL, log: Logger, observe: (text: string, source: string) => void, body: Readable = request): void {
+  const tee = isPromptPost(request) ? new PromptTee(request, observe, log, body) : null;
   const upstream = httpRequest({
     agent,
     host: target.hostname,
@@ -44,7 +45,7 @@ export function forwardRequest(request: IncomingMessage, response: ServerRespons
       response.destroy();
     }
   });
-  pipeline(request, upstream, () => {
+  pipeline(body, upstream, () => {
     // Failures surface through the `error` handler above or the response side.
   });
 

@@ -39,11 +39,11 @@ export class PromptTee {
   readonly #request: Promise<{ graph: PromptGraph; promptId: string | null } | null>;
   #reported: string | null = null;
 
-  /** Starts copying `request`; call before the request is piped. */
-  constructor(request: IncomingMessage, observe: (text: string, source: string) => void, log: Logger) {
+  /** Starts copying `body` (the request's own stream unless given); call before it is piped. */
+  constructor(request: IncomingMessage, observe: (text: string, source: string) => void, log: Logger, body: Readable = request) {
     this.#observe = observe;
     this.#log = log;
-    this.#request = copyOf(request, MAX_BODY_COPY_BYTES).then((body) => this.#readRequest(request, body));
+    this.#request = copyOf(body, MAX_BODY_COPY_BYTES).then((bytes) => this.#readRequest(request, bytes));
   }
 
   /** Starts copying ComfyUI's response; call before the response is piped. */

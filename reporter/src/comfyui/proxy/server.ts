@@ -5,7 +5,9 @@ import type { AddressInfo } from "node:net";
 import { WebSocketServer } from "ws";
 
 import type { Logger } from "../../log/logger.js";
-import { forwardRawUpgrade, forwardRequest } from "./http-forward.js";
+import type { GatePrompt } from "../../workflows/on-demand/http-gate.js";
+import { forwardThroughGate } from "./gated-forward.js";
+import { forwardRawUpgrade } from "./http-forward.js";
 import { relayComfyuiSocket } from "./ws-relay.js";
 
 export interface ComfyuiProxyOptions {
@@ -16,6 +18,8 @@ export interface ComfyuiProxyOptions {
   log: Logger;
   /** Receives every text frame ComfyUI sends down a relayed socket, and the graph of every prompt queued through the proxy. */
   observe: (text: string, source: string) => void;
+  /** The on-demand model gate for `POST /prompt`; absent or null forwards prompts unchecked. */
+  gate?: GatePrompt | null;
 }
 
 /** ComfyUI serves its socket at /ws and, like every route, at /api/ws. */
@@ -38,7 +42,8 @@ export class ComfyuiProxy {
     this.#options = options;
     this.#target = new URL(options.target);
     this.#log = options.log.child({ component: "comfyui-proxy" });
-    this.#server = createServer((request, response) => forwardRequest(request, response, this.#target, this.#log, this.#options.observe));
+    const forward = { target: this.#target, log: this.#log, observe: options.observe, gate: options.gate ?? null };
+    this.#server = createServer((request, response) => forwardThroughGate(request, response, forward));
 
     this.#server.on("upgrade", (request, socket, head) => {
       socket.on("error", (error) => this.#log.debug({ err: error }, "client socket error during upgrade"));

@@ -1,7 +1,8 @@
 /**
  * The on-demand gate as an HTTP step for a proxy in front of ComfyUI. A `POST /prompt` body is
- * read (up to a limit) and checked: a prompt that needs nothing missing is forwarded with the
- * same bytes, and a held one is answered at once the way ComfyUI answers `POST /prompt`.
+ * read whole (up to a limit, beyond which it is rejected with 413) and checked: a prompt that
+ * needs nothing missing is forwarded with the same bytes, and a held one is answered at once
+ * the way ComfyUI answers `POST /prompt`.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Readable } from "node:stream";
@@ -9,48 +10,87 @@ import { Readable } from "node:stream";
 import type { Logger } from "../../log/logger.js";
 import type { GateOutcome } from "./gate.js";
 
-/** Prompt bodies above this are forwarded unchecked; real graphs with embedded workflows stay well below it. */
+/**
+ * Largest `POST /prompt` body the gate reads; a larger one is rejected with 413. API graphs,
+ * even with the UI workflow in `extra_data`, are far smaller. ComfyUI's own limit is its
+ * `--max-upload-size` (100 MB by default), so it would accept such a body.
+ */
 export const MAX_GATED_BODY_BYTES = 16 * 1024 * 1024;
 
 export type GatePrompt = (body: unknown) => Promise<GateOutcome>;
 
-async function readBody(request: IncomingMessage): Promise<{ bytes: Buffer; complete: boolean }> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
-    chunks.push(buffer);
-    size += buffer.length;
-    if (size > MAX_GATED_BODY_BYTES) {
-      return { bytes: Buffer.concat(chunks), complete: false };
-    }
-  }
-  return { bytes: Buffer.concat(chunks), complete: true };
+/** Reads the whole body; null when it exceeds `limit`, in which case the rest stays unread. */
+function readBody(request: IncomingMessage, limit: number): Promise<Buffer | null> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size > limit) {
+        detach();
+        request.pause();
+        resolve(null);
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = (): void => {
+      detach();
+      resolve(Buffer.concat(chunks));
+    };
+    const onError = (error: Error): void => {
+      detach();
+      reject(error);
+    };
+    const onClose = (): void => {
+      detach();
+      reject(new Error("the client closed the connection before the request body ended"));
+    };
+    const detach = (): void => {
+      request.off("data", onData).off("end", onEnd).off("error", onError).off("close", onClose);
+    };
+    request.on("data", onData).on("end", onEnd).on("error", onError).on("close", onClose);
+  });
+}
+
+/** Sends the error shape ComfyUI uses for a rejected prompt, so its frontend shows the message. */
+function sendTooLarge(response: ServerResponse, size: number): void {
+  const message = `the prompt body is larger than ${size} bytes; send the API graph without large embedded data`;
+  const text = JSON.stringify({ error: { type: "request_too_large", message, details: "", extra_info: {} }, node_errors: {} });
+  response.writeHead(413, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(text), connection: "close" });
+  response.end(text);
 }
 
 /**
- * Runs the gate on a `POST /prompt`. `forward` receives a request stream that replays the body
- * (followed by any unread rest), so the caller forwards it exactly as it would the original.
+ * Runs the gate on a `POST /prompt`. `forward` receives a stream that replays the body, so
+ * the caller forwards it exactly as it would the original. Never rejects: a body cut off by
+ * the client is logged and the response closed.
  */
-export async function gatePromptRequest(request: IncomingMessage, response: ServerResponse, gate: GatePrompt, forward: (body: Readable) => void, log: Logger): Promise<void> {
-  const { bytes, complete } = await readBody(request);
-  const replay = (): Readable => (complete ? Readable.from([bytes]) : Readable.from((async function* () {
-    yield bytes;
-    yield* request;
-  })()));
+export async function gatePromptRequest(request: IncomingMessage, response: ServerResponse, gate: GatePrompt, forward: (body: Readable) => void, log: Logger, limit = MAX_GATED_BODY_BYTES): Promise<void> {
+  let bytes: Buffer | null;
+  try {
+    bytes = await readBody(request, limit);
+  } catch (error) {
+    log.debug({ err: error, path: request.url }, "POST /prompt body could not be read; no response sent");
+    response.destroy();
+    return;
+  }
+  if (bytes === null) {
+    log.warn({ path: request.url, limit }, "rejected a POST /prompt body over the gate's size limit");
+    sendTooLarge(response, limit);
+    return;
+  }
 
   let outcome: GateOutcome = { kind: "pass" };
-  if (complete) {
-    try {
-      outcome = await gate(JSON.parse(bytes.toString("utf8")));
-    } catch (error) {
-      // A body that is not JSON, or a gate failure, goes to ComfyUI, which returns its own error.
-      log.debug({ err: error }, "prompt gate skipped this request");
-    }
+  try {
+    outcome = await gate(JSON.parse(bytes.toString("utf8")));
+  } catch (error) {
+    // A body that is not JSON, or a gate failure, goes to ComfyUI, which returns its own error.
+    log.debug({ err: error }, "prompt gate skipped this request");
   }
 
   if (outcome.kind === "pass") {
-    forward(replay());
+    forward(Readable.from([bytes]));
     return;
   }
   const text = JSON.stringify(outcome.response);
