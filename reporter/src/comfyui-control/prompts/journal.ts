@@ -25,6 +25,8 @@ export class PromptJournal {
   #syncing: Promise<void> | null = null;
   #again = false;
   #timer: NodeJS.Timeout | null = null;
+  /** State of each prompt at the last /queue read, as written to the store. */
+  #lastQueue = new Map<string, "queued" | "running">();
 
   constructor(path: string, baseUrl: string, log: Logger) {
     this.#store = new PromptStore(path);
@@ -125,12 +127,19 @@ export class PromptJournal {
   }
 
   #recordQueue(queue: QueueView): void {
+    const seen = new Map<string, "queued" | "running">();
     for (const [items, state] of [
       [queue.queue_running, "running"],
       [queue.queue_pending, "queued"],
     ] as const) {
       for (const item of items) {
         if (item.graph === null) {
+          continue;
+        }
+        seen.set(item.promptId, state);
+        // A prompt in the same state as at the last read is already stored that way, and
+        // skipping it saves a synchronous SQLite write on every queue change and poll.
+        if (this.#lastQueue.get(item.promptId) === state) {
           continue;
         }
         if (this.#store.record(item.promptId, item.graph, item.extra, state)) {
@@ -140,6 +149,7 @@ export class PromptJournal {
         }
       }
     }
+    this.#lastQueue = seen;
   }
 
   /** Reads /queue first and /history second, so a prompt finishing in between is found in one of them. */
