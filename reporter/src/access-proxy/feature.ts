@@ -29,7 +29,7 @@ export interface AccessProxySettings {
   services?: () => readonly AccessService[];
   routes?: ProxyRoutes;
   tokenCacheMs?: number;
-  /** The on-demand model gate for prompts queued through the proxy; absent when the workflows feature is off. */
+  /** The on-demand model gate for prompts queued through the proxy, absent when the workflows feature is off. */
   gate?: GatePrompt | null;
 }
 

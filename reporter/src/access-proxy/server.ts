@@ -42,7 +42,7 @@ export interface AccessProxyOptions {
   services?: () => readonly AccessService[];
   /** ComfyCarry's own routes under /__cc/; the process-wide registry unless given. */
   routes?: ProxyRoutes;
-  /** The on-demand model gate for `POST /prompt` to ComfyUI; absent or null forwards prompts unchecked. */
+  /** The on-demand model gate for `POST /prompt` to ComfyUI. Without it, prompts are forwarded unchecked. */
   gate?: GatePrompt | null;
 }
 

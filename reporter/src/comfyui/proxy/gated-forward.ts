@@ -17,7 +17,7 @@ export interface GatedForwardOptions {
   target: URL;
   log: Logger;
   observe: (text: string, source: string) => void;
-  /** The on-demand model gate; null forwards every prompt unchecked. */
+  /** The on-demand model gate, or null to forward every prompt unchecked. */
   gate: GatePrompt | null;
 }
 

@@ -18,7 +18,7 @@ export interface ComfyuiProxyOptions {
   log: Logger;
   /** Receives every text frame ComfyUI sends down a relayed socket, and the graph of every prompt queued through the proxy. */
   observe: (text: string, source: string) => void;
-  /** The on-demand model gate for `POST /prompt`; absent or null forwards prompts unchecked. */
+  /** The on-demand model gate for `POST /prompt`. Without it, prompts are forwarded unchecked. */
   gate?: GatePrompt | null;
 }
 

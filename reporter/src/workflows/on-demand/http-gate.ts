@@ -1,8 +1,8 @@
 /**
  * The on-demand gate as an HTTP step for a proxy in front of ComfyUI. A `POST /prompt` body is
- * read whole (up to a limit, beyond which it is rejected with 413) and checked: a prompt that
- * needs nothing missing is forwarded with the same bytes, and a held one is answered at once
- * the way ComfyUI answers `POST /prompt`.
+ * read whole and checked, and a body over the size limit is rejected with 413. A prompt that
+ * needs nothing missing is forwarded with the same bytes. A held one gets its prompt id at
+ * once, in the response shape of ComfyUI's `POST /prompt`.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Readable } from "node:stream";
@@ -11,15 +11,15 @@ import type { Logger } from "../../log/logger.js";
 import type { GateOutcome } from "./gate.js";
 
 /**
- * Largest `POST /prompt` body the gate reads; a larger one is rejected with 413. API graphs,
- * even with the UI workflow in `extra_data`, are far smaller. ComfyUI's own limit is its
- * `--max-upload-size` (100 MB by default), so it would accept such a body.
+ * Maximum `POST /prompt` body the gate reads, in bytes. A larger one is rejected with 413,
+ * although ComfyUI itself accepts bodies up to `--max-upload-size` (default 100 MB). API
+ * graphs, even with the UI workflow in `extra_data`, are far smaller.
  */
 export const MAX_GATED_BODY_BYTES = 16 * 1024 * 1024;
 
 export type GatePrompt = (body: unknown) => Promise<GateOutcome>;
 
-/** Reads the whole body; null when it exceeds `limit`, in which case the rest stays unread. */
+/** Reads the whole body. Returns null when it exceeds `limit`, and the rest then stays unread. */
 function readBody(request: IncomingMessage, limit: number): Promise<Buffer | null> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -55,7 +55,7 @@ function readBody(request: IncomingMessage, limit: number): Promise<Buffer | nul
 
 /** Sends the error shape ComfyUI uses for a rejected prompt, so its frontend shows the message. */
 function sendTooLarge(response: ServerResponse, size: number): void {
-  const message = `the prompt body is larger than ${size} bytes; send the API graph without large embedded data`;
+  const message = `the prompt body is larger than the ${size}-byte limit of ComfyCarry's prompt gate. Send the API graph without large embedded data.`;
   const text = JSON.stringify({ error: { type: "request_too_large", message, details: "", extra_info: {} }, node_errors: {} });
   response.writeHead(413, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(text), connection: "close" });
   response.end(text);
