@@ -5,11 +5,14 @@ import { gzipSync } from "node:zlib";
 
 import { z } from "zod";
 
-// Measures the dashboard's initial JavaScript after `vite build`: the entry chunk plus
-// every chunk it imports statically (what the browser must fetch before the first
-// paint), each gzipped at level 9 as Vite's own report does. Lazily loaded chunks (pages,
-// charts, the dark theme) are not counted. Writes one row into docs/benchmarks.md and
-// exits 1 when the total is over the target.
+// Measures the dashboard's initial JavaScript after `vite build`: what the browser must
+// fetch before the first paint of a light-theme visitor. That is the entry chunk, every
+// chunk it imports statically, and the dynamically imported chunks main.ts awaits before
+// mounting. Of those, only the active locale's messages vary, so the larger locale is
+// counted. Each file is gzipped at level 9 as Vite's own report does. Chunks the router
+// loads after mount (pages with their layout and header, charts) and the dark theme,
+// which only dark-theme visitors await, are not counted. Writes one row into
+// docs/benchmarks.md and exits 1 when the total is over the target.
 
 const TARGET_KB = 200;
 const ROW_NAME = "Dashboard initial JS (gzip)";
@@ -17,6 +20,12 @@ const ROW_NAME = "Dashboard initial JS (gzip)";
 const webRoot = join(dirname(fileURLToPath(import.meta.url)), "..");
 const dist = join(webRoot, "dist");
 const benchmarks = join(webRoot, "..", "docs", "benchmarks.md");
+
+/**
+ * Dynamic imports the first render waits for, as groups of manifest keys (source paths
+ * relative to web/). A visitor loads one member of each group, so the largest counts.
+ */
+const AWAITED_BEFORE_MOUNT: readonly (readonly string[])[] = [["src/locales/enMessages.ts", "src/locales/zhCNMessages.ts"]];
 
 const manifestSchema = z.record(
   z.string(),
@@ -26,13 +35,13 @@ const manifestSchema = z.record(
 const manifestPath = join(dist, ".vite", "manifest.json");
 const manifest = manifestSchema.parse(JSON.parse(readFileSync(manifestPath, "utf8")));
 
-/** Collects the entry chunks and, transitively, their static imports. */
-function initialChunks(): Set<string> {
+/** Collects the `start` chunks and, transitively, their static imports, skipping `known`. */
+function staticClosure(start: readonly string[], known: ReadonlySet<string>): Set<string> {
   const seen = new Set<string>();
-  const pending = Object.keys(manifest).filter((key) => manifest[key]?.isEntry === true);
+  const pending = [...start];
   while (pending.length > 0) {
     const key = pending.pop();
-    if (key === undefined || seen.has(key)) {
+    if (key === undefined || seen.has(key) || known.has(key)) {
       continue;
     }
     seen.add(key);
@@ -41,9 +50,51 @@ function initialChunks(): Set<string> {
   return seen;
 }
 
-const files = [...initialChunks()].map((key) => manifest[key]?.file).filter((file): file is string => file !== undefined && file.endsWith(".js"));
-const gzipBytes = files.reduce((sum, file) => sum + gzipSync(readFileSync(join(dist, file)), { level: 9 }).length, 0);
-const totalKb = gzipBytes / 1000;
+/** Returns the gzip size in bytes of the JavaScript files among `keys`. */
+function gzipSize(keys: Iterable<string>): number {
+  let bytes = 0;
+  for (const key of keys) {
+    const file = manifest[key]?.file;
+    if (file !== undefined && file.endsWith(".js")) {
+      bytes += gzipSync(readFileSync(join(dist, file)), { level: 9 }).length;
+    }
+  }
+  return bytes;
+}
+
+const initial = staticClosure(
+  Object.keys(manifest).filter((key) => manifest[key]?.isEntry === true),
+  new Set(),
+);
+const entryBytes = gzipSize(initial);
+
+// For each awaited group, add the largest member with the static imports it does not
+// share with the entry. A missing key means a loader was renamed: fail rather than
+// silently measure less.
+const awaitedParts: string[] = [];
+let awaitedBytes = 0;
+for (const group of AWAITED_BEFORE_MOUNT) {
+  let largest = { key: "", chunks: new Set<string>(), bytes: -1 };
+  for (const key of group) {
+    if (manifest[key] === undefined) {
+      process.stderr.write(`${key} is not in ${manifestPath}: update AWAITED_BEFORE_MOUNT in web/scripts/bundle-size.ts to the chunks main.ts awaits\n`);
+      process.exit(1);
+    }
+    const chunks = staticClosure([key], initial);
+    const bytes = gzipSize(chunks);
+    if (bytes > largest.bytes) {
+      largest = { key, chunks, bytes };
+    }
+  }
+  for (const chunk of largest.chunks) {
+    initial.add(chunk);
+  }
+  awaitedBytes += largest.bytes;
+  awaitedParts.push(`${largest.key} ${(largest.bytes / 1000).toFixed(1)} kB`);
+}
+
+const files = [...initial].map((key) => manifest[key]?.file).filter((file): file is string => file !== undefined && file.endsWith(".js"));
+const totalKb = (entryBytes + awaitedBytes) / 1000;
 
 const HEADER = [
   "# Benchmarks",
@@ -55,7 +106,7 @@ const HEADER = [
   "",
 ].join("\n");
 
-const row = `| ${ROW_NAME} | ${totalKb.toFixed(1)} kB in ${files.length} files | ≤ ${TARGET_KB} kB | \`npm run build -w web\` (web/scripts/bundle-size.ts) | ${new Date().toISOString().slice(0, 10)} |`;
+const row = `| ${ROW_NAME} | ${totalKb.toFixed(1)} kB in ${files.length} files, ${(awaitedBytes / 1000).toFixed(1)} kB of it awaited before mount (largest locale) | ≤ ${TARGET_KB} kB | \`npm run build -w web\` (web/scripts/bundle-size.ts) | ${new Date().toISOString().slice(0, 10)} |`;
 
 // Replace only this row; other measurements in the file belong to other scripts.
 const text = existsSync(benchmarks) ? readFileSync(benchmarks, "utf8") : HEADER;
@@ -69,7 +120,8 @@ if (index >= 0) {
 }
 writeFileSync(benchmarks, lines.join("\n"));
 
-process.stdout.write(`initial JS: ${totalKb.toFixed(1)} kB gzip in ${files.length} files (target ≤ ${TARGET_KB} kB); row written to docs/benchmarks.md\n`);
+const breakdown = `entry and static imports ${(entryBytes / 1000).toFixed(1)} kB; awaited before mount: ${awaitedParts.join(", ")}`;
+process.stdout.write(`initial JS: ${totalKb.toFixed(1)} kB gzip in ${files.length} files (${breakdown}; target ≤ ${TARGET_KB} kB); row written to docs/benchmarks.md\n`);
 if (totalKb > TARGET_KB) {
   process.stderr.write(`initial JS is over the ${TARGET_KB} kB target: move a dependency behind a dynamic import() or drop it\n`);
   process.exit(1);

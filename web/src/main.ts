@@ -3,7 +3,7 @@ import { createApp } from "vue";
 
 import App from "./App.vue";
 import { onUnauthorized } from "./api/client";
-import { createAppI18n, detectLocale, readStoredLocale } from "./i18n";
+import { detectLocale, loadAppI18n, readStoredLocale } from "./i18n";
 import { loadDarkTheme, useTheme } from "./composables/useTheme";
 import { createAppRouter, loginRoute } from "./router";
 import { useAuthStore } from "./stores/authStore";
@@ -12,7 +12,8 @@ import "./styles.css";
 
 const pinia = createPinia();
 const router = createAppRouter(pinia);
-const i18n = createAppI18n({ locale: detectLocale(readStoredLocale(), navigator.languages) });
+// Only the active locale is downloaded, and the first render waits for it.
+const i18n = await loadAppI18n({ locale: detectLocale(readStoredLocale(), navigator.languages) });
 document.documentElement.lang = i18n.global.locale.value;
 
 // A 401 from any route means the session expired: back to login, then to this page.

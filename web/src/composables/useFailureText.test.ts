@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { createAppI18n } from "../i18n";
+import { createAppI18n } from "../i18n/eager";
 import { failureText } from "./useFailureText";
 
 import type { ApiFailure } from "../api/client";

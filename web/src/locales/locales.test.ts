@@ -1,7 +1,8 @@
 import { ERROR_CODES } from "@comfycarry/shared";
 import { describe, expect, it } from "vitest";
 
-import { createAppI18n, detectLocale } from "../i18n";
+import { detectLocale } from "../i18n";
+import { createAppI18n } from "../i18n/eager";
 import { enMessages as en, zhCNMessages as zhCN } from "./messages";
 
 /** Flattens nested messages into dotted keys. */

@@ -3,7 +3,7 @@ import { NDialogProvider, NMessageProvider } from "naive-ui";
 import { createPinia, setActivePinia } from "pinia";
 import { defineComponent, h } from "vue";
 
-import { createAppI18n } from "../i18n";
+import { createAppI18n } from "../i18n/eager";
 
 import type { AppLocale } from "../i18n";
 import type { Pinia } from "pinia";

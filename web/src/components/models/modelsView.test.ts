@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { createAppI18n } from "../../i18n";
+import { createAppI18n } from "../../i18n/eager";
 import { jobWith } from "./fixtures";
 import { commandErrorText, failureText, jobEtaSeconds, jobPercent, mergeJobs, splitJobs } from "./modelsView";
 

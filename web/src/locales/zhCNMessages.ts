@@ -1,0 +1,12 @@
+import zhCN from "./zh-CN.json";
+import { mergeFeatureMessages } from "./featureFiles";
+
+import type { Messages } from "./featureFiles";
+
+// One module per locale, so the build puts each language into its own chunk and a
+// visitor downloads only the language they read.
+
+/** Simplified Chinese messages: the core file plus every `features/*.zh-CN.json`. */
+const zhCNMessages: Messages = mergeFeatureMessages("zh-CN", zhCN, import.meta.glob<Messages>("./features/*.zh-CN.json", { eager: true, import: "default" }));
+
+export default zhCNMessages;
