@@ -13,7 +13,7 @@ import { QUEUED_PROMPT_SOURCE, parseQueuedPrompt } from "../../src/comfyui/queue
 import { ComfyuiProxy } from "../../src/comfyui/proxy/server.js";
 import { PromptGate } from "../../src/workflows/on-demand/gate.js";
 import { firstOf, remotePuller, sourcePuller } from "../../src/workflows/on-demand/pullers.js";
-import { FakeAccessEdge, FakeClock, INSTANCE_ID } from "../access-proxy/harness.js";
+import { FakeAccessEdge, FakeClock, INSTANCE_ID, cookieOf, freshTicket } from "../access-proxy/harness.js";
 import { waitFor } from "../helpers/fake-edge.js";
 import { Simulator } from "../helpers/simulator.js";
 import { openService, silentLog, tempComfyui } from "./helpers.js";
@@ -50,6 +50,8 @@ let simulator: Simulator;
 let gate: PromptGate;
 let access: RunningAccessProxy;
 let observing: ComfyuiProxy;
+const edge = new FakeAccessEdge();
+const clock = new FakeClock();
 const events: ProtocolEvent[] = [];
 const observed: Array<{ text: string; source: string }> = [];
 const observe = (text: string, source: string): void => void observed.push({ text, source });
@@ -99,7 +101,7 @@ beforeAll(async () => {
   layout = await tempComfyui();
   const remoteRoot = join(layout.root, "remote");
   await mkdir(join(remoteRoot, "comfycarry/models/checkpoints/remote"), { recursive: true });
-  for (const name of ["access.safetensors", "observing.safetensors", "journaled.safetensors", "api-path.safetensors"]) {
+  for (const name of ["session.safetensors", "access.safetensors", "observing.safetensors", "journaled.safetensors", "api-path.safetensors"]) {
     await writeFile(join(remoteRoot, "comfycarry/models/checkpoints/remote", name), Buffer.alloc(1024 * 1024, 3));
   }
   const configPath = join(layout.root, "rclone.conf");
@@ -117,7 +119,6 @@ beforeAll(async () => {
   });
   const gatePrompt = (body: unknown) => gate.gatePrompt(body);
 
-  const edge = new FakeAccessEdge();
   edge.tokens.set(TOKEN, "control");
   access = await startAccessProxy({
     instanceId: INSTANCE_ID,
@@ -128,7 +129,7 @@ beforeAll(async () => {
     port: 0,
     log: silentLog,
     observe,
-    now: new FakeClock().now,
+    now: clock.now,
     edge,
     routes: new ProxyRoutes(),
     gate: gatePrompt,
@@ -164,6 +165,16 @@ describe("prompt gate in the access proxy", () => {
     expect(await waitForHistory(id)).toBe("success");
     expect(existsSync(modelPath("remote/access.safetensors"))).toBe(true);
     expect(waitStates(id)).toEqual(["waiting", "submitted"]);
+  }, 90_000);
+
+  it("holds a prompt sent with a session", async () => {
+    const login = await fetch(`http://127.0.0.1:${access.port}/__cc/login?ticket=${freshTicket(edge, clock)}`, { redirect: "manual" });
+    const cookie = cookieOf(login) ?? "";
+    const { status, promptId } = await post(access.port, prompt("remote/session.safetensors", 10), { cookie });
+    expect(status).toBe(200);
+    const id = promptId ?? "";
+    expect(waitStates(id)).toEqual(["waiting"]);
+    expect(await waitForHistory(id)).toBe("success");
   }, 90_000);
 
   it("reports the held graph to the bridge", async () => {
