@@ -1,6 +1,7 @@
-import { errorBodySchema, parseValue } from "@comfycarry/shared";
+import { errorBodySchema } from "@comfycarry/shared/messages";
+import { parseValue } from "@comfycarry/shared/parse";
 
-import type { ErrorCode, WireError } from "@comfycarry/shared";
+import type { ErrorCode, WireError } from "@comfycarry/shared/errors";
 import type { z } from "zod";
 
 // The one place the dashboard talks HTTP to the edge. Every response comes back as a

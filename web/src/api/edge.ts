@@ -1,4 +1,5 @@
-import { commandResponseSchema, instanceListSchema, instanceOverviewSchema } from "@comfycarry/shared";
+import { commandResponseSchema, instanceListSchema } from "@comfycarry/shared/messages";
+import { instanceOverviewSchema } from "@comfycarry/shared/overview";
 import { z } from "zod";
 
 import { requestEmpty, requestJson } from "./client";

@@ -1,4 +1,6 @@
-import { instanceListSchema, instanceOverviewSchema, parseValue } from "@comfycarry/shared";
+import { instanceListSchema } from "@comfycarry/shared/messages";
+import { instanceOverviewSchema } from "@comfycarry/shared/overview";
+import { parseValue } from "@comfycarry/shared/parse";
 import { z } from "zod";
 
 import type { InstanceOverview, InstanceSummary } from "@comfycarry/shared";
