@@ -49,7 +49,7 @@ await appendBenchmarkRow(
     `${ms(result.baselinePingMs.p50)} / ${ms(result.baselinePingMs.p99)}`,
     `${ms(result.eventLatencyMs.p50)} / ${ms(result.eventLatencyMs.p99)} (×${eventRatio.toFixed(1)}, n=${result.eventLatencyMs.samples})`,
     `${ms(result.commandRoundTripMs.p50)} / ${ms(result.commandRoundTripMs.p99)} (×${commandRatio.toFixed(1)}, n=${result.commandRoundTripMs.samples})`,
-    `${result.reporterStreaming.corePercent.toFixed(2)} % / ${result.reporterStreaming.peakRssMb.toFixed(0)} MB`,
+    `${result.reporterStreaming.corePercent.toFixed(2)} % / ${result.reporterStreaming.peakRssMb.toFixed(0)} MB (CPU ${result.reporterStreaming.cpuMsPerStep.toFixed(2)} ms per step)`,
     `${result.reporterIdle.corePercent.toFixed(2)} % / ${result.reporterIdle.peakRssMb.toFixed(0)} MB`,
   ],
 );

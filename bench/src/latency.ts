@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 import { parseFrame, type EdgeToBrowserMessage } from "@comfycarry/shared";
-import { BrowserSocketRecorder, frameOfType, REPORTER_SERVICE, Stack, txt2imgPrompt } from "@comfycarry/stack";
+import { BrowserSocketRecorder, findFreePort, frameOfType, REPORTER_SERVICE, Stack, txt2imgPrompt } from "@comfycarry/stack";
 import WebSocket from "ws";
 import { z } from "zod";
 
@@ -27,7 +27,11 @@ export interface LatencyResult {
   commandRoundTripMs: { p50: number; p99: number; samples: number };
   /** Browser ping → edge pong, the cost of one edge hop with no reporter involved. */
   baselinePingMs: { p50: number; p99: number };
-  reporterStreaming: { corePercent: number; peakRssMb: number };
+  /**
+   * CPU time per simulated sampler step, in milliseconds. It varies less than a core share
+   * on a shared machine, because time spent waiting for a core does not count.
+   */
+  reporterStreaming: { corePercent: number; peakRssMb: number; cpuMsPerStep: number };
   reporterIdle: { corePercent: number; peakRssMb: number };
 }
 
@@ -43,7 +47,16 @@ const progressFrameSchema = z.object({
  */
 export async function runLatencyBench(options: LatencyOptions): Promise<LatencyResult> {
   const stateDir = await mkdtemp(join(tmpdir(), "comfycarry-bench-"));
-  const stack = await Stack.start({ stateDir, stepMs: options.stepMs, preset: "h100" });
+  // The models feature looks model hashes up on CivitAI at startup. A loopback port with
+  // no listener keeps the bench off the internet, and the failed lookups cost what they
+  // cost on an offline host.
+  const closedPort = await findFreePort();
+  const stack = await Stack.start({
+    stateDir,
+    stepMs: options.stepMs,
+    preset: "h100",
+    reporterEnv: { CIVITAI_BASE_URL: `http://127.0.0.1:${closedPort}`, HF_ENDPOINT: `http://127.0.0.1:${closedPort}` },
+  });
   const recorders: BrowserSocketRecorder[] = [];
   let observer: WebSocket | null = null;
 
@@ -116,7 +129,11 @@ export async function runLatencyBench(options: LatencyOptions): Promise<LatencyR
       eventLatencyMs: { p50: percentile(latencies, 50), p99: percentile(latencies, 99), samples: latencies.length },
       commandRoundTripMs: { p50: percentile(commandTimes, 50), p99: percentile(commandTimes, 99), samples: commandTimes.length },
       baselinePingMs: { p50: percentile(pingTimes, 50), p99: percentile(pingTimes, 99) },
-      reporterStreaming: { corePercent: streaming.corePercent, peakRssMb: streaming.peakRssBytes / 1024 ** 2 },
+      reporterStreaming: {
+        corePercent: streaming.corePercent,
+        peakRssMb: streaming.peakRssBytes / 1024 ** 2,
+        cpuMsPerStep: (streaming.cpuSeconds * 1000) / (options.prompts * options.stepsPerPrompt),
+      },
       reporterIdle: { corePercent: idle.corePercent, peakRssMb: idle.peakRssBytes / 1024 ** 2 },
     };
   } finally {

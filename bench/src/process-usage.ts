@@ -24,7 +24,7 @@ export async function rssBytes(pid: number): Promise<number> {
 }
 
 /** Measures a process's share of one core and its peak RSS while `work` runs. */
-export async function measureProcess(pid: number, work: () => Promise<void>): Promise<{ corePercent: number; peakRssBytes: number; seconds: number }> {
+export async function measureProcess(pid: number, work: () => Promise<void>): Promise<{ corePercent: number; cpuSeconds: number; peakRssBytes: number; seconds: number }> {
   const startCpu = await cpuSeconds(pid);
   const started = performance.now();
   let peak = await rssBytes(pid);
@@ -43,5 +43,5 @@ export async function measureProcess(pid: number, work: () => Promise<void>): Pr
   }
   const seconds = (performance.now() - started) / 1000;
   const cpu = (await cpuSeconds(pid)) - startCpu;
-  return { corePercent: (cpu / seconds) * 100, peakRssBytes: Math.max(peak, await rssBytes(pid)), seconds };
+  return { corePercent: (cpu / seconds) * 100, cpuSeconds: cpu, peakRssBytes: Math.max(peak, await rssBytes(pid)), seconds };
 }
