@@ -27,6 +27,9 @@ const benchmarks = join(webRoot, "..", "docs", "benchmarks.md");
  */
 const AWAITED_BEFORE_MOUNT: readonly (readonly string[])[] = [["src/locales/enMessages.ts", "src/locales/zhCNMessages.ts"]];
 
+/** The naive-ui dark theme, which main.ts awaits before mount only for dark-theme visitors. */
+const DARK_THEME_KEY_SUFFIX = "naive-ui/es/themes/dark.mjs";
+
 const manifestSchema = z.record(
   z.string(),
   z.object({ file: z.string(), isEntry: z.boolean().optional(), imports: z.array(z.string()).optional() }),
@@ -93,6 +96,11 @@ for (const group of AWAITED_BEFORE_MOUNT) {
   awaitedParts.push(`${largest.key} ${(largest.bytes / 1000).toFixed(1)} kB`);
 }
 
+// Reported beside the figure, not in it, so the row stays comparable with earlier ones.
+const darkThemeKey = Object.keys(manifest).find((key) => key.endsWith(DARK_THEME_KEY_SUFFIX));
+const darkThemeBytes = darkThemeKey === undefined ? 0 : gzipSize(staticClosure([darkThemeKey], initial));
+const darkThemeNote = `dark-theme visitors also await ${(darkThemeBytes / 1000).toFixed(1)} kB`;
+
 const files = [...initial].map((key) => manifest[key]?.file).filter((file): file is string => file !== undefined && file.endsWith(".js"));
 const totalKb = (entryBytes + awaitedBytes) / 1000;
 
@@ -106,7 +114,7 @@ const HEADER = [
   "",
 ].join("\n");
 
-const row = `| ${ROW_NAME} | ${totalKb.toFixed(1)} kB in ${files.length} files, ${(awaitedBytes / 1000).toFixed(1)} kB of it awaited before mount (largest locale) | ≤ ${TARGET_KB} kB | \`npm run build -w web\` (web/scripts/bundle-size.ts) | ${new Date().toISOString().slice(0, 10)} |`;
+const row = `| ${ROW_NAME} | ${totalKb.toFixed(1)} kB in ${files.length} files, ${(awaitedBytes / 1000).toFixed(1)} kB of it awaited before mount (largest locale); ${darkThemeNote}, not counted | ≤ ${TARGET_KB} kB | \`npm run build -w web\` (web/scripts/bundle-size.ts) | ${new Date().toISOString().slice(0, 10)} |`;
 
 // Replace only this row; other measurements in the file belong to other scripts.
 const text = existsSync(benchmarks) ? readFileSync(benchmarks, "utf8") : HEADER;
@@ -120,7 +128,7 @@ if (index >= 0) {
 }
 writeFileSync(benchmarks, lines.join("\n"));
 
-const breakdown = `entry and static imports ${(entryBytes / 1000).toFixed(1)} kB; awaited before mount: ${awaitedParts.join(", ")}`;
+const breakdown = `entry and static imports ${(entryBytes / 1000).toFixed(1)} kB; awaited before mount: ${awaitedParts.join(", ")}; ${darkThemeNote}, not counted`;
 process.stdout.write(`initial JS: ${totalKb.toFixed(1)} kB gzip in ${files.length} files (${breakdown}; target ≤ ${TARGET_KB} kB); row written to docs/benchmarks.md\n`);
 if (totalKb > TARGET_KB) {
   process.stderr.write(`initial JS is over the ${TARGET_KB} kB target: move a dependency behind a dynamic import() or drop it\n`);
