@@ -32,7 +32,7 @@ const DARK_THEME_KEY_SUFFIX = "naive-ui/es/themes/dark.mjs";
 
 const manifestSchema = z.record(
   z.string(),
-  z.object({ file: z.string(), isEntry: z.boolean().optional(), imports: z.array(z.string()).optional() }),
+  z.object({ file: z.string(), name: z.string().optional(), isEntry: z.boolean().optional(), imports: z.array(z.string()).optional() }),
 );
 
 const manifestPath = join(dist, ".vite", "manifest.json");
@@ -81,6 +81,14 @@ for (const group of AWAITED_BEFORE_MOUNT) {
   for (const key of group) {
     if (manifest[key] === undefined) {
       process.stderr.write(`${key} is not in ${manifestPath}: update AWAITED_BEFORE_MOUNT in web/scripts/bundle-size.ts to the chunks main.ts awaits\n`);
+      process.exit(1);
+    }
+    // When shipped code also imports the module statically, the build moves its body into
+    // a chunk of the same name that the entry imports, leaving only a facade for the key.
+    const chunkName = manifest[key]?.name;
+    const staticCopy = [...initial].some((chunk) => manifest[chunk]?.name === chunkName);
+    if (initial.has(key) || staticCopy) {
+      process.stderr.write(`${key} is imported statically by the entry, so every visitor downloads it: load it through a dynamic import() (for locales, i18n/load.ts) and keep i18n/eager.ts to tests\n`);
       process.exit(1);
     }
     const chunks = staticClosure([key], initial);
