@@ -186,7 +186,7 @@ describe("locales and small screens", () => {
     expect(await rawKeysOnPage(page)).toEqual([]);
 
     await page.click("header a[href='/']");
-    await page.waitForSelector("[data-testid=fleet] a");
+    await page.waitForSelector("[data-testid=fleet] [role=link]");
     expect(await rawKeysOnPage(page)).toEqual([]);
     await page.context().close();
   });
@@ -214,7 +214,7 @@ describe("locales and small screens", () => {
     expect(await horizontalOverflow(page)).toBe(0);
 
     await page.click("header a[href='/']");
-    await page.waitForSelector("[data-testid=fleet] a");
+    await page.waitForSelector("[data-testid=fleet] [role=link]");
     expect(await horizontalOverflow(page)).toBe(0);
 
     await page.click("[data-testid=logout]");

@@ -7,6 +7,16 @@ import HistoryCharts from "./HistoryCharts.vue";
 
 import type { HistoryRange, HistoryResponse } from "@comfycarry/shared";
 
+// happy-dom has no 2D canvas, so uPlot's drawing would throw after each test; these tests
+// check which range loads, not the pixels.
+vi.mock("uplot", () => ({
+  default: class {
+    destroy(): void {}
+    setData(): void {}
+    setSize(): void {}
+  },
+}));
+
 const SPANS: Record<HistoryRange, number> = { "1h": 3_600_000, "48h": 172_800_000, "30d": 2_592_000_000 };
 const RESOLUTIONS: Record<HistoryRange, number> = { "1h": 5_000, "48h": 60_000, "30d": 900_000 };
 const NOW = Date.UTC(2026, 11, 4);
