@@ -11,6 +11,8 @@ export interface ModelHosts {
   /** A CivitAI model page link with a two-file version (a LoRA and a VAE). */
   civitaiLink: string;
   loraFileName: string;
+  /** Hub link of a file in a manually gated repo that `hfGatedTokens` can read, or null without those tokens. */
+  hfGatedLink: string | null;
   /** SHA-256 of the LoRA file, lower-case hex. */
   loraSha256(): Promise<string>;
   close(): Promise<void>;
@@ -25,7 +27,15 @@ export interface ModelHostsOptions {
   civitaiTokens?: string[];
   /** Makes the LoRA's version require a logged-in user, so a download without a token meets a 401. */
   loraRequiresLogin?: boolean;
+  /**
+   * Hugging Face tokens of a user whose access request to the gated repo `acme/gated-vae` was
+   * accepted. The repo exists only when this is set; the Hub rejects every other token with a 401.
+   */
+  hfGatedTokens?: string[];
 }
+
+const GATED_REPO = "acme/gated-vae";
+const GATED_USER = "gated-reader";
 
 /** Starts the fakes on 127.0.0.1; their files are generated while served, never stored. */
 export async function startModelHosts(options: ModelHostsOptions = {}): Promise<ModelHosts> {
@@ -59,9 +69,23 @@ export async function startModelHosts(options: ModelHostsOptions = {}): Promise<
       },
     ],
   });
+  const gatedRepos =
+    options.hfGatedTokens === undefined
+      ? []
+      : [
+          {
+            id: GATED_REPO,
+            sha: "89abcdef0123456789abcdef0123456789abcdef",
+            gated: "manual" as const,
+            acceptedUsers: [GATED_USER],
+            files: [{ path: "gated_vae.safetensors", file: new SyntheticFile({ size: 2 * MIB, seed: "demo-gated-vae", format: "safetensors" }), lfs: true }],
+          },
+        ];
   const hf = new FakeHuggingFace({
     bytesPerSecond,
+    ...(options.hfGatedTokens === undefined ? {} : { tokens: options.hfGatedTokens.map((token) => ({ token, user: GATED_USER, role: "read" as const })) }),
     repos: [
+      ...gatedRepos,
       {
         id: "acme/flux-parts",
         sha: "0123456789abcdef0123456789abcdef01234567",
@@ -88,6 +112,7 @@ export async function startModelHosts(options: ModelHostsOptions = {}): Promise<
     },
     civitaiLink: `${civitai.origin}/models/11?modelVersionId=111`,
     loraFileName: "inkwash_xl_v2.safetensors",
+    hfGatedLink: options.hfGatedTokens === undefined ? null : `${hf.origin}/${GATED_REPO}/resolve/main/gated_vae.safetensors`,
     loraSha256: () => lora.sha256(),
     async close() {
       await civitai.close();

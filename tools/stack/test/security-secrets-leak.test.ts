@@ -1,8 +1,14 @@
 import { randomBytes } from "node:crypto";
+import { once } from "node:events";
 import { lstat, mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from "node:fs/promises";
+import { createServer, request as httpRequest } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 
+import { FakeCloudflareStore, startFakeCloudflareApi } from "@comfycarry/fake-cloudflare-api";
+import type { FakeCloudflareApi } from "@comfycarry/fake-cloudflare-api";
+import { FAKE_CLOUDFLARED } from "@comfycarry/fake-cloudflared";
 import { apiTokenCreatedSchema, auditPageSchema, enrollmentKeyCreatedSchema, modelsCommands, syncCommands } from "@comfycarry/shared";
 import type { DownloadJob } from "@comfycarry/shared";
 import type { CommandName } from "@comfycarry/shared";
@@ -12,9 +18,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REPORTER_FATAL_EXIT_CODE, Stack, findFreePort, paths, startModelHosts, waitFor } from "../src/index.js";
 import type { ModelHosts } from "../src/index.js";
 
-// Every secret travels its real path through the running stack (wrangler dev, PM2, two real
-// reporters, rclone against a password-protected WebDAV server), then every file the stack
-// wrote is searched for each secret, raw, base64 (each byte alignment) and URL-encoded.
+// Every secret travels its real path through the running stack: wrangler dev, PM2, two real
+// reporters, rclone against a password-protected WebDAV server, downloads from the CivitAI and
+// Hugging Face fakes, and the fake cloudflared in API mode against the fake Cloudflare API.
+// Then every file the stack wrote is searched for each secret, raw, base64 (each byte
+// alignment) and URL-encoded.
 // Files whose job is to hold a secret (rclone.conf, the token files, the test's own state and
 // wrangler's env file) are the only ones left out.
 
@@ -23,6 +31,9 @@ let stackRunning = false;
 let stateDir: string;
 let dav: { url: string; dataDir: string; process: ResultPromise } | null = null;
 let hosts: ModelHosts | null = null;
+let cloudflareApi: FakeCloudflareApi | null = null;
+let cloudflareRecorder: HeaderRecorder | null = null;
+const cloudflareAccount = new FakeCloudflareStore();
 
 /** Response bodies and browser frames the owner's side received, searched like the files. */
 const recorded: string[] = [];
@@ -37,6 +48,8 @@ const LABELS = [
   "instance token of container B",
   "CivitAI token",
   "Hugging Face token",
+  "Cloudflare API token",
+  "tunnel token",
   "WebDAV password",
   "WebDAV password as rclone obscures it",
   "Drive access token",
@@ -56,6 +69,8 @@ const DAV_USER = "carry";
 const davPassword = remember("WebDAV password", `dav-${randomBytes(12).toString("base64url")}`);
 const civitaiToken = remember("CivitAI token", `civitai${randomBytes(16).toString("hex")}`);
 const hfToken = remember("Hugging Face token", `hf_${randomBytes(18).toString("base64url")}`);
+// The fake Cloudflare API accepts only letters, digits, `_` and `-` in a token.
+const cloudflareToken = remember("Cloudflare API token", `cf${randomBytes(30).toString("base64url")}`);
 const driveAccess = remember("Drive access token", `ya29.${randomBytes(24).toString("base64url")}`);
 const driveRefresh = remember("Drive refresh token", `1//${randomBytes(24).toString("base64url")}`);
 const refreshedAccess = remember("refreshed Drive access token", `ya29.${randomBytes(24).toString("base64url")}`);
@@ -81,6 +96,37 @@ async function startWebdav(dir: string): Promise<{ url: string; dataDir: string;
   const url = `http://127.0.0.1:${port}/`;
   await waitFor("the WebDAV server", async () => (await fetch(url)).status === 401, 20_000);
   return { url, dataDir, process: child };
+}
+
+interface HeaderRecorder {
+  /** The same base path as the target, on the recorder's port. */
+  url: string;
+  /** Each request's Authorization header, "" when it had none. */
+  authorizations: string[];
+  close(): Promise<void>;
+}
+
+/** Forwards every request to `target` and keeps its Authorization header, which the fake Cloudflare API does not record. */
+async function startHeaderRecorder(target: string): Promise<HeaderRecorder> {
+  const targetUrl = new URL(target);
+  const authorizations: string[] = [];
+  const server = createServer((request, response) => {
+    authorizations.push(request.headers.authorization ?? "");
+    const upstream = httpRequest({ host: targetUrl.hostname, port: targetUrl.port, method: request.method, path: request.url, headers: request.headers }, (reply) => {
+      response.writeHead(reply.statusCode ?? 502, reply.headers);
+      reply.pipe(response);
+    });
+    upstream.on("error", () => response.destroy());
+    request.pipe(upstream);
+  });
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}${targetUrl.pathname}`,
+    authorizations,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
 }
 
 /** rclone's reversible obscuring of a password, as rclone.conf stores it; read from stdin so it is in no command line. */
@@ -196,6 +242,9 @@ let containerBConf: string | null = null;
 let failedWithoutToken: DownloadJob | null = null;
 let downloaded: DownloadJob | null = null;
 let storeSawAuthorization = true;
+let hfDownloaded: DownloadJob | null = null;
+let hubSawHfToken = false;
+let hfCdnSawAuthorization = true;
 
 beforeAll(async () => {
   const bundle = await readFile(paths.reporterEntry, "utf8").catch(() => "");
@@ -208,8 +257,20 @@ beforeAll(async () => {
   stateDir = await mkdtemp(join(tmpdir(), "comfycarry-leak-"));
   dav = await startWebdav(stateDir);
   davObscured = remember("WebDAV password as rclone obscures it", await obscure(davPassword));
-  hosts = await startModelHosts({ loraBytes: 4 * 1024 * 1024, bytesPerSecond: 0, civitaiTokens: [civitaiToken], loraRequiresLogin: true });
-  stack = await Stack.start({ stateDir, instanceName: "leak test a", reporterEnv: { LOG_LEVEL: "debug", ...hosts.env } });
+  hosts = await startModelHosts({ loraBytes: 4 * 1024 * 1024, bytesPerSecond: 0, civitaiTokens: [civitaiToken], loraRequiresLogin: true, hfGatedTokens: [hfToken] });
+  cloudflareAccount.addToken(cloudflareToken, ["tunnel:edit", "dns:edit"]);
+  cloudflareAccount.addZone("example.com");
+  cloudflareApi = await startFakeCloudflareApi({}, cloudflareAccount);
+  cloudflareRecorder = await startHeaderRecorder(cloudflareApi.url);
+  const tunnelEnv = {
+    COMFYCARRY_CLOUDFLARE_API_URL: cloudflareRecorder.url,
+    COMFYCARRY_CLOUDFLARED_BIN: FAKE_CLOUDFLARED,
+    // cloudflared runs under PM2 with the reporter's environment, so these reach the fake.
+    FAKE_CLOUDFLARED_API_URL: cloudflareApi.url,
+    FAKE_CLOUDFLARED_SEARCH_DIRS: "",
+    FAKE_CLOUDFLARED_REGISTER_DELAY_MS: "100",
+  };
+  stack = await Stack.start({ stateDir, instanceName: "leak test a", reporterEnv: { LOG_LEVEL: "debug", ...hosts.env, ...tunnelEnv } });
   stackRunning = true;
   reporterAState = join(stateDir, "reporter-state");
   remember("owner password", stack.password);
@@ -232,6 +293,7 @@ beforeAll(async () => {
   expect((await api("/api/secrets/civitai_token", { method: "PUT", body: { value: civitaiToken } })).status).toBe(204);
   expect((await api("/api/secrets/hf_token", { method: "PUT", body: { value: hfToken }, bearer: apiToken })).status).toBe(204);
   expect((await api("/api/secrets/rclone_conf", { method: "PUT", body: { value: conf } })).status).toBe(204);
+  expect((await api("/api/secrets/cloudflare_token", { method: "PUT", body: { value: cloudflareToken } })).status).toBe(204);
   await api("/api/secrets");
 
   // The edge hands them to the connected reporter.
@@ -244,6 +306,25 @@ beforeAll(async () => {
   const retried = modelsCommands["downloads.retry"].result.parse(await command(stack.instanceId, "downloads.retry", { id: failedWithoutToken.id }));
   downloaded = await waitForJob(retried.id, "completed");
   storeSawAuthorization = hosts.civitai.store.requests.some((request) => request.headers.authorization !== undefined);
+
+  // The gated Hugging Face file downloads only with the token the edge handed over, because
+  // the reporter's environment contains none.
+  const gated = modelsCommands["downloads.add"].result.parse(await command(stack.instanceId, "downloads.add", { url: hosts.hfGatedLink ?? "", folder: "vae" }));
+  if (gated.outcome !== "added") {
+    throw new Error(`downloads.add did not queue the gated file: ${JSON.stringify(gated)}`);
+  }
+  hfDownloaded = await waitForJob(gated.job.id, "completed");
+  hubSawHfToken = hosts.hf.requests.some((request) => request.headers.authorization === `Bearer ${hfToken}`);
+  hfCdnSawAuthorization = hosts.hf.cdn.requests.some((request) => request.headers.authorization !== undefined);
+
+  // API mode with no pasted token creates the tunnel and DNS record with the edge's stored
+  // Cloudflare token, then cloudflared connects with the tunnel token that provisioning saved.
+  await waitFor("the Cloudflare token on instance A", async () => (await fileText(join(reporterAState, "secrets", "cloudflare_token"))) === cloudflareToken, 60_000);
+  await command(stack.instanceId, "tunnel.configure", { mode: "api", domain: "example.com", subdomain: "comfy" }, 120_000);
+  await command(stack.instanceId, "tunnel.start", {}, 120_000);
+  await waitFor("the tunnel connected", async () => cloudflareAccount.liveTunnels()[0]?.connected === true, 60_000);
+  const tunnel = cloudflareAccount.liveTunnels()[0];
+  remember("tunnel token", tunnel === undefined ? "" : cloudflareAccount.tunnelToken(tunnel));
 
   // A real sync over WebDAV uses the password.
   const created = syncCommands["sync.rule.create"].result.parse(await command(stack.instanceId, "sync.rule.create", { preset: "outputs", options: { remote: "dav" } }));
@@ -313,6 +394,8 @@ async function waitForJob(id: string, status: DownloadJob["status"]): Promise<Do
 
 afterAll(async () => {
   await hosts?.close();
+  await cloudflareRecorder?.close();
+  await cloudflareApi?.close();
   if (stackRunning) {
     await stack.stop();
   }
@@ -342,6 +425,30 @@ describe("secrets on their real paths", () => {
 
   it("never send the CivitAI token to the object store", () => {
     expect(storeSawAuthorization).toBe(false);
+  });
+
+  it("complete the gated Hugging Face download", () => {
+    expect(hfDownloaded?.status).toBe("completed");
+  });
+
+  it("send the Hugging Face token to the Hub", () => {
+    expect(hubSawHfToken).toBe(true);
+  });
+
+  it("never send the Hugging Face token to the CDN", () => {
+    expect(hfCdnSawAuthorization).toBe(false);
+  });
+
+  it("send the Cloudflare token as a Bearer header", () => {
+    expect(cloudflareRecorder?.authorizations).toContain(`Bearer ${cloudflareToken}`);
+  });
+
+  it("send the Cloudflare API no other credential", () => {
+    expect(new Set(cloudflareRecorder?.authorizations)).toEqual(new Set([`Bearer ${cloudflareToken}`]));
+  });
+
+  it("point a DNS record at the provisioned tunnel", () => {
+    expect(cloudflareAccount.records.map((record) => record.name)).toEqual(["comfy.example.com"]);
   });
 
   it("keep container B's rclone.conf at mode 0600", async () => {
@@ -374,7 +481,9 @@ describe("after the run, no file and no response", () => {
       ["state.json", "edge.env", "instance-token"].includes(name) ||
       /(^|\/)state\/instance-token$|(^|\/)reporter-state\/instance-token$/.test(name) ||
       /(^|\/)(reporter-)?state\/rclone\.conf$/.test(name) ||
-      /(^|\/)(reporter-)?state\/secrets\/(civitai_token|hf_token)$/.test(name)
+      /(^|\/)(reporter-)?state\/secrets\/(civitai_token|hf_token|cloudflare_token)$/.test(name) ||
+      // The tunnel's own copies: a pasted API token, and the tunnel token cloudflared reads through --token-file.
+      /^reporter-state\/tunnel\/(api-token|tunnel-token)$/.test(name)
     );
   };
 
