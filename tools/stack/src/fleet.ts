@@ -8,7 +8,7 @@ import { randomBytes } from "node:crypto";
 import { copyFile, mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 
-import { REPORTER_FATAL_EXIT_CODE, REPORTER_NODE_ARGS, REPORTER_PM2_FLAGS } from "./stack.js";
+import { OFFLINE_REPORTER_ENV, REPORTER_FATAL_EXIT_CODE, REPORTER_NODE_ARGS, REPORTER_PM2_FLAGS } from "./stack.js";
 import { EdgeClient } from "./edge-client.js";
 import { startEdge, type LocalEdge } from "./edge.js";
 import { paths } from "./paths.js";
@@ -103,6 +103,7 @@ export class LocalFleet {
         PM2_HOME: pm2.pm2Home,
         LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
         MALLOC_ARENA_MAX: "2",
+        ...OFFLINE_REPORTER_ENV,
       },
       cwd: workspaceDir,
       stopExitCodes: [REPORTER_FATAL_EXIT_CODE],

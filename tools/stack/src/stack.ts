@@ -26,6 +26,16 @@ export const REPORTER_SERVICE = "comfycarry-reporter";
  * workload (20 viewers, 2 shared cores), it lowered the idle RSS from about 100 MB to 93 MB,
  * and CPU time per step stayed within the run-to-run noise.
  */
+/** An address nothing listens on, for services a stack must never reach on the internet. */
+export const CLOSED_LOOPBACK_URL = "http://127.0.0.1:9";
+
+/** Reporter variables that keep its calls to CivitAI, Hugging Face and Cloudflare's API on loopback. */
+export const OFFLINE_REPORTER_ENV: Record<string, string> = {
+  CIVITAI_BASE_URL: CLOSED_LOOPBACK_URL,
+  HF_ENDPOINT: CLOSED_LOOPBACK_URL,
+  COMFYCARRY_CLOUDFLARE_API_URL: CLOSED_LOOPBACK_URL,
+};
+
 export const REPORTER_NODE_ARGS = ["--max-semi-space-size=1", "--optimize-for-size"];
 
 /**
@@ -78,6 +88,8 @@ export interface StackOptions {
    * COMFYCARRY_TEST_LOOPBACK_HOSTS to point downloads at the loopback fakes.
    */
   reporterEnv?: Record<string, string>;
+  /** Extra edge variables, e.g. provider base URLs and API keys pointing at loopback fakes. */
+  edgeVars?: Record<string, string>;
   /** Start no ComfyUI, because a deploy (the setup wizard's browser test) installs or adopts it and starts it. */
   withoutComfyui?: boolean;
 }
@@ -128,6 +140,7 @@ export class Stack {
       stateDir: options.stateDir,
       port: edgePort,
       secrets: { DASHBOARD_PASSWORD: state.password, SESSION_SECRET: state.sessionSecret, SECRETS_KEY: state.secretsKey },
+      vars: options.edgeVars,
     });
 
     try {
@@ -279,6 +292,10 @@ export class Stack {
       // The deploy engine lists and clones upstream ComfyUI on GitHub by default; a stack never
       // reaches it. Pass a fixture repository in `reporterEnv` to deploy.
       COMFYUI_REPOSITORY: `file://${join(this.options.stateDir, "no-comfyui-repository")}`,
+      // The reporter looks up model hashes on CivitAI and Hugging Face, and the tunnel talks to
+      // Cloudflare's API. A stack never reaches them: port 9 on loopback is closed, so those
+      // calls fail at once. Tests that need them pass the fakes' addresses in `reporterEnv`.
+      ...OFFLINE_REPORTER_ENV,
       PM2_HOME: this.pm2.pm2Home,
       LOG_LEVEL: process.env.LOG_LEVEL ?? "info",
       // glibc gives threads that malloc (V8's compiler and GC helpers, the libuv pool) arenas
