@@ -116,10 +116,12 @@ describe("snapshot sequence", () => {
 
   it("sends a smaller delta against the acknowledged base", () => {
     const sequence = new SnapshotSequence(true);
-    const base = sequence.frame(exampleOverview());
+    // One example for both frames: each call stamps its own capture time.
+    const overview = exampleOverview();
+    const base = sequence.frame(overview);
     sequence.acknowledge(1, true);
 
-    const next = sequence.frame(withCpu(exampleOverview(), 55));
+    const next = sequence.frame(withCpu(overview, 55));
 
     expect(base.type).toBe("snapshot");
     expect(next).toEqual({ type: "snapshot_delta", seq: 2, base_seq: 1, patch: { system: { cpu: { usage_percent: 55 } } } });
