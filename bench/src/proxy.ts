@@ -16,7 +16,7 @@ const CHILD = new URL("./proxy-child.ts", import.meta.url).pathname;
 const VIEW_FILE = "bench-view.bin";
 const BENCH_TOKEN = "cca_bench_token";
 const RSS_SAMPLE_MS = 50;
-const REPORTER_NODE_FLAGS = ["--max-semi-space-size=1", "--optimize-for-size"];
+const REPORTER_NODE_FLAGS = ["--max-semi-space-size=1", "--optimize-for-size", "--expose-gc"];
 /** Size of the warm-up transfers, which load every code path once before anything is timed. */
 const WARM_UP_BYTES = 4 * 1024 * 1024;
 const WARM_UP_FILE = "bench-warm-up.bin";

@@ -17,15 +17,6 @@ import { ensureOutputsRule, localRemoteConf, localRemoteDir, prepareLocalRemote 
 export const COMFY_SERVICE = "comfy";
 export const REPORTER_SERVICE = "comfycarry-reporter";
 
-/**
- * Node flags of the reporter, the same as bootstrap.sh passes. V8 sizes the young
- * generation by machine memory (16 MB semi-spaces on a 24 GB host). The reporter's garbage
- * is small frames and events, so 1 MB semi-spaces scavenge often but quickly; in the
- * latency benchmark's workload they kept RSS about 15 MB lower. --optimize-for-size makes V8
- * grow its heap less eagerly and collect garbage more often. In three runs each of that
- * workload (20 viewers, 2 shared cores), it lowered the idle RSS from about 100 MB to 93 MB,
- * and CPU time per step stayed within the run-to-run noise.
- */
 /** An address nothing listens on, for services a stack must never reach on the internet. */
 export const CLOSED_LOOPBACK_URL = "http://127.0.0.1:9";
 
@@ -36,7 +27,17 @@ export const OFFLINE_REPORTER_ENV: Record<string, string> = {
   COMFYCARRY_CLOUDFLARE_API_URL: CLOSED_LOOPBACK_URL,
 };
 
-export const REPORTER_NODE_ARGS = ["--max-semi-space-size=1", "--optimize-for-size"];
+/**
+ * Node flags of the reporter, the same as bootstrap.sh passes. V8 sizes the young
+ * generation by machine memory (16 MB semi-spaces on a 24 GB host). The reporter's garbage
+ * is small frames and events, so 1 MB semi-spaces scavenge often but quickly; in the
+ * latency benchmark's workload they kept RSS about 15 MB lower. --optimize-for-size makes V8
+ * grow its heap less eagerly and collect garbage more often. In three runs each of that
+ * workload (20 viewers, 2 shared cores), it lowered the idle RSS from about 100 MB to 93 MB,
+ * and CPU time per step stayed within the run-to-run noise. --expose-gc lets the proxies
+ * force a minor collection every few MiB they relay (reporter/src/comfyui/proxy/transfer-gc.ts).
+ */
+export const REPORTER_NODE_ARGS = ["--max-semi-space-size=1", "--optimize-for-size", "--expose-gc"];
 
 /**
  * PM2 start flags of the reporter, the same as bootstrap.sh passes. PM2's fork wrapper

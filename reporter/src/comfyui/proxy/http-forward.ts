@@ -6,6 +6,7 @@ import { pipeline } from "node:stream";
 import type { Logger } from "../../log/logger.js";
 import { downstreamHeaders, upstreamHeaders } from "./headers.js";
 import { PromptTee, isPromptPost } from "./prompt-tee.js";
+import { transferMeter } from "./transfer-gc.js";
 
 const agent = new Agent({ keepAlive: true, maxSockets: 64 });
 
@@ -28,7 +29,7 @@ export function forwardRequest(request: IncomingMessage, response: ServerRespons
   upstream.on("response", (answer) => {
     response.writeHead(answer.statusCode ?? 502, answer.statusMessage, downstreamHeaders(answer.headers));
     tee?.onResponse(answer);
-    pipeline(answer, response, (error) => {
+    pipeline(answer, transferMeter(), response, (error) => {
       if (error !== undefined && error !== null) {
         log.debug({ err: error, method: request.method, path: request.url }, "response from ComfyUI ended early");
       }
@@ -45,7 +46,7 @@ export function forwardRequest(request: IncomingMessage, response: ServerRespons
       response.destroy();
     }
   });
-  pipeline(body, upstream, () => {
+  pipeline(body, transferMeter(), upstream, () => {
     // Failures surface through the `error` handler above or the response side.
   });
 
