@@ -24,6 +24,7 @@ import { fleetRoutes, instanceFleetRoutes, metricsResponse } from "./routes/flee
 import { healthRoutes } from "./routes/health.js";
 import { notifyRoutes } from "./routes/notify.js";
 import { instanceRoutes } from "./routes/instances.js";
+import { instanceMeterRoutes } from "./routes/meter.js";
 import { reporterRoutes } from "./routes/reporter.js";
 import { secretRoutes } from "./routes/secrets.js";
 import { sessionRoutes } from "./routes/session.js";
@@ -37,6 +38,7 @@ const protectedRoutes = new Hono<AppEnv>()
   .route("/notify", notifyRoutes)
   .route("/instances", accessTicketRoutes)
   .route("/instances", instanceFleetRoutes)
+  .route("/instances", instanceMeterRoutes)
   .route("/fleet", fleetRoutes)
   .route("/tokens", apiTokenRoutes)
   .route("/enrollment-keys", enrollmentKeyRoutes)

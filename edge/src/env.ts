@@ -38,6 +38,8 @@ export interface Env {
   RUNPOD_API_KEY?: string;
   /** RunPod REST API origin (a var); https://rest.runpod.io when unset. Tests point it at a loopback fake. */
   RUNPOD_BASE_URL?: string;
+  /** "1" turns on the instance objects' usage counters and their route, for the edge-cost benchmark; unset in deployments. */
+  COMFYCARRY_METER?: string;
 }
 
 /** Name of the single fleet registry object. */

@@ -24,6 +24,8 @@ import type { SocketActor } from "../auth/actor.js";
 import type { Env } from "../env.js";
 import { buildInstanceStatus } from "../fleet-status/status.js";
 import { enablePingAutoResponse } from "./cheap-link.js";
+import { CostMeter } from "./cost-meter.js";
+import type { InvocationKind, MeterReading } from "./cost-meter.js";
 import { historyResponse } from "../history/query.js";
 import { setPrice } from "../spend/set-price.js";
 import { refuseUpgrade } from "../http/socket-refusal.js";
@@ -79,9 +81,13 @@ export class InstanceObject extends DurableObject<Env> {
   private parts: InstanceParts | null = null;
   /** The reporter frame being handled; the next one waits for it. */
   private reporterFrames: Promise<void> = Promise.resolve();
+  /** Usage counters for the edge-cost benchmark; null unless COMFYCARRY_METER is "1". */
+  private readonly meter: CostMeter | null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
+    // Installed first, so the counting storage wrappers see every write.
+    this.meter = CostMeter.install(ctx, env);
     this.store = new InstanceStore(ctx.storage.kv);
     enablePingAutoResponse(ctx);
     const meta = this.store.meta();
@@ -264,6 +270,10 @@ export class InstanceObject extends DurableObject<Env> {
    * these requests itself, so a request without them did not come through it and is refused.
    */
   override async fetch(request: Request): Promise<Response> {
+    return this.metered("fetch", () => this.acceptSocket(request));
+  }
+
+  private async acceptSocket(request: Request): Promise<Response> {
     const role = request.headers.get(ROLE_HEADER);
     const client = role === "reporter" ? "reporter" : "browser";
     const actor = parseActorHeader(request.headers.get(ACTOR_HEADER));
@@ -303,7 +313,12 @@ export class InstanceObject extends DurableObject<Env> {
     await this.handleMessage(ws, message);
   }
 
+  // Metered here rather than in webSocketMessage, so handler time leaves out the wait for earlier reporter frames.
   private async handleMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    await this.metered("webSocketMessage", () => this.dispatchMessage(ws, message), message);
+  }
+
+  private async dispatchMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
     const attachment = readAttachment(ws);
     const parts = this.parts;
     if (parts === null || attachment === null) {
@@ -321,9 +336,11 @@ export class InstanceObject extends DurableObject<Env> {
   }
 
   override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
-    this.onSocketGone(ws, { code, reason });
-    completeClose(ws, code, reason);
-    await this.afterLinkChange(ws, "socket closed");
+    await this.metered("webSocketClose", async () => {
+      this.onSocketGone(ws, { code, reason });
+      completeClose(ws, code, reason);
+      await this.afterLinkChange(ws, "socket closed");
+    });
   }
 
   override async webSocketError(ws: WebSocket, error: unknown): Promise<void> {
@@ -359,6 +376,10 @@ export class InstanceObject extends DurableObject<Env> {
 
   /** Fires every deadline that is due (command timeouts, the heartbeat) and re-arms for the next. */
   override async alarm(): Promise<void> {
+    await this.metered("alarm", () => this.fireDeadlines());
+  }
+
+  private async fireDeadlines(): Promise<void> {
     const parts = this.parts;
     if (parts === null) {
       return;
@@ -391,6 +412,21 @@ export class InstanceObject extends DurableObject<Env> {
 
     parts.commands.purgeSettledBefore(now - SETTLED_RETENTION_MS);
     await parts.scheduler.arm();
+  }
+
+  /** Runs one handler under the usage counters when they are on. */
+  private async metered<T>(kind: InvocationKind, handler: () => Promise<T>, message?: string | ArrayBuffer): Promise<T> {
+    const finish = this.meter?.begin(kind, message);
+    try {
+      return await handler();
+    } finally {
+      finish?.();
+    }
+  }
+
+  /** Returns the usage counters, or null when COMFYCARRY_METER is not "1". */
+  meterReading(): MeterReading | null {
+    return this.meter?.read() ?? null;
   }
 
   /** Test hook: moves every recorded time of this object `ms` into the past, as if that much time had passed. */

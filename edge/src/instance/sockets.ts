@@ -8,6 +8,7 @@ import type { EdgeToBrowserMessage, EdgeToReporterMessage } from "@comfycarry/sh
 import type { SocketActor } from "../auth/actor.js";
 import { errorFields, log } from "../log.js";
 import { readAttachment, writeAttachment } from "./attachments.js";
+import { countOutbound } from "./cost-meter.js";
 import type { ReporterAttachment } from "./attachments.js";
 
 export const REPORTER_TAG = "reporter";
@@ -27,7 +28,9 @@ function isOpen(ws: WebSocket): boolean {
 /** Sends one JSON frame; returns false (and logs) when the socket is already gone. */
 export function sendFrame(ws: WebSocket, frame: EdgeToBrowserMessage | EdgeToReporterMessage): boolean {
   try {
-    ws.send(JSON.stringify(frame));
+    const text = JSON.stringify(frame);
+    ws.send(text);
+    countOutbound(text);
     return true;
   } catch (err) {
     log.warn({ err: errorFields(err), frameType: frame.type }, "could not send a frame to a closed socket");
