@@ -4,7 +4,9 @@
  * timings in one run: every file and node restored one after another (baseline: one
  * `rclone copyto` per file, one clone per node), the same with one copy per folder, the
  * engine's commands in its parallel shape without the engine (to isolate our own overhead),
- * and the deploy engine's restore step.
+ * and the deploy engine's restore step. With `modelsGb`, it then times whole restore deploys
+ * to "ComfyUI online" with and without that many GB of on-demand models on the remote
+ * (see restore-online.ts).
  */
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -23,7 +25,11 @@ import { createRootLogger } from "../../reporter/src/log/logger.js";
 import { deploySettings } from "../../reporter/src/deploy/settings.js";
 import { syncPortFrom } from "../../reporter/src/deploy/sync-adapter.js";
 import { SyncService } from "../../reporter/src/sync/service/sync-service.js";
+import { modelsToQueueFrom } from "../../reporter/src/workflows/deploy-hook.js";
+import { WorkflowsService } from "../../reporter/src/workflows/service.js";
 import { buildDeployFixtures, nodePackRepository } from "../../tools/deploy-fixtures/src/index.js";
+import { compareOnline, prepareModels } from "./restore-online.js";
+import type { OnlineComparison } from "./restore-online.js";
 
 const SIMULATOR = fileURLToPath(new URL("../../tools/comfyui-sim/dist/main.mjs", import.meta.url));
 const PM2_CLI = fileURLToPath(new URL("../../node_modules/pm2/bin/pm2", import.meta.url));
@@ -39,6 +45,10 @@ const GPU: Gpu = { index: 0, name: "bench GPU", uuid: null, utilization_percent:
 export interface RestoreBenchOptions {
   nodes: number;
   workflows: number;
+  /** Size in GB (1e9 bytes) of the sparse on-demand models for the time-to-online comparison. 0 skips the comparison. */
+  modelsGb?: number;
+  /** Number of restore deploys per case in that comparison, whose median is reported (default 3). */
+  runs?: number;
 }
 
 export interface RestoreBenchResult {
@@ -55,6 +65,8 @@ export interface RestoreBenchResult {
   /** engineMs - bareParallelMs: time the engine spends besides the commands themselves. */
   overheadMs: number;
   restored: { workflows: number; settings: boolean; nodes: number };
+  /** Time to ComfyUI online with and without on-demand models, or null when `modelsGb` is 0. */
+  online: OnlineComparison | null;
 }
 
 interface Bench {
@@ -72,6 +84,9 @@ export async function runRestoreBench(options: RestoreBenchOptions): Promise<Res
     const fixtures = buildDeployFixtures(await made(join(root, "fixtures")), process.execPath, SIMULATOR);
     Object.assign(process.env, fixtures.pipEnv, { PM2_HOME: pm2Home, FAKE_NVIDIA_SMI_PRESET: "h100" });
     const bench = await prepareRemote(root, options);
+    const modelBytes = Math.round((options.modelsGb ?? 0) * 1e9);
+    const parking = join(root, "parked-models");
+    const remoteModels = modelBytes > 0 ? await prepareModels({ remoteBase: join(root, "remote", "comfycarry"), parking }, modelBytes) : [];
 
     const engineBench = await startEngine(bench, fixtures.comfyuiUrl, pm2Home);
     try {
@@ -79,7 +94,15 @@ export async function runRestoreBench(options: RestoreBenchOptions): Promise<Res
       const sequentialMs = await timed(bench, () => runSequential(bench));
       const bareParallelMs = await timed(bench, () => runParallel(bench));
       const engine = await engineRestore(bench, engineBench.engine);
-      return result(perItemMs, sequentialMs, bareParallelMs, engine);
+      const online =
+        modelBytes > 0
+          ? await compareOnline(
+              { workspace: bench.workspace, comfyuiDir: bench.comfyuiDir, remote: REMOTE, remoteBase: join(root, "remote", "comfycarry"), parking, engine: engineBench.engine, control: engineBench.control, reset: () => resetRestored(bench) },
+              remoteModels,
+              options.runs ?? 3,
+            )
+          : null;
+      return { ...result(perItemMs, sequentialMs, bareParallelMs, engine), online };
     } finally {
       await engineBench.close();
     }
@@ -89,7 +112,7 @@ export async function runRestoreBench(options: RestoreBenchOptions): Promise<Res
   }
 }
 
-function result(perItemMs: number, sequentialMs: number, bareParallelMs: number, engine: { ms: number; restored: RestoreBenchResult["restored"] }): RestoreBenchResult {
+function result(perItemMs: number, sequentialMs: number, bareParallelMs: number, engine: { ms: number; restored: RestoreBenchResult["restored"] }): Omit<RestoreBenchResult, "online"> {
   return {
     perItemMs,
     sequentialMs,
@@ -119,8 +142,15 @@ async function prepareRemote(root: string, options: RestoreBenchOptions): Promis
   const remoteRoot = await made(join(root, "remote"));
   const workflowsDir = await made(join(remoteRoot, "comfycarry", "workflows"));
   for (let index = 0; index < options.workflows; index += 1) {
-    const nodes = Array.from({ length: 40 }, (_, id) => ({ id, type: "KSampler", widgets_values: [index, id, "euler", "normal"] }));
-    await writeFile(join(workflowsDir, `workflow-${String(index).padStart(3, "0")}.json`), JSON.stringify({ nodes }));
+    // Each workflow needs a checkpoint and a LoRA from the on-demand folders, which the models step must leave to the prompt gate.
+    // The checkpoint's source URL points at a closed loopback port, because nothing should fetch it and a mistake must reach no other host.
+    const checkpoint = index % 2 === 0 ? "sdxl/base.safetensors" : "sd15/dreamshaper_8.safetensors";
+    const loaders = [
+      { id: 100, type: "CheckpointLoaderSimple", mode: 0, widgets_values: [checkpoint], properties: { models: [{ name: checkpoint, directory: "checkpoints", url: `http://127.0.0.1:9/models/${checkpoint}` }] } },
+      { id: 101, type: "LoraLoader", mode: 0, widgets_values: [`style_${index % 10}.safetensors`, 1, 1] },
+    ];
+    const nodes = [...loaders, ...Array.from({ length: 40 }, (_, id) => ({ id, type: "KSampler", widgets_values: [index, id, "euler", "normal"] }))];
+    await writeFile(join(workflowsDir, `workflow-${String(index).padStart(3, "0")}.json`), JSON.stringify({ nodes, links: [] }));
   }
   await writeFile(join(await made(join(remoteRoot, "comfycarry", "user-settings")), "comfy.settings.json"), JSON.stringify({ "Comfy.Locale": "zh" }));
   const snapshot = { format: "comfycarry.nodes.v1", taken_at: new Date().toISOString(), packs: packs.map((pack) => ({ name: pack.name, repository: pack.url, commit: pack.commit, enabled: true })) };
@@ -186,7 +216,7 @@ async function runParallel(bench: Bench): Promise<void> {
 }
 
 /** Builds the engine on the workspace and installs ComfyUI once, untimed, so the restore runs find it in place. */
-async function startEngine(bench: Bench, repository: string, pm2Home: string): Promise<{ engine: DeployEngine; close: () => Promise<void> }> {
+async function startEngine(bench: Bench, repository: string, pm2Home: string): Promise<{ engine: DeployEngine; control: ComfyuiControl; close: () => Promise<void> }> {
   const log = createRootLogger({ level: process.env["COMFYCARRY_BENCH_LOG"] ?? "silent", destination: process.stderr });
   const stateDir = join(bench.workspace, ".comfycarry");
   await mkdir(stateDir, { recursive: true });
@@ -204,9 +234,12 @@ async function startEngine(bench: Bench, repository: string, pm2Home: string): P
     channel: { supportsSecretUpdate: () => false, sendSecretUpdate: () => Promise.resolve(false) },
   });
   await sync.start();
+
+  // The reporter's own deploy hook decides which models the restore queues, so on-demand folders stay to the prompt gate as in production.
+  const workflows = await WorkflowsService.open({ comfyuiDir: bench.comfyuiDir, comfyuiUrl: config.comfyuiUrl, stateDir, nodeMapFile: null, installedPacks: () => control.nodes.packs.list(), log });
   const engine = new DeployEngine({
     settings: { ...deploySettings(config, { COMFYCARRY_DEPLOY_MIN_FREE_GB: "0" }), defaultRepository: repository },
-    deps: { control, sync: syncPortFrom({ service: sync, rcloneBinary: "rclone", workspaceDir: bench.workspace, log }), gpus: () => [GPU], modelsToQueue: () => Promise.resolve([]), tokens: () => ({ civitai: false, huggingface: false }) },
+    deps: { control, sync: syncPortFrom({ service: sync, rcloneBinary: "rclone", workspaceDir: bench.workspace, log }), gpus: () => [GPU], modelsToQueue: modelsToQueueFrom(workflows), tokens: () => ({ civitai: false, huggingface: false }) },
     log,
     emit: () => undefined,
   });
@@ -214,6 +247,7 @@ async function startEngine(bench: Bench, repository: string, pm2Home: string): P
   await engine.idle();
   return {
     engine,
+    control,
     async close() {
       await engine.close();
       await sync.stop();
