@@ -26,6 +26,8 @@ export interface MeterReading {
    * I/O, and then `handlerMs` is I/O-bounded time (storage, awaits), not CPU time.
    */
   clockAdvanced: boolean;
+  /** Deadlines the alarms fired, by key up to its first ":" (a command deadline's id is left out). */
+  deadlines: Record<string, number>;
   inboundMessages: number;
   inboundBytes: number;
   outboundMessages: number;
@@ -68,6 +70,7 @@ export class CostMeter {
   private handlerMs = 0;
   private clockAdvanced = false;
   private inboundMessages = 0;
+  private readonly deadlines: Record<string, number> = {};
   private inboundBytes = 0;
   private kvWrites = 0;
   private alarmWrites = 0;
@@ -109,6 +112,13 @@ export class CostMeter {
     };
   }
 
+  countDeadlines(keys: string[]): void {
+    for (const key of keys) {
+      const name = key.split(":")[0] ?? key;
+      this.deadlines[name] = (this.deadlines[name] ?? 0) + 1;
+    }
+  }
+
   read(): MeterReading {
     this.settleCursors();
     return {
@@ -117,6 +127,7 @@ export class CostMeter {
       invocations: { ...this.invocations },
       handlerMs: this.handlerMs,
       clockAdvanced: this.clockAdvanced,
+      deadlines: { ...this.deadlines },
       inboundMessages: this.inboundMessages,
       inboundBytes: this.inboundBytes,
       outboundMessages: outbound.messages - this.outboundAtStart.messages,

@@ -391,6 +391,7 @@ export class InstanceObject extends DurableObject<Env> {
     if (heartbeatAt !== null && heartbeatAt <= now && !keys.includes(HEARTBEAT_KEY)) {
       keys.unshift(HEARTBEAT_KEY);
     }
+    this.meter?.countDeadlines(keys);
     for (const key of keys) {
       // One failing deadline must not keep the others from firing.
       try {
