@@ -85,7 +85,13 @@ export class CommandExecutor implements CommandRunner {
 
     try {
       const data = await this.#dispatch(command.name, command.args, { signal: AbortSignal.timeout(remainingMs), log });
-      log.info("command succeeded");
+      // The dashboard polls read commands every few seconds; at info they would bury the
+      // changes a person made in the log view.
+      if (commandSchemas[command.name].scope === "read") {
+        log.debug("command succeeded");
+      } else {
+        log.info("command succeeded");
+      }
       return { ok: true, data };
     } catch (error) {
       if (error instanceof ComfyCarryError) {
