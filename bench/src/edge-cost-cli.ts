@@ -16,10 +16,10 @@ if (!Number.isInteger(speedup) || speedup <= 0 || speedup > 3600) {
 const result = await runEdgeCostBench({ speedup });
 
 function describeMode(mode: ModeResult): string {
-  const { hour, month } = mode;
+  const { hour, month, meter } = mode;
   return [
-    `${hour.handledMessages} msgs (${mode.snapshotsFull} full + ${mode.snapshotsDelta} delta snapshots, ${mode.byType.event ?? 0} events), ${(hour.bytesIn / 1024).toFixed(0)} KiB`,
-    `${hour.autoAnsweredPings} auto-answered pings, ${hour.alarms} alarms, ${hour.wakeUps} wake-ups, h = ${hour.handlerMs.toFixed(1)} ms, ${hour.rowsWritten} rows`,
+    `in the object: ${hour.handledMessages} msgs in (${mode.snapshotsFull} full + ${mode.snapshotsDelta} delta snapshots, ${mode.byType.event ?? 0} events), ${(hour.bytesIn / 1024).toFixed(0)} KiB in, ${meter.outboundMessages} msgs / ${(meter.outboundBytes / 1024).toFixed(0)} KiB out`,
+    `${hour.autoAnsweredPings} auto-answered pings, ${hour.alarms} alarms (${meter.invocations.alarm} measured, deadlines ${JSON.stringify(meter.deadlines)}; heartbeats modelled), ${hour.wakeUps} wake-ups, h = ${hour.handlerMs.toFixed(2)} ms (${mode.handlerTimeSource}), ${hour.rowsWritten} rows (${meter.kvWrites} KV, ${meter.sqlRowsWritten} SQL, ${meter.alarmWrites} setAlarm; rules predict ${mode.modelledRows})`,
     `→ ${Math.round(month.requests)} req, ${month.gbSeconds.toFixed(1)} GB-s, ${(month.rowsWritten / 1e6).toFixed(2)} M rows = $${month.dollars.toFixed(4)}/month`,
   ].join("; ");
 }

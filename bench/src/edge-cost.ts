@@ -5,13 +5,18 @@
  * rules (constant pings, 60 s or 2 s snapshots, merge-patch deltas, live-only events left
  * out while unwatched) through its real modules, with time compressed by `speedup`.
  *
- * Counted at the object's boundary: every message other than the constant ping runs
- * `webSocketMessage`, so handled messages and their bytes are counted where they are sent,
- * and auto-answered pings are checked by their pong arriving without a timestamp. Handler
- * time is the median snapshot acknowledgement round trip on loopback, an upper bound.
- * NOTE: alarms and SQLite rows are modelled from the edge's rules (see `modelRows`), not
- * read from the object, because wrangler dev exposes no per-object usage counters and the
- * compressed clock would distort real alarms.
+ * Counted inside the Durable Object: the edge runs with COMFYCARRY_METER=1, and its usage
+ * meter (edge/src/instance/cost-meter.ts) counts invocations by handler, inbound and outbound
+ * messages and bytes, SQLite rows written and handler wall time. Auto-answered pings never
+ * reach the object; they are checked by their pong arriving without a timestamp.
+ * Handler time is the meter's mean per invocation when workerd's clock moved during handlers
+ * (it moves only across I/O, so this is I/O-bounded time), else the median snapshot
+ * acknowledgement round trip on loopback, an upper bound.
+ * NOTE: heartbeat alarms follow real time, which the compressed clock shrinks, so they are
+ * modelled from the edge's rules (`ALARMS_PER_HOUR`), and each one the run did not see adds
+ * one row for its re-arm. Alarms for other deadlines are measured. History rows are measured
+ * too, but the store downsamples by arrival time, so a compressed hour may keep fewer raw
+ * samples than a real one. `modelRows` gives the rule-based count for comparison.
  */
 import { randomBytes } from "node:crypto";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
@@ -37,6 +42,8 @@ import WebSocket from "ws";
 
 import { isLiveOnly } from "../../reporter/src/link/live-events.js";
 import { SnapshotSequence } from "../../reporter/src/link/snapshot-delta.js";
+import { invocationCount, readMeter } from "./edge-cost-meter.js";
+import type { MeterReading } from "./edge-cost-meter.js";
 import { monthlyCost } from "./edge-cost-model.js";
 import type { HourTraffic, MonthlyCost } from "./edge-cost-model.js";
 
@@ -61,6 +68,14 @@ export interface ModeResult {
   snapshotsDelta: number;
   /** Pongs that came back without a timestamp, i.e. from the runtime's auto-response. */
   autoPongs: number;
+  /** The object's own counters at the end of the hour. */
+  meter: MeterReading;
+  /** Source of `hour.handlerMs`. */
+  handlerTimeSource: "meter" | "ack round trip";
+  /** Messages the bench sent that the object should have handled, to check the meter against. */
+  sentMessages: number;
+  /** SQLite rows the edge's rules predict for this hour (see `modelRows`). */
+  modelledRows: number;
 }
 
 export interface EdgeCostResult {
@@ -189,7 +204,6 @@ async function runMode(mode: "unwatched" | "watched", edgeUrl: string, client: E
   const byType: Record<string, number> = {};
   const sentAt = new Map<number, number>();
   const ackMs: number[] = [];
-  let bytesIn = 0;
   let pings = 0;
   let snapshotsDelta = 0;
   const snapshotTimes: number[] = [];
@@ -209,7 +223,6 @@ async function runMode(mode: "unwatched" | "watched", edgeUrl: string, client: E
   function send(text: string, type: string): void {
     socket.send(text);
     byType[type] = (byType[type] ?? 0) + 1;
-    bytesIn += Buffer.byteLength(text);
     handled += 1;
   }
 
@@ -244,20 +257,43 @@ async function runMode(mode: "unwatched" | "watched", edgeUrl: string, client: E
   await new Promise((resolve) => setTimeout(resolve, 500));
 
   const autoPongs = frames.filter((frame) => frame.type === "pong" && frame.at === undefined).length;
+  // The object may still be working through frames queued under load; the hello counts too.
+  let meter = await readMeter(edgeUrl, client, created.instance_id);
+  for (let waited = 0; meter.invocations.webSocketMessage < handled + 1 && waited < 60_000; waited += 500) {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    meter = await readMeter(edgeUrl, client, created.instance_id);
+  }
   socket.close(1000, "bench done");
   browser?.close(1000, "bench done");
 
-  const alarms = ALARMS_PER_HOUR;
+  // Heartbeat alarms follow real time and are modelled. Other deadlines (notifications, alerts)
+  // follow the traffic, so the alarms that fired them are counted as measured.
+  const unseenAlarms = Math.max(0, ALARMS_PER_HOUR - (meter.deadlines.heartbeat ?? 0));
+  const alarms = meter.invocations.alarm + unseenAlarms;
+  const invocations = invocationCount(meter);
+  const handlerTimeSource = meter.clockAdvanced ? "meter" : "ack round trip";
   const hour: HourTraffic = {
-    handledMessages: handled,
+    handledMessages: meter.invocations.webSocketMessage,
     autoAnsweredPings: pings,
-    bytesIn,
+    bytesIn: meter.inboundBytes,
     alarms,
-    wakeUps: handled + alarms,
-    handlerMs: median(ackMs),
-    rowsWritten: modelRows(snapshotTimes, alarms),
+    wakeUps: invocations + unseenAlarms,
+    handlerMs: meter.clockAdvanced ? meter.handlerMs / Math.max(1, invocations) : median(ackMs),
+    rowsWritten: meter.rowsWritten + unseenAlarms,
   };
-  return { mode, hour, month: monthlyCost(hour), byType, snapshotsFull: snapshotTimes.length - snapshotsDelta, snapshotsDelta, autoPongs };
+  return {
+    mode,
+    hour,
+    month: monthlyCost(hour),
+    byType,
+    snapshotsFull: snapshotTimes.length - snapshotsDelta,
+    snapshotsDelta,
+    autoPongs,
+    meter,
+    handlerTimeSource,
+    sentMessages: handled,
+    modelledRows: modelRows(snapshotTimes, alarms),
+  };
 }
 
 /** Runs both simulated hours against one fresh local edge. */
@@ -268,6 +304,7 @@ export async function runEdgeCostBench(options: EdgeCostOptions): Promise<EdgeCo
     stateDir,
     port: await findFreePort(),
     secrets: { DASHBOARD_PASSWORD: password, SESSION_SECRET: randomBytes(32).toString("base64url"), SECRETS_KEY: randomBytes(32).toString("base64url") },
+    vars: { COMFYCARRY_METER: "1" },
   });
   try {
     const client = new EdgeClient(edge.url);

@@ -11,6 +11,8 @@ describe("edge-cost bench, quick mode", () => {
     expect(result.unwatched.autoPongs).toBeGreaterThan(0);
     expect(result.watched.snapshotsDelta).toBeGreaterThan(0);
     expect(result.unwatched.hour.handledMessages).toBeLessThan(result.watched.hour.handledMessages);
+    expect(result.watched.meter.invocations.webSocketMessage).toBeGreaterThanOrEqual(result.watched.sentMessages);
+    expect(result.watched.meter.rowsWritten).toBeGreaterThan(0);
     expect(result.ratio).toBeLessThanOrEqual(0.1);
   });
 });
