@@ -52,12 +52,6 @@ export const instancePages: RouteRecordRaw[] = [
     meta: { navKey: "deploy.nav" },
   },
   {
-    path: "deploy",
-    name: "instance-deploy",
-    component: () => import("./pages/DeployPage.vue"),
-    meta: { navKey: "deploy.nav" },
-  },
-  {
     path: "gallery",
     name: "instance-gallery",
     component: () => import("./pages/GalleryPage.vue"),
