@@ -1,47 +1,17 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { describe, expect, it } from "vitest";
 
-import { Pm2Cli, Stack } from "@comfycarry/stack";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { horizontalOverflow, openDashboard, rawKeysOnPage, useStackAndBrowser, waitForAttribute, waitForText } from "./support";
 
-import { assertDashboardBuilt, horizontalOverflow, launchChromium, openDashboard, rawKeysOnPage, waitForAttribute, waitForText } from "./support";
-
-import type { Browser } from "playwright-core";
-
-// Alerts, the health report and the reporter log in Chromium against the real stack, on a
+// Alerts, the health report and the reporter log in Chromium against the real e2e.stack, on a
 // phone-sized viewport.
 
 const GIB = 1024 ** 3;
 
-let stack: Stack;
-let stateDir = "";
-let browser: Browser;
-let stackStarted = false;
-
-beforeAll(async () => {
-  assertDashboardBuilt();
-  stateDir = await mkdtemp(join(tmpdir(), "comfycarry-alerts-e2e-"));
-  stack = await Stack.start({ stateDir, preset: "h100", stepMs: 40, fakeDisk: { total_bytes: 100 * GIB, used_bytes: 97 * GIB, free_bytes: 3 * GIB } });
-  stackStarted = true;
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await (browser as Browser | undefined)?.close();
-  if (stackStarted) {
-    await stack.stop();
-  } else if (stateDir !== "") {
-    await new Pm2Cli(join(stateDir, "pm2")).kill();
-  }
-  if (stateDir !== "") {
-    await rm(stateDir, { recursive: true, force: true });
-  }
-});
+const e2e = useStackAndBrowser("alerts", (stateDir) => ({ stateDir, preset: "h100", stepMs: 40, fakeDisk: { total_bytes: 100 * GIB, used_bytes: 97 * GIB, free_bytes: 3 * GIB } }));
 
 describe("alerts in the browser", () => {
   it("shows, lists and acknowledges the disk alert", async () => {
-    const page = await openDashboard(browser, stack, { locale: "en", width: 390, height: 844 });
+    const page = await openDashboard(e2e.browser, e2e.stack, { locale: "en", width: 390, height: 844 });
     await waitForAttribute(page, "[data-testid=alert-badge]", "data-worst", "critical", 45_000);
 
     await page.click("[data-testid=alert-badge]");
@@ -55,8 +25,8 @@ describe("alerts in the browser", () => {
   });
 
   it("shows health and the reporter log in Chinese", async () => {
-    const page = await openDashboard(browser, stack, { locale: "zh-CN", width: 390, height: 844 });
-    await page.goto(`${stack.edge.url}/instances/${stack.instanceId}/logs`);
+    const page = await openDashboard(e2e.browser, e2e.stack, { locale: "zh-CN", width: 390, height: 844 });
+    await page.goto(`${e2e.stack.edge.url}/instances/${e2e.stack.instanceId}/logs`);
 
     await waitForAttribute(page, "[data-component=edge_link]", "data-state", "ok");
     await waitForAttribute(page, "[data-component=disk]", "data-state", "down");

@@ -1,45 +1,18 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-
-import { COMFY_SERVICE, Pm2Cli, Stack, waitFor } from "@comfycarry/stack";
+import { COMFY_SERVICE, waitFor } from "@comfycarry/stack";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-import { assertDashboardBuilt, horizontalOverflow, launchChromium, openDashboard, waitForText } from "./support";
+import { horizontalOverflow, openDashboard, useStackAndBrowser, waitForText } from "./support";
 
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 
-// The Settings page in Chromium against the real stack. This file starts its own stack, so
+// The Settings page in Chromium against the real e2e.stack. This file starts its own e2e.stack, so
 // the password change here cannot reach other test files. The test still changes it back.
 
-let stack: Stack;
-let stateDir = "";
-let browser: Browser;
-let stackStarted = false;
-
-beforeAll(async () => {
-  assertDashboardBuilt();
-  stateDir = await mkdtemp(join(tmpdir(), "comfycarry-settings-e2e-"));
-  stack = await Stack.start({ stateDir, preset: "h100", stepMs: 40 });
-  stackStarted = true;
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await (browser as Browser | undefined)?.close();
-  if (stackStarted) {
-    await stack.stop();
-  } else if (stateDir !== "") {
-    await new Pm2Cli(join(stateDir, "pm2")).kill();
-  }
-  if (stateDir !== "") {
-    await rm(stateDir, { recursive: true, force: true });
-  }
-});
+const e2e = useStackAndBrowser("settings", (stateDir) => ({ stateDir, preset: "h100", stepMs: 40 }));
 
 /** Opens one Settings tab and waits for its section. */
 async function openTab(page: Page, tab: string, section: string): Promise<void> {
-  await page.goto(`${stack.edge.url}/settings?tab=${tab}`);
+  await page.goto(`${e2e.stack.edge.url}/settings?tab=${tab}`);
   await page.waitForSelector(`[data-testid=${section}]`, { timeout: 15_000 });
 }
 
@@ -50,9 +23,9 @@ async function confirmDialog(page: Page): Promise<void> {
 
 /** Logs in from Node.js and returns the HTTP status. */
 async function loginStatus(password: string): Promise<number> {
-  const response = await fetch(`${stack.edge.url}/api/auth/login`, {
+  const response = await fetch(`${e2e.stack.edge.url}/api/auth/login`, {
     method: "POST",
-    headers: { "content-type": "application/json", origin: stack.edge.url },
+    headers: { "content-type": "application/json", origin: e2e.stack.edge.url },
     body: JSON.stringify({ password }),
   });
   return response.status;
@@ -60,7 +33,7 @@ async function loginStatus(password: string): Promise<number> {
 
 /** Lists the instances with an API token and returns the HTTP status. */
 async function instancesStatusWith(token: string): Promise<number> {
-  const response = await fetch(`${stack.edge.url}/api/instances`, { headers: { authorization: `Bearer ${token}` } });
+  const response = await fetch(`${e2e.stack.edge.url}/api/instances`, { headers: { authorization: `Bearer ${token}` } });
   return response.status;
 }
 
@@ -68,7 +41,7 @@ describe("settings page", () => {
   let page: Page;
 
   beforeAll(async () => {
-    page = await openDashboard(browser, stack, { locale: "en" });
+    page = await openDashboard(e2e.browser, e2e.stack, { locale: "en" });
   });
 
   afterAll(async () => {
@@ -82,7 +55,7 @@ describe("settings page", () => {
   });
 
   it("lists a command sent from the overview in the audit log", async () => {
-    await page.goto(`${stack.edge.url}/instances/${stack.instanceId}/overview`);
+    await page.goto(`${e2e.stack.edge.url}/instances/${e2e.stack.instanceId}/overview`);
     await page.click(`[data-testid='service.restart-${COMFY_SERVICE}']`);
     await page.waitForSelector(".n-message", { timeout: 60_000 });
 
@@ -111,9 +84,9 @@ describe("settings page", () => {
     expect(token).toMatch(/^cca_/);
     expect(await page.textContent("[data-testid=token-curl]")).toContain(`Authorization: Bearer ${token}`);
 
-    const response = await fetch(`${stack.edge.url}/api/instances`, { headers: { authorization: `Bearer ${token}` } });
+    const response = await fetch(`${e2e.stack.edge.url}/api/instances`, { headers: { authorization: `Bearer ${token}` } });
     const body = (await response.json()) as { instances: { instance_id: string }[] };
-    expect(body.instances.map((item) => item.instance_id)).toContain(stack.instanceId);
+    expect(body.instances.map((item) => item.instance_id)).toContain(e2e.stack.instanceId);
 
     // The list shows the use just made.
     await openTab(page, "tokens", "token-list");
@@ -134,7 +107,7 @@ describe("settings page", () => {
 
     const key = (await page.textContent("[data-testid=enrollment-created] [data-testid=shown-once-value] [data-testid=copy-value]")) ?? "";
     expect(key).toMatch(/^cce_/);
-    await waitForText(page, "[data-testid=enrollment-line]", `EDGE_URL=${stack.edge.url} ENROLL_KEY=${key} INSTANCE_NAME='Studio 4090' bash bootstrap.sh`);
+    await waitForText(page, "[data-testid=enrollment-line]", `EDGE_URL=${e2e.stack.edge.url} ENROLL_KEY=${key} INSTANCE_NAME='Studio 4090' bash bootstrap.sh`);
     expect(await page.textContent("[data-testid=enrollment-list]")).toContain("vast.ai template");
   });
 
@@ -154,13 +127,13 @@ describe("settings page", () => {
 
   it("changes the password: the old one fails, the new one works", async () => {
     const next = "e2e-new-password-1";
-    await changePassword(page, stack.password, next);
-    expect(await loginStatus(stack.password)).toBe(401);
+    await changePassword(page, e2e.stack.password, next);
+    expect(await loginStatus(e2e.stack.password)).toBe(401);
     expect(await loginStatus(next)).toBe(204);
 
     // This browser kept its session, so changing back works without a new login.
-    await changePassword(page, next, stack.password);
-    expect(await loginStatus(stack.password)).toBe(204);
+    await changePassword(page, next, e2e.stack.password);
+    expect(await loginStatus(e2e.stack.password)).toBe(204);
   });
 
   it("signs out everywhere", async () => {
@@ -187,7 +160,7 @@ describe("settings on a phone", () => {
   let page: Page;
 
   beforeAll(async () => {
-    page = await openDashboard(browser, stack, { locale: "zh-CN", width: 390, height: 844 });
+    page = await openDashboard(e2e.browser, e2e.stack, { locale: "zh-CN", width: 390, height: 844 });
     // Runs after openDashboard's own init script, so dark wins over its light.
     await page.context().addInitScript(() => localStorage.setItem("comfycarry.theme", "dark"));
   });
@@ -197,7 +170,7 @@ describe("settings on a phone", () => {
   });
 
   it.each(["account", "tokens", "enrollment", "instances", "secrets", "audit"])("fits 390 px in zh-CN and dark on the %s tab", async (tab) => {
-    await page.goto(`${stack.edge.url}/settings?tab=${tab}`);
+    await page.goto(`${e2e.stack.edge.url}/settings?tab=${tab}`);
     await page.waitForSelector("[data-testid=settings-tabs] .n-card", { timeout: 15_000 });
     await page.waitForLoadState("networkidle");
 

@@ -1,8 +1,13 @@
 import { readFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
+import { Pm2Cli, Stack } from "@comfycarry/stack";
 import { chromium } from "playwright-core";
+import { afterAll, beforeAll } from "vitest";
 
-import type { Stack } from "@comfycarry/stack";
+import type { StackOptions } from "@comfycarry/stack";
 import type { Browser, Page } from "playwright-core";
 
 // Shared steps of the browser tests: the system Chromium, a logged-in page, and waits
@@ -82,4 +87,58 @@ export async function rawKeysOnPage(page: Page): Promise<string[]> {
 /** Horizontal overflow of the page in CSS pixels; 0 means no sideways scrolling. */
 export function horizontalOverflow(page: Page): Promise<number> {
   return page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+}
+
+/** The stack and browser of one test file, readable once its `beforeAll` has run. */
+export interface E2eStack {
+  readonly stack: Stack;
+  readonly browser: Browser;
+  readonly stateDir: string;
+}
+
+/**
+ * Starts a stack of its own and Chromium before the file's tests, and stops both and removes
+ * the state after them, also when the start failed halfway. `options` receives the state dir.
+ */
+export function useStackAndBrowser(name: string, options: (stateDir: string) => StackOptions | Promise<StackOptions>): E2eStack {
+  let stack: Stack | null = null;
+  let browser: Browser | null = null;
+  let stateDir = "";
+
+  beforeAll(async () => {
+    assertDashboardBuilt();
+    stateDir = await mkdtemp(join(tmpdir(), `comfycarry-${name}-e2e-`));
+    stack = await Stack.start(await options(stateDir));
+    browser = await launchChromium();
+  }, 240_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    if (stack !== null) {
+      await stack.stop();
+    } else if (stateDir !== "") {
+      await new Pm2Cli(join(stateDir, "pm2")).kill();
+    }
+    if (stateDir !== "") {
+      await rm(stateDir, { recursive: true, force: true });
+    }
+  });
+
+  return {
+    get stack(): Stack {
+      if (stack === null) {
+        throw new Error(`the ${name} e2e stack is not running`);
+      }
+      return stack;
+    },
+    get browser(): Browser {
+      if (browser === null) {
+        throw new Error(`the ${name} e2e browser is not running`);
+      }
+      return browser;
+    },
+    get stateDir(): string {
+      return stateDir;
+    },
+  };
 }

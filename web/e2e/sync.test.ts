@@ -1,47 +1,22 @@
 import { existsSync, readdirSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-import { Pm2Cli, queuePrompt, Stack, waitFor } from "@comfycarry/stack";
+import { queuePrompt, waitFor } from "@comfycarry/stack";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-import { assertDashboardBuilt, horizontalOverflow, launchChromium, openDashboard, waitForAttribute, waitForText } from "./support";
+import { horizontalOverflow, openDashboard, useStackAndBrowser, waitForAttribute, waitForText } from "./support";
 
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 
 // Cloud sync in Chromium against the real stack: a local-disk rclone remote added by
 // pasting rclone.conf, the "outputs → remote" preset, a prompt on the simulator whose
 // image the watch rule uploads, and "all synced" on the overview.
 
-let stack: Stack;
-let stateDir = "";
-let browser: Browser;
-let stackStarted = false;
-
-beforeAll(async () => {
-  assertDashboardBuilt();
-  stateDir = await mkdtemp(join(tmpdir(), "comfycarry-sync-e2e-"));
-  stack = await Stack.start({ stateDir, preset: "h100", stepMs: 40, sync: { watchStableMs: 400 } });
-  stackStarted = true;
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await (browser as Browser | undefined)?.close();
-  if (stackStarted) {
-    await stack.stop();
-  } else if (stateDir !== "") {
-    await new Pm2Cli(join(stateDir, "pm2")).kill();
-  }
-  if (stateDir !== "") {
-    await rm(stateDir, { recursive: true, force: true });
-  }
-});
+const e2e = useStackAndBrowser("sync", (stateDir) => ({ stateDir, preset: "h100", stepMs: 40, sync: { watchStableMs: 400 } }));
 
 /** Files uploaded by the outputs preset, which puts them under comfycarry/output on the remote. */
 function uploadedOutputs(): string[] {
-  const dir = join(stack.syncRemoteDir, "comfycarry", "output");
+  const dir = join(e2e.stack.syncRemoteDir, "comfycarry", "output");
   return existsSync(dir) ? readdirSync(dir) : [];
 }
 
@@ -49,8 +24,8 @@ describe("sync page", () => {
   let page: Page;
 
   beforeAll(async () => {
-    page = await openDashboard(browser, stack, { locale: "en" });
-    await page.goto(`${stack.edge.url}/instances/${stack.instanceId}/sync`);
+    page = await openDashboard(e2e.browser, e2e.stack, { locale: "en" });
+    await page.goto(`${e2e.stack.edge.url}/instances/${e2e.stack.instanceId}/sync`);
     await waitForAttribute(page, "[data-testid=sync-engine-state]", "data-level", "green", 60_000);
   });
 
@@ -60,7 +35,7 @@ describe("sync page", () => {
 
   it("adds a remote from pasted rclone.conf", async () => {
     await page.click("[data-testid=sync-remote-add]");
-    await page.fill("[data-testid=sync-paste-text] textarea", stack.localRemoteConf());
+    await page.fill("[data-testid=sync-paste-text] textarea", e2e.stack.localRemoteConf());
     await page.click("[data-testid=sync-paste-save]");
     await waitForText(page, "[data-testid=sync-remote-local]", "alias");
   });
@@ -89,7 +64,7 @@ describe("sync page", () => {
       }).observe(document.body, { subtree: true, childList: true });
     });
     const before = uploadedOutputs().length;
-    await queuePrompt(stack.comfyuiProxyUrl, { steps: 4 });
+    await queuePrompt(e2e.stack.comfyuiProxyUrl, { steps: 4 });
 
     await waitFor("the new image on the remote", () => Promise.resolve(uploadedOutputs().length > before), 30_000);
     expect(await page.evaluate(() => (window as unknown as { sawSyncJob: boolean }).sawSyncJob)).toBe(true);
@@ -115,7 +90,7 @@ describe("overview after sync", () => {
   let page: Page;
 
   beforeAll(async () => {
-    page = await openDashboard(browser, stack, { locale: "en" });
+    page = await openDashboard(e2e.browser, e2e.stack, { locale: "en" });
   });
 
   afterAll(async () => {
