@@ -1,13 +1,11 @@
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { mkdir } from "node:fs/promises";
 
-import { COMFY_SERVICE, Pm2Cli, queuePrompt, Stack } from "@comfycarry/stack";
+import { COMFY_SERVICE, queuePrompt } from "@comfycarry/stack";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-import { assertDashboardBuilt, horizontalOverflow, launchChromium, openDashboard, rawKeysOnPage, waitForAttribute, waitForText } from "./support";
+import { horizontalOverflow, openDashboard, rawKeysOnPage, useStackAndBrowser, waitForAttribute, waitForText } from "./support";
 
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 
 // The dashboard in Chromium against the real local stack: edge in workerd serving
 // web/dist, the ComfyUI simulator and the reporter under PM2, the fake nvidia-smi.
@@ -15,44 +13,18 @@ import type { Browser, Page } from "playwright-core";
 const GIB = 1024 ** 3;
 const DISK_TOTAL = 100 * GIB;
 
-let stack: Stack;
-let stateDir = "";
-let browser: Browser;
-/** Set once Stack.start has returned, so cleanup can tell whether `stack` exists. */
-let stackStarted = false;
-
-beforeAll(async () => {
-  assertDashboardBuilt();
-  stateDir = await mkdtemp(join(tmpdir(), "comfycarry-web-e2e-"));
-  stack = await Stack.start({
-    stateDir,
-    preset: "h100",
-    stepMs: 150,
-    fakeDisk: { total_bytes: DISK_TOTAL, used_bytes: 40 * GIB, free_bytes: 60 * GIB },
-  });
-  stackStarted = true;
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  // `browser` stays unset when the stack failed to start.
-  await (browser as Browser | undefined)?.close();
-  if (stackStarted) {
-    await stack.stop();
-  } else if (stateDir !== "") {
-    // Stack.start stops the edge when it fails, but PM2 may already run the services.
-    await new Pm2Cli(join(stateDir, "pm2")).kill();
-  }
-  if (stateDir !== "") {
-    await rm(stateDir, { recursive: true, force: true });
-  }
-});
+const e2e = useStackAndBrowser("dashboard", (stateDir) => ({
+  stateDir,
+  preset: "h100",
+  stepMs: 150,
+  fakeDisk: { total_bytes: DISK_TOTAL, used_bytes: 40 * GIB, free_bytes: 60 * GIB },
+}));
 
 describe("overview", () => {
   let page: Page;
 
   beforeAll(async () => {
-    page = await openDashboard(browser, stack, { locale: "en" });
+    page = await openDashboard(e2e.browser, e2e.stack, { locale: "en" });
   });
 
   afterAll(async () => {
@@ -60,7 +32,7 @@ describe("overview", () => {
   });
 
   it("opens the single instance with ComfyUI online", async () => {
-    expect(page.url()).toContain(`/instances/${stack.instanceId}/overview`);
+    expect(page.url()).toContain(`/instances/${e2e.stack.instanceId}/overview`);
     await waitForAttribute(page, "[data-testid=badge-comfyui]", "data-level", "green");
   });
 
@@ -84,7 +56,7 @@ describe("overview", () => {
 
   it("follows a prompt's node and step progress, then goes idle", async () => {
     await page.evaluate(() => Object.assign(window, { notReloaded: true }));
-    await queuePrompt(stack.comfyuiProxyUrl, { steps: 30 });
+    await queuePrompt(e2e.stack.comfyuiProxyUrl, { steps: 30 });
 
     await page.waitForSelector("[data-testid=activity-step]", { timeout: 30_000 });
     const steps = new Set<number>();
@@ -138,13 +110,13 @@ describe("colour thresholds", () => {
   let page: Page;
 
   beforeAll(async () => {
-    page = await openDashboard(browser, stack, { locale: "en" });
+    page = await openDashboard(e2e.browser, e2e.stack, { locale: "en" });
   });
 
   afterAll(async () => {
     await page.context().close();
-    await stack.setPreset("h100");
-    await stack.setDisk({ total_bytes: DISK_TOTAL, used_bytes: 40 * GIB, free_bytes: 60 * GIB });
+    await e2e.stack.setPreset("h100");
+    await e2e.stack.setDisk({ total_bytes: DISK_TOTAL, used_bytes: 40 * GIB, free_bytes: 60 * GIB });
   });
 
   it.each([
@@ -153,8 +125,8 @@ describe("colour thresholds", () => {
     [85, "amber"],
     [86, "red"],
   ])("colours VRAM and disk at %i percent %s", async (percent, level) => {
-    await stack.setPreset(twoGpuPreset(percent, 50));
-    await stack.setDisk({ total_bytes: DISK_TOTAL, used_bytes: percent * GIB, free_bytes: (100 - percent) * GIB });
+    await e2e.stack.setPreset(twoGpuPreset(percent, 50));
+    await e2e.stack.setDisk({ total_bytes: DISK_TOTAL, used_bytes: percent * GIB, free_bytes: (100 - percent) * GIB });
 
     // Wait for the new figures first: two cases in a row can share a colour.
     await waitForText(page, "[data-testid=vram-card-1] [data-testid=capacity-percent]", `${percent}%`);
@@ -170,7 +142,7 @@ describe("colour thresholds", () => {
     [85, "amber"],
     [86, "red"],
   ])("colours both GPU cards at %i °C %s", async (celsius, level) => {
-    await stack.setPreset(twoGpuPreset(10, celsius));
+    await e2e.stack.setPreset(twoGpuPreset(10, celsius));
 
     await waitForText(page, "[data-testid=gpu-card-1] [data-testid=gpu-temperature]", `${celsius} °C`);
     await waitForText(page, "[data-testid=gpu-card-0] [data-testid=gpu-temperature]", `${celsius} °C`);
@@ -181,7 +153,7 @@ describe("colour thresholds", () => {
 
 describe("locales and small screens", () => {
   it.each(["zh-CN", "en"] as const)("shows no raw i18n key in %s", async (locale) => {
-    const page = await openDashboard(browser, stack, { locale });
+    const page = await openDashboard(e2e.browser, e2e.stack, { locale });
     await page.waitForSelector("[data-testid=services]");
     expect(await rawKeysOnPage(page)).toEqual([]);
 
@@ -192,14 +164,14 @@ describe("locales and small screens", () => {
   });
 
   it("speaks Chinese in zh-CN", async () => {
-    const page = await openDashboard(browser, stack, { locale: "zh-CN" });
+    const page = await openDashboard(e2e.browser, e2e.stack, { locale: "zh-CN" });
     await waitForText(page, "[data-testid=status-bar]", "实例状态");
     expect(await page.getAttribute("html", "lang")).toBe("zh-CN");
     await page.context().close();
   });
 
   it("switches the language from the header and remembers it", async () => {
-    const page = await openDashboard(browser, stack, { locale: "zh-CN" });
+    const page = await openDashboard(e2e.browser, e2e.stack, { locale: "zh-CN" });
     await page.click("[data-testid=language-switch]");
     await page.click(".n-dropdown-option:has-text('English')");
     await waitForText(page, "[data-testid=status-bar]", "Instance status");
@@ -208,7 +180,7 @@ describe("locales and small screens", () => {
   });
 
   it("turns the services table into cards at 390 px with no sideways scroll", async () => {
-    const page = await openDashboard(browser, stack, { locale: "zh-CN", width: 390, height: 844 });
+    const page = await openDashboard(e2e.browser, e2e.stack, { locale: "zh-CN", width: 390, height: 844 });
     await page.waitForSelector("[data-testid=services-cards]");
     expect(await page.isVisible("[data-testid=services-table]")).toBe(false);
     expect(await horizontalOverflow(page)).toBe(0);
@@ -227,10 +199,10 @@ describe("locales and small screens", () => {
   it.runIf(process.env.COMFYCARRY_UPDATE_SCREENSHOTS === "1")("saves the overview screenshots", async () => {
     const out = new URL("../../docs/screenshots/", import.meta.url);
     await mkdir(out, { recursive: true });
-    await queuePrompt(stack.comfyuiProxyUrl, { steps: 200 });
+    await queuePrompt(e2e.stack.comfyuiProxyUrl, { steps: 200 });
     for (const locale of ["zh-CN", "en"] as const) {
       for (const [name, width, height] of [["desktop", 1280, 900], ["phone", 390, 844]] as const) {
-        const page = await openDashboard(browser, stack, { locale, width, height });
+        const page = await openDashboard(e2e.browser, e2e.stack, { locale, width, height });
         await page.waitForSelector("[data-testid=activity-step]", { timeout: 30_000 });
         await page.waitForTimeout(6000);
         await page.screenshot({ path: new URL(`overview-${name}-${locale}.png`, out).pathname, fullPage: true });
@@ -242,15 +214,15 @@ describe("locales and small screens", () => {
 
 describe("reporter offline", () => {
   it("shows the snapshot's age while offline and goes live again", async () => {
-    const page = await openDashboard(browser, stack, { locale: "en" });
+    const page = await openDashboard(e2e.browser, e2e.stack, { locale: "en" });
     await waitForAttribute(page, "[data-testid=badge-instance]", "data-level", "green");
 
-    await stack.killReporter();
+    await e2e.stack.killReporter();
     await waitForAttribute(page, "[data-testid=badge-instance]", "data-level", "red", 90_000);
     await waitForText(page, "[data-testid=stale-banner]", "ago");
     expect(await page.isVisible(".stale")).toBe(true);
 
-    await stack.startReporter();
+    await e2e.stack.startReporter();
     await waitForAttribute(page, "[data-testid=badge-instance]", "data-level", "green", 60_000);
     expect(await page.isVisible("[data-testid=stale-banner]")).toBe(false);
     await page.context().close();

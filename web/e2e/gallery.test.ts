@@ -1,14 +1,12 @@
-import { mkdir, mkdtemp, readdir, rm, truncate, utimes, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, readdir, truncate, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 
-import { Pm2Cli, Stack } from "@comfycarry/stack";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-import { assertDashboardBuilt, horizontalOverflow, launchChromium, openDashboard, waitForText } from "./support";
+import { horizontalOverflow, openDashboard, useStackAndBrowser, waitForText } from "./support";
 
-import type { Browser, Page, Request } from "playwright-core";
+import type { Page, Request } from "playwright-core";
 
 // The Gallery page in Chromium at phone width against the real stack without a tunnel: a
 // folder of 2,000 images opens on a small first page, thumbnails load only as tiles come
@@ -18,11 +16,6 @@ import type { Browser, Page, Request } from "playwright-core";
 
 const COUNT = 2000;
 const BASE_MS = Date.UTC(2026, 10, 20, 12);
-
-let stack: Stack;
-let stateDir = "";
-let browser: Browser;
-let stackStarted = false;
 
 /** Writes the output folder: 2,000 small PNGs one minute apart, and one file over the relay limit. */
 async function fillOutputs(outputDir: string): Promise<void> {
@@ -40,26 +33,11 @@ async function fillOutputs(outputDir: string): Promise<void> {
   await utimes(large, new Date(BASE_MS - 60_000), new Date(BASE_MS - 60_000));
 }
 
-beforeAll(async () => {
-  assertDashboardBuilt();
-  stateDir = await mkdtemp(join(tmpdir(), "comfycarry-gallery-e2e-"));
-  stack = await Stack.start({ stateDir, preset: "h100", stepMs: 150 });
-  stackStarted = true;
-  await fillOutputs(join(stack.workspaceDir, "ComfyUI", "output"));
-  browser = await launchChromium();
-}, 240_000);
-
-afterAll(async () => {
-  await (browser as Browser | undefined)?.close();
-  if (stackStarted) {
-    await stack.stop();
-  } else if (stateDir !== "") {
-    await new Pm2Cli(join(stateDir, "pm2")).kill();
-  }
-  if (stateDir !== "") {
-    await rm(stateDir, { recursive: true, force: true });
-  }
-});
+const e2e = useStackAndBrowser(
+  "gallery",
+  (stateDir) => ({ stateDir, preset: "h100", stepMs: 150 }),
+  (stack) => fillOutputs(join(stack.workspaceDir, "ComfyUI", "output")),
+);
 
 /** Returns whether a browser request is a gallery command of the given name. */
 function isCommand(request: Request, name: string): boolean {
@@ -78,7 +56,7 @@ async function waitUntil(what: string, check: () => boolean, timeoutMs = 30_000)
 }
 
 async function thumbnailFiles(): Promise<number> {
-  const dir = join(stateDir, "reporter-state", "gallery", "thumbnails");
+  const dir = join(e2e.stateDir, "reporter-state", "gallery", "thumbnails");
   const entries = await readdir(dir, { recursive: true }).catch(() => []);
   return entries.filter((name) => String(name).endsWith(".webp")).length;
 }
@@ -90,7 +68,7 @@ describe("gallery page at 390 px without a tunnel", () => {
   let thumbnailsSettled = 0;
 
   beforeAll(async () => {
-    page = await openDashboard(browser, stack, { locale: "en", width: 390, height: 844 });
+    page = await openDashboard(e2e.browser, e2e.stack, { locale: "en", width: 390, height: 844 });
     page.on("request", (request) => {
       if (isCommand(request, "gallery.thumbnail")) {
         thumbnailRequests.push(request.postData() ?? "");
@@ -107,7 +85,7 @@ describe("gallery page at 390 px without a tunnel", () => {
     };
     page.on("requestfinished", settle);
     page.on("requestfailed", settle);
-    await page.goto(`${stack.edge.url}/instances/${stack.instanceId}/gallery`);
+    await page.goto(`${e2e.stack.edge.url}/instances/${e2e.stack.instanceId}/gallery`);
     await page.waitForSelector("[data-testid=gallery-page]");
   });
 
@@ -156,7 +134,7 @@ describe("gallery page at 390 px without a tunnel", () => {
       await new Promise((resolve) => setTimeout(resolve, 500));
       onDisk = await thumbnailFiles();
     }
-    await page.goto(`${stack.edge.url}/instances/${stack.instanceId}/gallery`);
+    await page.goto(`${e2e.stack.edge.url}/instances/${e2e.stack.instanceId}/gallery`);
     await page.waitForSelector("[data-testid=gallery-thumbnail]", { timeout: 30_000 });
     await waitUntil("every thumbnail request settled after reopening", () => thumbnailsSettled === thumbnailRequests.length, 90_000);
     expect(onDisk).toBe(requested);

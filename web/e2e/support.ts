@@ -98,9 +98,14 @@ export interface E2eStack {
 
 /**
  * Starts a stack of its own and Chromium before the file's tests, and stops both and removes
- * the state after them, also when the start failed halfway. `options` receives the state dir.
+ * the state after them, also when the start failed halfway. `options` receives the state dir;
+ * `afterStart` prepares the running stack (files in its workspace) before the browser starts.
  */
-export function useStackAndBrowser(name: string, options: (stateDir: string) => StackOptions | Promise<StackOptions>): E2eStack {
+export function useStackAndBrowser(
+  name: string,
+  options: (stateDir: string) => StackOptions | Promise<StackOptions>,
+  afterStart: (stack: Stack) => Promise<void> = () => Promise.resolve(),
+): E2eStack {
   let stack: Stack | null = null;
   let browser: Browser | null = null;
   let stateDir = "";
@@ -108,7 +113,9 @@ export function useStackAndBrowser(name: string, options: (stateDir: string) => 
   beforeAll(async () => {
     assertDashboardBuilt();
     stateDir = await mkdtemp(join(tmpdir(), `comfycarry-${name}-e2e-`));
-    stack = await Stack.start(await options(stateDir));
+    const started = await Stack.start(await options(stateDir));
+    stack = started;
+    await afterStart(started);
     browser = await launchChromium();
   }, 240_000);
 

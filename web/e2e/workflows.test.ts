@@ -1,51 +1,31 @@
-import { copyFile, mkdir, mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { copyFile, mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-import { Pm2Cli, Stack } from "@comfycarry/stack";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-import { assertDashboardBuilt, horizontalOverflow, launchChromium, openDashboard, rawKeysOnPage, waitForAttribute } from "./support";
+import { horizontalOverflow, openDashboard, rawKeysOnPage, useStackAndBrowser, waitForAttribute } from "./support";
 
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 
 // The Workflows page in Chromium against the real stack: a workflow already in ComfyUI's
 // user folder shows its missing models and packs, and an uploaded file joins the list.
 
 const FIXTURES = fileURLToPath(new URL("../../reporter/test/fixtures/workflows/", import.meta.url));
 
-let stack: Stack;
-let stateDir = "";
-let browser: Browser;
-let stackStarted = false;
-
-beforeAll(async () => {
-  assertDashboardBuilt();
-  stateDir = await mkdtemp(join(tmpdir(), "comfycarry-workflows-e2e-"));
-  stack = await Stack.start({ stateDir, preset: "h100", stepMs: 150 });
-  stackStarted = true;
-  const workflows = join(stack.workspaceDir, "ComfyUI", "user", "default", "workflows");
-  await mkdir(workflows, { recursive: true });
-  await copyFile(join(FIXTURES, "sdxl-lora-stack.ui.json"), join(workflows, "sdxl-lora-stack.json"));
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await (browser as Browser | undefined)?.close();
-  if (stackStarted) {
-    await stack.stop();
-  } else if (stateDir !== "") {
-    await new Pm2Cli(join(stateDir, "pm2")).kill();
-  }
-  if (stateDir !== "") {
-    await rm(stateDir, { recursive: true, force: true });
-  }
-});
+const e2e = useStackAndBrowser(
+  "workflows",
+  (stateDir) => ({ stateDir, preset: "h100", stepMs: 150 }),
+  async (stack) => {
+    const workflows = join(stack.workspaceDir, "ComfyUI", "user", "default", "workflows");
+    await mkdir(workflows, { recursive: true });
+    await copyFile(join(FIXTURES, "sdxl-lora-stack.ui.json"), join(workflows, "sdxl-lora-stack.json"));
+  },
+);
 
 async function openWorkflows(locale: "en" | "zh-CN", width?: number): Promise<Page> {
-  const page = await openDashboard(browser, stack, width === undefined ? { locale } : { locale, width, height: 844 });
-  await page.goto(`${stack.edge.url}/instances/${stack.instanceId}/workflows`);
+  const page = await openDashboard(e2e.browser, e2e.stack, width === undefined ? { locale } : { locale, width, height: 844 });
+  await page.goto(`${e2e.stack.edge.url}/instances/${e2e.stack.instanceId}/workflows`);
   await page.waitForSelector("[data-testid=workflow-card]", { timeout: 30_000 });
   return page;
 }
