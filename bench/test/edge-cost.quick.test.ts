@@ -5,8 +5,8 @@ import { runEdgeCostBench } from "../src/edge-cost.js";
 // The quick run compresses the simulated hours further and checks only the direction of the
 // target; `npm run edge-cost -w @comfycarry/bench` writes the figures to docs/benchmarks.md.
 describe("edge-cost bench, quick mode", () => {
-  // The quick run's compressed hour only checks the direction; the tenth itself is the full
-  // bench row's to judge, since the ratio sits close to it.
+  // The quick run's compressed hour checks only the direction. The full bench row judges the
+  // one-tenth target, because the measured ratio is close to it.
   it("costs an unwatched instance far less than streaming", async () => {
     const result = await runEdgeCostBench({ speedup: 360 });
 

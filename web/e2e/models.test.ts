@@ -21,7 +21,7 @@ afterAll(async () => {
   await hosts?.close();
 });
 
-/** The model host fakes, started with the stack. */
+/** Returns the model host fakes, which start with the stack. */
 function fakes(): ModelHosts {
   if (hosts === null) {
     throw new Error("the model host fakes are not running");

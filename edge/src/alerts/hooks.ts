@@ -10,7 +10,7 @@ import type { InstanceParts } from "../instance/parts.js";
 import { loadChannels } from "../notify/channels.js";
 import { alertNotification, promptNotification } from "../notify/messages.js";
 import { NOTIFY_DEADLINE_KEY } from "../notify/outbox.js";
-import { promptsWanted } from "../notify/subscribers.js";
+import { hasPromptChannel } from "../notify/subscribers.js";
 import { AUTO_STOP_DEADLINE_KEY } from "./auto-stop.js";
 import { ALERTS_DEADLINE_KEY } from "./engine.js";
 
@@ -47,7 +47,7 @@ export async function onAlertEvent(parts: InstanceParts, event: ProtocolEvent, n
   try {
     await parts.alerts.onEvent(event, now);
     const notification = promptNotification(event, parts.instanceId, parts.name);
-    if (notification !== null && (await promptsWanted(parts.env))) {
+    if (notification !== null && (await hasPromptChannel(parts.env))) {
       await parts.outbox.enqueue(notification, now);
     }
   } catch (err) {

@@ -88,7 +88,7 @@ export class EdgeLink extends EventEmitter<EdgeLinkEvents> {
   #refusal: WireError | null = null;
   #building = false;
   #snapshots = new SnapshotSequence(false);
-  /** Live-only events not sent because nobody watched, counted for the debug log. */
+  /** Count of live-only events dropped while no browser watched, for the debug log. */
   #unwatchedSkipped = 0;
   readonly #timers = new NamedTimers();
   readonly #buffered: EventBuffer;
@@ -165,7 +165,7 @@ export class EdgeLink extends EventEmitter<EdgeLinkEvents> {
     if (liveOnly && this.#viewers === 0) {
       this.#unwatchedSkipped += 1;
       if (this.#unwatchedSkipped % 1000 === 1) {
-        this.#log.debug({ kind: event.kind, skipped: this.#unwatchedSkipped }, "live-only events not sent while nobody watches");
+        this.#log.debug({ kind: event.kind, skipped: this.#unwatchedSkipped }, "live-only events dropped while no browser watches");
       }
       return;
     }

@@ -111,8 +111,8 @@ export class FakeEdge {
       }
       connection.frames.push(parsed.value);
 
-      // One viewer unless a test says otherwise: an unwatched reporter leaves out the live
-      // events (progress, logs) that most tests wait for.
+      // One viewer unless a test sets another count, because an unwatched reporter leaves out
+      // the live events (progress, logs) that most tests wait for.
       const viewers = this.#options.welcomeViewers === undefined ? 1 : this.#options.welcomeViewers;
       if (parsed.value.type === "hello" && viewers !== null) {
         connection.send({
