@@ -96,6 +96,7 @@ export class DownloadEngine extends EventEmitter<DownloadEngineEvents> {
       maxReresolves: 3,
       logger: options.logger,
       emit: (job) => this.emit("job", toWire(job)),
+      unsaved: new Set(),
     };
   }
 
@@ -128,6 +129,7 @@ export class DownloadEngine extends EventEmitter<DownloadEngineEvents> {
   private requeueActive(reason: string): void {
     for (const job of this.store.withStatus("active")) {
       this.options.logger.info({ job: job.id, reason }, "resuming download");
+      this.context.unsaved.add(job.id);
       this.context.emit(this.store.update(job.id, { status: "queued", gid: null, speed_bytes_per_s: 0 }));
     }
   }

@@ -31,6 +31,12 @@ export interface RunnerContext {
   maxReresolves: number;
   logger: Logger;
   emit: (job: JobRecord) => void;
+  /**
+   * Jobs whose aria2 ended without saving its control file (reporter or aria2 killed). Only
+   * their partial files can hold blocks the control file does not count; a paused or failed
+   * download was saved by aria2 when it stopped.
+   */
+  unsaved: Set<string>;
 }
 
 /** aria2 exit codes (aria2c manual, "EXIT STATUS") the engine treats specially. */
@@ -73,7 +79,8 @@ export async function startJob(context: RunnerContext, job: JobRecord): Promise<
 
     const tempName = job.temp_name ?? tempNameFor(fileName, job.id);
     const tempPath = join(dir, tempName);
-    const onDisk = await checkPartial(tempPath, job.total_bytes !== null && total !== job.total_bytes ? -1 : total, log);
+    const onDisk = await checkPartial(tempPath, job.total_bytes !== null && total !== job.total_bytes ? -1 : total, context.unsaved.has(job.id), log);
+    context.unsaved.delete(job.id);
     if (total !== null) {
       assertFits(total, onDisk, await freeBytes(dir), dir);
     }
@@ -124,11 +131,12 @@ export async function startJob(context: RunnerContext, job: JobRecord): Promise<
  * Returns the bytes a partial file can resume from. A temp file without a valid control
  * file (missing, emptied, corrupt, or for another size) is deleted so aria2 starts that file
  * from zero instead of trusting bytes it cannot vouch for. `expectedTotal` -1 means the
- * remote file changed size, which also restarts it.
+ * remote file changed size, which also restarts it. `unsaved` says aria2 was killed while
+ * the job ran, so the partial file is first searched for blocks written after the last save.
  */
-async function checkPartial(tempPath: string, expectedTotal: number | null, log: Logger): Promise<number> {
+async function checkPartial(tempPath: string, expectedTotal: number | null, unsaved: boolean, log: Logger): Promise<number> {
   const hasTemp = await exists(tempPath);
-  if (hasTemp && expectedTotal !== -1) {
+  if (hasTemp && unsaved && expectedTotal !== -1) {
     const { recoveredBytes } = await recoverWrittenBlocks(tempPath, `${tempPath}.aria2`, expectedTotal);
     if (recoveredBytes > 0) {
       log.info({ temp: tempPath, recovered_bytes: recoveredBytes }, "kept blocks written after aria2's last save");
