@@ -1,4 +1,4 @@
-import { LocalPathError, resolveLocalPath } from "../rules/local-path.js";
+import { LocalPathError, localPathTextProblem, resolveLocalPath } from "../rules/local-path.js";
 import { ruleErrorFromZod, ruleFieldError } from "../rules/errors.js";
 import { ruleInputSchema } from "../rules/schema.js";
 import type { SyncRule } from "../rules/schema.js";
@@ -23,6 +23,12 @@ export interface ValidatedRule {
  * failure is an `invalid_arguments` error naming the field.
  */
 export async function validateRule(raw: unknown, deps: RuleValidationDeps): Promise<ValidatedRule> {
+  // Checked before the schema, so an empty path gets its own reason and not the schema's "invalid".
+  const rawLocalPath = typeof raw === "object" && raw !== null && "local_path" in raw ? raw.local_path : undefined;
+  if (typeof rawLocalPath === "string") {
+    rejectLocalPathText(rawLocalPath);
+  }
+
   const parsed = ruleInputSchema.safeParse(raw);
   if (!parsed.success) {
     throw ruleErrorFromZod(parsed.error);
@@ -65,4 +71,14 @@ export async function validateRule(raw: unknown, deps: RuleValidationDeps): Prom
   }
 
   return { fields, localPath };
+}
+
+function rejectLocalPathText(localPath: string): void {
+  const problem = localPathTextProblem(localPath);
+  if (problem === "empty") {
+    throw ruleFieldError("local_path", "local_path is empty; name a folder relative to the workspace, such as ComfyUI/output", "empty");
+  }
+  if (problem === "parent_segment") {
+    throw ruleFieldError("local_path", `local_path "${localPath}" contains a ".." segment; name the folder inside the workspace without "..", such as ComfyUI/output`, "parent_segment");
+  }
 }

@@ -14,6 +14,20 @@ export class LocalPathError extends Error {
   }
 }
 
+/** Reason code for a local path rejected before it is resolved, sent as the error's `params.reason`. */
+export type LocalPathTextProblem = "empty" | "parent_segment";
+
+/**
+ * Checks a rule's local path as typed: it must name a folder and contain no `..` segment,
+ * even one that stays inside the workspace, so the rule reads the same as the folder it syncs.
+ */
+export function localPathTextProblem(localPath: string): LocalPathTextProblem | null {
+  if (localPath.trim() === "") {
+    return "empty";
+  }
+  return localPath.split(/[\\/]/).includes("..") ? "parent_segment" : null;
+}
+
 async function realpathOfNearest(path: string): Promise<string> {
   const missing: string[] = [];
   let current = path;

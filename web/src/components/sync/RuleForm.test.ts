@@ -18,6 +18,17 @@ async function settle(): Promise<void> {
   }
 }
 
+/** Types `value` into the local folder field. */
+async function typeLocalPath(value: string): Promise<void> {
+  const input = document.querySelector<HTMLInputElement>("[data-testid=sync-form-local-path] input");
+  if (input === null) {
+    throw new Error("the local folder input is not rendered");
+  }
+  input.value = value;
+  input.dispatchEvent(new Event("input"));
+  await settle();
+}
+
 afterEach(() => {
   document.body.innerHTML = "";
 });
@@ -31,6 +42,7 @@ describe("RuleForm", () => {
     });
     mountApp(RuleForm, { props: { instanceId: "demo", remotes: [{ name: "wd", type: "webdav" }], rule: null, show: true } });
     await settle();
+    await typeLocalPath("ComfyUI/output");
 
     const save = document.querySelector<HTMLElement>("[data-testid=sync-form-save]");
     save?.click();
@@ -42,6 +54,7 @@ describe("RuleForm", () => {
     const fetchMock = respondWith({ command_id: "5f0c3c6e-2b9a-4d1e-8f7a-6b5c4d3e2f1a", ok: false, error: { code: "command_failed", message: "x" } });
     mountApp(RuleForm, { props: { instanceId: "demo", remotes: [{ name: "disk", type: "alias" }], rule: null, show: true } });
     await settle();
+    await typeLocalPath("ComfyUI/output");
 
     document.querySelector<HTMLElement>("[data-testid=sync-form-save]")?.click();
     await settle();
@@ -49,5 +62,46 @@ describe("RuleForm", () => {
     const sent = JSON.parse(String(init?.body)) as { name: string; args: { rule: { remote: string } } };
     expect(sent.name).toBe("sync.rule.create");
     expect(sent.args.rule.remote).toBe("disk");
+  });
+
+  it("rejects an empty local folder unsent", async () => {
+    const fetchMock = respondWith({});
+    mountApp(RuleForm, { props: { instanceId: "demo", remotes: [{ name: "disk", type: "alias" }], rule: null, show: true }, locale: "zh-CN" });
+    await settle();
+
+    document.querySelector<HTMLElement>("[data-testid=sync-form-save]")?.click();
+    await settle();
+
+    expect(fetchMock).not.toHaveBeenCalled();
+    expect(document.body.textContent).toContain("请填写相对于工作区的文件夹");
+  });
+
+  it("names a dot-dot folder and the fix", async () => {
+    const fetchMock = respondWith({});
+    mountApp(RuleForm, { props: { instanceId: "demo", remotes: [{ name: "disk", type: "alias" }], rule: null, show: true } });
+    await settle();
+    await typeLocalPath("ComfyUI/../../etc");
+
+    document.querySelector<HTMLElement>("[data-testid=sync-form-save]")?.click();
+    await settle();
+
+    expect(fetchMock).not.toHaveBeenCalled();
+    expect(document.body.textContent).toContain('"ComfyUI/../../etc" contains "..". Name the folder inside the workspace without ".."');
+  });
+
+  it("names the folder the reporter put outside", async () => {
+    respondWith({
+      command_id: "5f0c3c6e-2b9a-4d1e-8f7a-6b5c4d3e2f1a",
+      ok: false,
+      error: { code: "invalid_arguments", message: "local_path: local_path \"/etc\" resolves to /etc, outside the workspace", params: { field: "local_path", reason: "outside_workspace" } },
+    });
+    mountApp(RuleForm, { props: { instanceId: "demo", remotes: [{ name: "disk", type: "alias" }], rule: null, show: true }, locale: "zh-CN" });
+    await settle();
+    await typeLocalPath("/etc");
+
+    document.querySelector<HTMLElement>("[data-testid=sync-form-save]")?.click();
+    await settle();
+
+    expect(document.body.textContent).toContain("“/etc” 不在工作区内");
   });
 });

@@ -81,6 +81,8 @@ export const KNOWN_FIELD_REASONS = new Set([
   "modtime_unsupported",
   "remote_unreachable",
   "outside_workspace",
+  "empty",
+  "parent_segment",
   "in_use",
   "no_remote",
   "no_type",
@@ -107,4 +109,18 @@ export function fieldError(error: { code: string; message: string; params?: Reco
   // The reporter prefixes its sentence with "<field>: ".
   const detail = error.message.startsWith(`${field}: `) ? error.message.slice(field.length + 2) : error.message;
   return { field: field.split(".")[0] ?? field, message, detail };
+}
+
+/** Reason codes for a local path the form rejects before sending it. The reporter sends the same codes. */
+export type LocalPathProblem = "empty" | "parent_segment";
+
+/**
+ * Checks a rule's local path as typed, by the reporter's rules: it must name a folder and
+ * contain no `..` segment. Whether it stays inside the workspace only the reporter can tell.
+ */
+export function localPathProblem(localPath: string): LocalPathProblem | null {
+  if (localPath.trim() === "") {
+    return "empty";
+  }
+  return localPath.split(/[\\/]/).includes("..") ? "parent_segment" : null;
 }
