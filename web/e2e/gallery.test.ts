@@ -150,10 +150,12 @@ describe("gallery page at 390 px without a tunnel", () => {
 
   it("opens one image full size", async () => {
     await page.evaluate(() => window.scrollTo(0, 0));
+    const path = await page.getAttribute("[data-testid=gallery-tile]", "data-path");
     await page.click("[data-testid=gallery-tile] button.picture");
     const full = await page.waitForSelector("[data-testid=gallery-full]", { timeout: 30_000 });
     const width = await full.evaluate((image) => (image as HTMLImageElement).naturalWidth);
     expect(width).toBe(320);
+    expect(await page.textContent("[data-testid=gallery-item-path]")).toBe(path);
     await page.keyboard.press("Escape");
   });
 
