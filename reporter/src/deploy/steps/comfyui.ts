@@ -58,11 +58,11 @@ export const comfyuiStep: DeployStepDefinition = {
     const ref = await resolveRef(context, repository);
     const dir = context.settings.comfyuiDir;
 
-    // The marker is written before the clone is renamed into place, so a checkout this engine made is never taken for the owner's own install.
-    let adopted = existsSync(join(dir, "main.py")) && !existsSync(clonedMarker(context));
-    if (!existsSync(join(dir, "main.py")) && !existsSync(join(dir, ".git"))) {
+    // The marker is written before the clone is moved into place, so a checkout this engine made is never taken for the owner's own install.
+    const adopted = existsSync(join(dir, "main.py")) && !existsSync(clonedMarker(context));
+    // .git is moved in last. Without it, a folder that is not an install to adopt is absent, contains only the reporter's folders, or is a move that was cut off.
+    if (!adopted && !existsSync(join(dir, ".git"))) {
       await cloneInto(context, repository, dir);
-      adopted = false;
     }
     const isGit = (await headCommit(dir)) !== null;
     if (isGit && ref !== null && (!adopted || context.request.comfyui_ref !== null)) {
@@ -114,9 +114,13 @@ async function cloneInto(context: StepContext, repository: string, dir: string):
   }
 }
 
-/** Moves each entry of `from` that `to` lacks; folders present in both are merged the same way. */
+/**
+ * Moves each entry of `from` that `to` lacks, and merges folders present in both the same
+ * way. `.git` goes last, so its presence in `to` means every other entry was moved.
+ */
 async function moveMissing(from: string, to: string): Promise<void> {
-  for (const entry of await readdir(from, { withFileTypes: true })) {
+  const entries = (await readdir(from, { withFileTypes: true })).sort((left, right) => Number(left.name === ".git") - Number(right.name === ".git"));
+  for (const entry of entries) {
     const source = join(from, entry.name);
     const target = join(to, entry.name);
     if (!existsSync(target)) {
