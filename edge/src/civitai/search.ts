@@ -1,15 +1,15 @@
 /**
  * @module CivitAI model search from the edge: builds the `GET /api/v1/models` URL from the
  * `models.civitai.search` arguments, sends the owner's token to the CivitAI origin only, maps
- * the page and keeps it in the Workers cache for a short while. The cache key is the CivitAI
- * URL without the token. Cloudflare keeps no Cache API entries on `*.workers.dev` hostnames,
+ * the page (mapping shared with the reporter) and keeps it in the Workers cache for a while.
+ * The cache key is the CivitAI URL without the token. Cloudflare keeps no Cache API entries on `*.workers.dev` hostnames,
  * so there every search goes to CivitAI; on a custom domain repeats come from the cache.
  */
 import { ComfyCarryError, modelsCommands } from "@comfycarry/shared";
+import { civitaiPageSchema, civitaiSearchResult, civitaiSearchUrl } from "@comfycarry/shared/civitai";
 import type { z } from "zod";
 
 import { EDGE_VERSION } from "../version.js";
-import { pageSchema, toSearchResult } from "./mapping.js";
 
 const spec = modelsCommands["models.civitai.search"];
 export type SearchArgs = z.infer<typeof spec.args>;
@@ -26,33 +26,9 @@ export interface SearchContext {
   token: string | null;
 }
 
-/** The CivitAI URL for `args`. Several types or base models repeat the parameter, as CivitAI's enum validation expects. */
-export function searchUrl(args: SearchArgs, baseUrl: string): URL {
-  const url = new URL("/api/v1/models", baseUrl);
-  url.searchParams.set("limit", String(args.limit));
-  const query = args.query?.trim() ?? "";
-  if (query !== "") {
-    url.searchParams.set("query", query);
-  }
-  for (const type of args.types ?? []) {
-    url.searchParams.append("types", type);
-  }
-  for (const base of args.base_models ?? []) {
-    url.searchParams.append("baseModels", base);
-  }
-  if (args.sort !== undefined) {
-    url.searchParams.set("sort", args.sort);
-  }
-  url.searchParams.set("nsfw", args.nsfw === true ? "true" : "false");
-  if (args.cursor !== undefined) {
-    url.searchParams.set("cursor", args.cursor);
-  }
-  return url;
-}
-
 /** Searches CivitAI, returning the cached result when the same search ran in the last {@link CACHE_SECONDS}. */
 export async function searchCivitai(args: SearchArgs, context: SearchContext): Promise<SearchResult> {
-  const url = searchUrl(args, context.baseUrl);
+  const url = civitaiSearchUrl(args, context.baseUrl);
   const cacheKey = new Request(url.toString());
   const cache = caches.default;
   const cached = await cache.match(cacheKey);
@@ -86,11 +62,11 @@ async function fetchPage(url: URL, token: string | null): Promise<SearchResult> 
     throw await searchError(response, url);
   }
 
-  const page = pageSchema.safeParse(await response.json().catch(() => null));
+  const page = civitaiPageSchema.safeParse(await response.json().catch(() => null));
   if (!page.success) {
     throw new ComfyCarryError("download_failed", "CivitAI returned the search results in an unknown format", { reason: "http_error", host: url.host, status: response.status });
   }
-  return toSearchResult(page.data, url.origin);
+  return civitaiSearchResult(page.data, url.origin);
 }
 
 async function searchError(response: Response, url: URL): Promise<ComfyCarryError> {

@@ -1,30 +1,19 @@
 import { z } from "zod";
 
 import type { CivitaiFile as CivitaiFileView } from "@comfycarry/shared";
+import { civitaiFileDownloadUrl, civitaiFileEntrySchema, civitaiFileFolder, civitaiFileView, civitaiSha256 } from "@comfycarry/shared/civitai";
+import type { CivitaiFileEntry } from "@comfycarry/shared/civitai";
 
 import { DownloadFailure } from "./failure.js";
 import type { HostRegistry, TokenSource } from "./hosts.js";
-import { downloadUrl } from "./links.js";
 import type { CivitaiSelectors } from "./links.js";
-import { civitaiFolder } from "./target-folder.js";
-
-const fileSchema = z.object({
-  id: z.number().int(),
-  name: z.string(),
-  type: z.string(),
-  sizeKB: z.number().nonnegative(),
-  primary: z.boolean().optional(),
-  metadata: z.object({ format: z.string().optional(), size: z.string().optional(), fp: z.string().optional() }).partial().optional(),
-  hashes: z.object({ SHA256: z.string().optional() }).partial().optional(),
-});
-type CivitaiFile = z.infer<typeof fileSchema>;
 
 const versionSchema = z.object({
   id: z.number().int(),
   name: z.string(),
   baseModel: z.string().nullable().optional(),
   model: z.object({ name: z.string(), type: z.string() }),
-  files: z.array(fileSchema),
+  files: z.array(civitaiFileEntrySchema),
 });
 
 const modelSchema = z.object({ modelVersions: z.array(z.object({ id: z.number().int() })) });
@@ -40,39 +29,6 @@ export interface CivitaiFileMeta {
   folder: string;
   /** Every file of the version, so the user can pick several. */
   files: CivitaiFileView[];
-}
-
-/** The fields of a CivitAI file entry that the dashboard shows. */
-export interface CivitaiFileEntry {
-  id: number;
-  name: string;
-  type: string;
-  sizeKB: number;
-  primary?: boolean | undefined;
-  metadata?: { format?: string | null | undefined; fp?: string | null | undefined } | null | undefined;
-  hashes?: { SHA256?: string | undefined } | null | undefined;
-}
-
-/** Maps a CivitAI file entry to its wire view, with the folder the queue would pick for it. */
-export function civitaiFileView(file: CivitaiFileEntry, version: { origin: string; id: number; modelType: string; baseModel: string | null }): CivitaiFileView {
-  const sha = file.hashes?.SHA256;
-  return {
-    id: file.id,
-    name: file.name,
-    type: file.type,
-    size_bytes: Math.round(file.sizeKB * 1024),
-    primary: file.primary === true,
-    sha256: sha !== undefined && /^[0-9a-fA-F]{64}$/.test(sha) ? sha.toLowerCase() : null,
-    format: file.metadata?.format ?? null,
-    fp: file.metadata?.fp ?? null,
-    folder: fileFolder(version.modelType, file.type, version.baseModel),
-    download_url: downloadUrl(version.origin, version.id, { fileId: file.id }),
-  };
-}
-
-/** Picks the folder of one file: the model type's folder for model files, the companion's own folder for a VAE or text encoder. */
-function fileFolder(modelType: string, fileType: string, baseModel: string | null): string {
-  return civitaiFolder(modelType, fileType === "Model" || fileType === "Pruned Model" ? null : fileType, baseModel);
 }
 
 export interface CivitaiMetaContext {
@@ -107,20 +63,19 @@ export async function civitaiFileMeta(
   if (file === null) {
     throw new DownloadFailure("not_found", `CivitAI version ${versionId} has no file matching the link`, { version_id: versionId });
   }
-  const sha = file.hashes?.SHA256;
   return {
     versionId,
     fileId: file.id,
-    downloadUrl: downloadUrl(origin, versionId, { fileId: file.id }),
+    downloadUrl: civitaiFileDownloadUrl(origin, versionId, file.id),
     fileName: file.name,
     totalBytes: Math.round(file.sizeKB * 1024),
-    sha256: sha !== undefined && /^[0-9a-fA-F]{64}$/.test(sha) ? sha.toLowerCase() : null,
-    folder: fileFolder(version.model.type, file.type, version.baseModel ?? null),
+    sha256: civitaiSha256(file),
+    folder: civitaiFileFolder(version.model.type, file.type, version.baseModel ?? null),
     files: version.files.map((entry) => civitaiFileView(entry, { origin, id: versionId, modelType: version.model.type, baseModel: version.baseModel ?? null })),
   };
 }
 
-function pickFile(files: CivitaiFile[], selectors: CivitaiSelectors): CivitaiFile | null {
+function pickFile(files: CivitaiFileEntry[], selectors: CivitaiSelectors): CivitaiFileEntry | null {
   if (selectors.fileId !== undefined) {
     return files.find((file) => file.id === selectors.fileId) ?? null;
   }
