@@ -1,8 +1,8 @@
 /**
  * @module CivitAI's model and file entries, read leniently, and their mapping to the wire shape
- * of `models.civitai.search`. The edge searches CivitAI for the dashboard and the reporter
- * resolves download links; both show the same file with the same folder and link, so the
- * mapping lives here once. CivitAI adds and drops fields without notice: an item that does not
+ * of `models.civitai.search`. The edge searches CivitAI for the dashboard, and the reporter
+ * resolves download links. Both must show a file with the same folder and link, so the mapping
+ * lives here once. CivitAI adds and drops fields without notice, so an item that does not
  * parse is left out rather than failing a whole page.
  *
  * Not exported from the package index, so the dashboard bundle does not carry these schemas:
@@ -56,20 +56,20 @@ export const civitaiPageSchema = z.object({
   metadata: z.object({ nextCursor: z.union([z.string(), z.number()]).nullish() }).partial().optional(),
 });
 
-/** The download API link of exactly one file, which CivitAI serves even when other selectors would not match. */
+/** Builds the download API link of exactly one file, which CivitAI serves even when other selectors would not match. */
 export function civitaiFileDownloadUrl(origin: string, versionId: number, fileId: number): string {
   const url = new URL(`/api/download/models/${versionId}`, origin);
   url.searchParams.set("fileId", String(fileId));
   return url.toString();
 }
 
-/** A lowercase SHA-256 from a file's hashes, or null when CivitAI has none or a malformed one. */
+/** Returns a file's SHA-256 in lowercase, or null when CivitAI has none or a malformed one. */
 export function civitaiSha256(file: CivitaiFileEntry): string | null {
   const sha = file.hashes?.SHA256;
   return sha !== undefined && SHA256.test(sha) ? sha.toLowerCase() : null;
 }
 
-/** The folder one file lands in: the model type's folder for model files, the companion's own folder for a VAE or text encoder. */
+/** Picks the folder a file lands in: the model type's folder for model files, the companion's own folder for a VAE or text encoder. */
 export function civitaiFileFolder(modelType: string, fileType: string, baseModel: string | null): string {
   return civitaiFolder(modelType, fileType === "Model" || fileType === "Pruned Model" ? null : fileType, baseModel);
 }
@@ -122,7 +122,7 @@ export function civitaiSearchResult(page: z.infer<typeof civitaiPageSchema>, ori
   return { items, next_cursor: next === undefined || next === null ? null : String(next) };
 }
 
-/** The `GET /api/v1/models` URL for a search. Several types or base models repeat the parameter, as CivitAI's enum validation expects. */
+/** Builds the `GET /api/v1/models` URL for a search. Several types or base models repeat the parameter, as CivitAI's enum validation expects. */
 export function civitaiSearchUrl(args: CommandArgs<"models.civitai.search">, baseUrl: string): URL {
   const url = new URL("/api/v1/models", baseUrl);
   url.searchParams.set("limit", String(args.limit));
