@@ -26,6 +26,13 @@ export const reporterAttachmentSchema = z.object({
   snapshotSeq: z.number().int().nullable().default(null),
   /** Time of the last history sample stored from this connection, so history needs no lookup after hibernation. */
   lastSampleAt: z.number().nullable().default(null),
+  /**
+   * Newest snapshot from this connection while it is not yet in storage (see held-snapshot.ts).
+   * The overview is parsed when read, not with every attachment.
+   */
+  heldSnapshot: z.object({ receivedAt: z.number(), overview: z.unknown() }).nullable().default(null),
+  /** Epoch ms at which this connection last wrote the stored snapshot, or null before its first. */
+  persistedAt: z.number().nullable().default(null),
 });
 export type ReporterAttachment = z.infer<typeof reporterAttachmentSchema>;
 

@@ -2,7 +2,8 @@
  * @module What keeps an idle reporter link cheap. The runtime answers the reporter's constant
  * ping itself (`setWebSocketAutoResponse`), so pings neither wake the object nor bill
  * duration, and the heartbeat reads the time of the last automatic reply instead. Snapshots
- * may arrive as merge patches against the last one this object acknowledged.
+ * may arrive as merge patches against the last one this object acknowledged. While no browser
+ * is connected, most snapshots stay with the socket instead of in storage (held-snapshot.ts).
  */
 import { PING_FRAME, PONG_FRAME, overviewSchema, parseValue } from "@comfycarry/shared";
 import type { Overview, ReporterMessage } from "@comfycarry/shared";
@@ -10,6 +11,7 @@ import { apply as applyMergePatch } from "json-merge-patch";
 
 import { recordSnapshot } from "../history/record.js";
 import { log } from "../log.js";
+import { deltaBase, keepSnapshot } from "./held-snapshot.js";
 import type { InstanceParts } from "./parts.js";
 import { sendFrame } from "./sockets.js";
 import type { ReporterSocket } from "./sockets.js";
@@ -21,18 +23,16 @@ export function enablePingAutoResponse(ctx: DurableObjectState): void {
   ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_FRAME, PONG_FRAME));
 }
 
-/** Stores a full snapshot, records it and sends browsers the new overview. Acknowledges it when it carries a number. */
+/**
+ * Keeps a full snapshot (in storage, or with the socket while unwatched), records it and sends
+ * browsers the new overview. Acknowledges it when it carries a number.
+ */
 export function acceptSnapshot(parts: InstanceParts, socket: ReporterSocket, snapshot: Overview, seq: number | undefined, now: number): void {
-  // NOTE: each snapshot is still one KV row write, the largest cost of a watched instance
-  // (bench/edge-cost). Holding it in the socket attachment and persisting less often would
-  // cut that, at the price of losing the newest snapshot when the object restarts.
-  parts.store.saveSnapshot(snapshot, now);
+  const watched = parts.sockets.browsers().length > 0;
+  const kept = keepSnapshot(parts.store, socket, snapshot, now, watched);
   const sampled = recordSnapshot(parts, snapshot, now, socket.attachment.lastSampleAt);
+  parts.sockets.updateReporter(socket, { ...kept, ...(sampled ? { lastSampleAt: now } : {}), ...(seq === undefined ? {} : { snapshotSeq: seq }) });
   parts.link.broadcastOverview(now);
-  const changes = { ...(sampled ? { lastSampleAt: now } : {}), ...(seq === undefined ? {} : { snapshotSeq: seq }) };
-  if (Object.keys(changes).length > 0) {
-    parts.sockets.updateReporter(socket, changes);
-  }
   if (seq !== undefined) {
     sendFrame(socket.ws, { type: "snapshot_ack", seq, ok: true });
   }
@@ -45,14 +45,14 @@ export function acceptSnapshot(parts: InstanceParts, socket: ReporterSocket, sna
  */
 export function acceptSnapshotDelta(parts: InstanceParts, socket: ReporterSocket, delta: SnapshotDelta, now: number): void {
   const fields = { instanceId: parts.instanceId, connectionId: socket.attachment.connectionId, seq: delta.seq, baseSeq: delta.base_seq };
-  const stored = parts.store.snapshot();
-  if (stored === null || socket.attachment.snapshotSeq !== delta.base_seq) {
+  const base = deltaBase(parts.store, socket);
+  if (base === null || socket.attachment.snapshotSeq !== delta.base_seq) {
     log.info({ ...fields, storedSeq: socket.attachment.snapshotSeq }, "snapshot delta names a base this object does not have; asking for a full snapshot");
     sendFrame(socket.ws, { type: "snapshot_ack", seq: delta.seq, ok: false });
     return;
   }
 
-  const merged = parseValue(overviewSchema, applyMergePatch(stored.overview, delta.patch));
+  const merged = parseValue(overviewSchema, applyMergePatch(base.overview, delta.patch));
   if (!merged.ok || merged.value.instance_id !== parts.instanceId) {
     log.warn({ ...fields, issues: merged.ok ? "instance id changed" : merged.issues }, "snapshot delta did not produce a valid overview; asking for a full snapshot");
     sendFrame(socket.ws, { type: "snapshot_ack", seq: delta.seq, ok: false });

@@ -10,6 +10,7 @@
 import { OFFLINE_AFTER_MS } from "@comfycarry/shared";
 
 import { errorFields, log } from "../log.js";
+import { flushHeldSnapshot } from "./held-snapshot.js";
 import type { InstanceParts } from "./parts.js";
 import { refuseReporter } from "./refuse.js";
 import type { SocketRegistry } from "./sockets.js";
@@ -52,6 +53,7 @@ export async function checkHeartbeat(parts: InstanceParts, now: number): Promise
     const due = attachment.lastSeenAt + OFFLINE_AFTER_MS;
     if (due <= now) {
       log.warn({ ...fields, quietMs: now - attachment.lastSeenAt }, "reporter went quiet; closing its socket");
+      flushHeldSnapshot(parts.store, ws);
       try {
         ws.close(QUIET_CLOSE_CODE, "no frame within the heartbeat window");
       } catch (err) {

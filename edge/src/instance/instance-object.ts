@@ -39,6 +39,7 @@ import { scopeError } from "./command-audit.js";
 import { checkCommand } from "./command-validation.js";
 import type { Checked } from "./command-validation.js";
 import { HEARTBEAT_KEY, armHeartbeat, checkHeartbeat, nextHeartbeatAt } from "./heartbeat.js";
+import { activeHeldSnapshot, flushHeldSnapshot } from "./held-snapshot.js";
 import { InstanceStore } from "./instance-store.js";
 import { buildParts } from "./parts.js";
 import type { InstanceParts } from "./parts.js";
@@ -47,6 +48,7 @@ import { pushSecret } from "./secret-handoff.js";
 import { rewindClocks } from "./rewind.js";
 import { refuseReporter } from "./refuse.js";
 import { ACTOR_HEADER, ROLE_HEADER } from "./roles.js";
+import { SocketRegistry } from "./sockets.js";
 
 /**
  * Replies to the peer's Close frame, which this runtime (workerd 1.20261103 with our compatibility
@@ -88,7 +90,7 @@ export class InstanceObject extends DurableObject<Env> {
     super(ctx, env);
     // Installed first, so the counting storage wrappers see every write.
     this.meter = CostMeter.install(ctx, env);
-    this.store = new InstanceStore(ctx.storage.kv);
+    this.store = new InstanceStore(ctx.storage.kv, () => activeHeldSnapshot(new SocketRegistry(ctx)));
     enablePingAutoResponse(ctx);
     const meta = this.store.meta();
     if (meta !== null) {
@@ -125,6 +127,7 @@ export class InstanceObject extends DurableObject<Env> {
     const reporters = parts.sockets.reporters();
     const now = Date.now();
     for (const socket of reporters) {
+      flushHeldSnapshot(this.store, socket.ws);
       refuseReporter(socket.ws, error);
       if (socket.attachment.helloAt !== null) {
         parts.link.markOfflineUnlessConnected(now, socket.ws, socket.attachment.lastSeenAt);
@@ -365,6 +368,7 @@ export class InstanceObject extends DurableObject<Env> {
     const fields = { instanceId: parts.instanceId, connectionId: attachment.connectionId, ...details };
     if (attachment.role === "reporter") {
       log.info({ ...fields, saidHello: attachment.helloAt !== null }, "reporter socket closed");
+      flushHeldSnapshot(parts.store, ws);
       if (attachment.helloAt !== null) {
         parts.link.markOfflineUnlessConnected(Date.now(), ws, attachment.lastSeenAt);
       }

@@ -46,7 +46,11 @@ function readRecord<S extends z.ZodType>(kv: SyncKvStorage, key: string, schema:
 }
 
 export class InstanceStore {
-  constructor(private readonly kv: SyncKvStorage) {}
+  /** `held` returns a newer snapshot kept outside storage (the active reporter's, see held-snapshot.ts), or null. */
+  constructor(
+    private readonly kv: SyncKvStorage,
+    private readonly held: () => SnapshotRecord | null = () => null,
+  ) {}
 
   /** Returns who this object is, or null when no instance was enrolled under its name. */
   meta(): InstanceMeta | null {
@@ -75,7 +79,15 @@ export class InstanceStore {
     this.kv.put(LINK_KEY, { version: 1, lastSeenAt, offlineSince } satisfies LinkRecord);
   }
 
+  /** Returns the newest snapshot: the held one when it is newer than the stored one. */
   snapshot(): SnapshotRecord | null {
+    const stored = this.storedSnapshot();
+    const held = this.held();
+    return held !== null && (stored === null || held.receivedAt > stored.receivedAt) ? held : stored;
+  }
+
+  /** Returns the snapshot in storage, which may be older than {@link snapshot}'s. */
+  storedSnapshot(): SnapshotRecord | null {
     return readRecord(this.kv, SNAPSHOT_KEY, snapshotRecordSchema);
   }
 

@@ -23,6 +23,7 @@ import type { ReporterAttachment } from "./attachments.js";
 import { acceptSnapshot, acceptSnapshotDelta } from "./cheap-link.js";
 import { frameText } from "./frames.js";
 import { armHeartbeat } from "./heartbeat.js";
+import { flushHeldSnapshot } from "./held-snapshot.js";
 import type { InstanceParts } from "./parts.js";
 import { refuseReporter } from "./refuse.js";
 import { acceptSecretUpdate, handOffOnHello } from "./secret-handoff.js";
@@ -106,6 +107,7 @@ function rejectFrame(parts: InstanceParts, socket: ReporterSocket, error: WireEr
   log.warn(fields, "rejected a reporter frame");
 
   if (invalidFrames >= MAX_INVALID_REPORTER_FRAMES) {
+    flushHeldSnapshot(parts.store, socket.ws);
     refuseReporter(socket.ws, { code: "invalid_message", message: `closing after ${invalidFrames} invalid frames; last: ${error.message}` });
     if (socket.attachment.helloAt !== null) {
       parts.link.markOfflineUnlessConnected(now, socket.ws, socket.attachment.lastSeenAt);
@@ -139,6 +141,7 @@ async function acceptHello(parts: InstanceParts, socket: ReporterSocket, hello: 
   for (const older of parts.sockets.reporters(ws)) {
     if (older.attachment.helloAt !== null) {
       log.warn({ ...fields, replacedConnectionId: older.attachment.connectionId }, "a new reporter connection replaced an older one");
+      flushHeldSnapshot(parts.store, older.ws);
       refuseReporter(older.ws, { code: "replaced", message: `another reporter connected for instance ${parts.instanceId}` });
     }
   }

@@ -4,14 +4,16 @@
  */
 import type { InstanceParts } from "./parts.js";
 
-/** Moves socket clocks, deadlines, command deadlines and the snapshot's receipt time `ms` earlier. */
+/** Moves socket clocks, deadlines, command deadlines and the snapshots' receipt times `ms` earlier. */
 export function rewindClocks(ctx: DurableObjectState, parts: InstanceParts, ms: number): void {
   for (const socket of parts.sockets.reporters()) {
-    const { connectedAt, lastSeenAt, helloAt } = socket.attachment;
+    const { connectedAt, lastSeenAt, helloAt, heldSnapshot, persistedAt } = socket.attachment;
     parts.sockets.updateReporter(socket, {
       connectedAt: connectedAt - ms,
       lastSeenAt: lastSeenAt - ms,
       helloAt: helloAt === null ? null : helloAt - ms,
+      heldSnapshot: heldSnapshot === null ? null : { ...heldSnapshot, receivedAt: heldSnapshot.receivedAt - ms },
+      persistedAt: persistedAt === null ? null : persistedAt - ms,
     });
   }
   ctx.storage.sql.exec("UPDATE deadlines SET due_at = due_at - ?", ms);
@@ -21,7 +23,7 @@ export function rewindClocks(ctx: DurableObjectState, parts: InstanceParts, ms: 
 
   parts.activity.rewind(ms);
 
-  const snapshot = parts.store.snapshot();
+  const snapshot = parts.store.storedSnapshot();
   if (snapshot !== null) {
     parts.store.saveSnapshot(snapshot.overview, snapshot.receivedAt - ms);
   }

@@ -56,6 +56,8 @@ export class SocketRegistry {
       takesConf: false,
       snapshotSeq: null,
       lastSampleAt: null,
+      heldSnapshot: null,
+      persistedAt: null,
     });
   }
 
