@@ -48,11 +48,11 @@ function stubCommands(): Array<{ name: string; args: Record<string, unknown> }> 
   return sent;
 }
 
-async function mountLogs() {
+async function mountLogs(locale: "en" | "zh-CN" = "en") {
   const sent = stubCommands();
   const router = createRouter({ history: createMemoryHistory(), routes: [{ path: "/instances/:id/logs", name: "instance-logs", component: LogsPage }] });
   await router.push("/instances/studio/logs");
-  const wrapper = mountApp(LogsPage, { pinia: createPinia(), plugins: [router] });
+  const wrapper = mountApp(LogsPage, { pinia: createPinia(), plugins: [router], locale });
   await flushPromises();
   return { wrapper, sent };
 }
@@ -68,6 +68,16 @@ describe("LogsPage", () => {
     const gpu = wrapper.find("[data-component=gpu]");
     expect(gpu.attributes("data-state")).toBe("down");
     expect(gpu.text()).toContain("restart the container");
+  });
+
+  it("shows health in Chinese with the reason folded", async () => {
+    const { wrapper } = await mountLogs("zh-CN");
+    const gpu = wrapper.find("[data-component=gpu]");
+
+    expect(gpu.find("[data-testid=health-summary]").text()).toBe("无法读取 GPU。");
+    expect(gpu.find("details[data-testid=health-reason]").text()).toContain("restart the container");
+    expect(gpu.find("details[data-testid=health-reason]").attributes("open")).toBeUndefined();
+    expect(wrapper.find("[data-component=edge_link] [data-testid=health-summary]").exists()).toBe(false);
   });
 
   it("lists log lines newest first", async () => {
