@@ -56,4 +56,30 @@ describe("DeployProgress", () => {
     expect(wrapper.findComponent(DeployProgress).emitted("restarted")).toEqual([["d2"]]);
     wrapper.unmount();
   });
+
+  it("translates a step error code", async () => {
+    stubCommands({
+      "deploy.status": () => ({ deployed: false, deploy: run("failed", [step("comfyui", "failed", { error: { code: "git_failed", message: "git clone of file:///x failed" } })]) }),
+    });
+
+    const wrapper = mountApp(DeployProgress, { props: { instanceId: "i1", deployId: "d1" }, locale: "zh-CN" });
+    await flushPromises();
+    const error = wrapper.get("[data-testid=deploy-step-error-comfyui]");
+
+    expect(error.text()).toContain("Git 命令执行失败。");
+    expect(error.get("details").text()).toContain("git clone of file:///x failed");
+    wrapper.unmount();
+  });
+
+  it("reads an unknown step code plainly", async () => {
+    stubCommands({
+      "deploy.status": () => ({ deployed: false, deploy: run("failed", [step("comfyui", "failed", { error: { code: "from_a_newer_build", message: "x" } })]) }),
+    });
+
+    const wrapper = mountApp(DeployProgress, { props: { instanceId: "i1", deployId: "d1" }, locale: "zh-CN" });
+    await flushPromises();
+
+    expect(wrapper.get("[data-testid=deploy-step-error-comfyui]").text()).toContain("此步骤失败。");
+    wrapper.unmount();
+  });
 });
