@@ -1,21 +1,24 @@
 import { buildAppI18n } from "./create";
 import { rememberLocale } from "./locale";
+import { registerNaiveUiLocale } from "./naiveLocale";
 
 import type { Messages } from "../locales/featureFiles";
 import type { AppI18n, AppI18nOptions, MessageSchema } from "./create";
 import type { AppLocale } from "./locale";
+import type { NaiveUiLocale } from "./naiveLocale";
 
 // Each locale is a separate chunk, so a visitor downloads only the language they read.
 // main.ts awaits the active locale before mounting; web/scripts/bundle-size.ts counts
 // the larger of these chunks in the initial JavaScript figure.
-const LOADERS: Record<AppLocale, () => Promise<{ default: Messages }>> = {
+const LOADERS: Record<AppLocale, () => Promise<{ default: Messages; naiveUiLocale: NaiveUiLocale }>> = {
   en: () => import("../locales/enMessages"),
   "zh-CN": () => import("../locales/zhCNMessages"),
 };
 
-/** Downloads one locale's messages, core and feature files together. */
+/** Downloads one locale's messages, core and feature files together, and registers its Naive UI texts. */
 export async function loadLocaleMessages(locale: AppLocale): Promise<Messages> {
   const module = await LOADERS[locale]();
+  registerNaiveUiLocale(locale, module.naiveUiLocale);
   return module.default;
 }
 
