@@ -56,3 +56,32 @@ export function killedStep(databasePath: string): string | null {
     db.close();
   }
 }
+
+/** Lists how `after` differs from `clean`: files missing, extra or changed, and rows that differ. Empty when they match. */
+export function describeDifferences(clean: { digest: Record<string, string>; rows: ReturnType<typeof recordedRows> }, after: { digest: Record<string, string>; rows: ReturnType<typeof recordedRows> }): string[] {
+  const differences: string[] = [];
+  for (const [path, hash] of Object.entries(clean.digest)) {
+    const found = after.digest[path];
+    if (found === undefined) {
+      differences.push(`missing file ${path}`);
+    } else if (found !== hash) {
+      differences.push(`changed file ${path}`);
+    }
+  }
+  for (const path of Object.keys(after.digest)) {
+    if (!(path in clean.digest)) {
+      differences.push(`extra file ${path}`);
+    }
+  }
+  for (const table of ["results", "issues"] as const) {
+    const cleanRows = clean.rows[table].map((row) => JSON.stringify(row));
+    const afterRows = after.rows[table].map((row) => JSON.stringify(row));
+    for (const row of cleanRows.filter((row) => !afterRows.includes(row))) {
+      differences.push(`${table} row missing: ${row}`);
+    }
+    for (const row of afterRows.filter((row) => !cleanRows.includes(row))) {
+      differences.push(`${table} row extra: ${row}`);
+    }
+  }
+  return differences;
+}
