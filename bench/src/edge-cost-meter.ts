@@ -22,7 +22,9 @@ export const meterReadingSchema = z.object({
   outboundBytes: count,
   rowsWritten: count,
   kvWrites: count,
+  kvWritesByKey: z.record(z.string(), count),
   sqlRowsWritten: count,
+  sqlRowsByTable: z.record(z.string(), count),
   alarmWrites: count,
 });
 export type MeterReading = z.infer<typeof meterReadingSchema>;

@@ -14,9 +14,11 @@
  * acknowledgement round trip on loopback, an upper bound.
  * NOTE: heartbeat alarms follow real time, which the compressed clock shrinks, so they are
  * modelled from the edge's rules (`ALARMS_PER_HOUR`), and each one the run did not see adds
- * one row for its re-arm. Alarms for other deadlines are measured. History rows are measured
- * too, but the store downsamples by arrival time, so a compressed hour may keep fewer raw
- * samples than a real one. `modelRows` gives the rule-based count for comparison.
+ * one row for its re-arm. Alarms for other deadlines are measured. Snapshot writes and history
+ * rows also follow the edge's clock (the persist interval of unwatched snapshots, the history
+ * store's downsampling by arrival time), so the measured ones are replaced by the rule count at
+ * simulated time (`clockRows`). All other rows are measured. `modelRows` gives the rule-based
+ * count of all rows for comparison.
  */
 import { randomBytes } from "node:crypto";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
@@ -50,6 +52,8 @@ import type { HourTraffic, MonthlyCost } from "./edge-cost-model.js";
 const HOUR_MS = 3_600_000;
 /** Samples further apart than this are minute points in the edge's history (SPARSE_AFTER_MS in edge/src/history/store.ts). */
 const SPARSE_AFTER_MS = 30_000;
+/** An unwatched connection writes its snapshot to storage at most this often (PERSIST_INTERVAL_UNWATCHED_MS in edge/src/instance/held-snapshot.ts). */
+const PERSIST_INTERVAL_UNWATCHED_MS = 300_000;
 /** The heartbeat alarm fires 60 s after the last sign of life; with pings every 20 s it comes every 40–60 s. */
 const ALARMS_PER_HOUR = HOUR_MS / 50_000;
 
@@ -76,6 +80,8 @@ export interface ModeResult {
   sentMessages: number;
   /** SQLite rows the edge's rules predict for this hour (see `modelRows`). */
   modelledRows: number;
+  /** Snapshot writes and history rows, which follow the edge's clock: measured in the compressed hour, and the rule count that replaces them. */
+  clockRows: { measured: number; modelled: number };
 }
 
 export interface EdgeCostResult {
@@ -138,12 +144,32 @@ export function historyRows(times: number[]): number {
 }
 
 /**
- * SQLite rows the edge writes for this traffic: one KV put per snapshot, the history rows,
- * and one `setAlarm` per alarm (the heartbeat deadline is computed, not stored).
+ * Snapshots at `times` (simulated ms) the edge writes to storage: every one while watched;
+ * while unwatched the first of a connection and then one per persist interval, the rest
+ * being held with the socket.
+ */
+export function persistedSnapshots(times: number[], watched: boolean): number {
+  if (watched) {
+    return times.length;
+  }
+  let persistedAt: number | null = null;
+  let writes = 0;
+  for (const t of times) {
+    if (persistedAt === null || t - persistedAt >= PERSIST_INTERVAL_UNWATCHED_MS) {
+      persistedAt = t;
+      writes += 1;
+    }
+  }
+  return writes;
+}
+
+/**
+ * SQLite rows the edge writes for this traffic: one KV put per stored snapshot, the history
+ * rows, and one `setAlarm` per alarm (the heartbeat deadline is computed, not stored).
  * NOTE: rows the alert engine writes per snapshot are not included.
  */
-export function modelRows(snapshotTimes: number[], alarms: number): number {
-  return snapshotTimes.length + historyRows(snapshotTimes) + alarms;
+export function modelRows(snapshotTimes: number[], watched: boolean, alarms: number): number {
+  return persistedSnapshots(snapshotTimes, watched) + historyRows(snapshotTimes) + alarms;
 }
 
 function median(values: number[]): number {
@@ -199,6 +225,7 @@ async function runMode(mode: "unwatched" | "watched", edgeUrl: string, client: E
   if (!(welcome.features ?? []).includes(EDGE_FEATURE_PING_AUTO_RESPONSE)) {
     throw new Error("this edge does not offer ping auto-response; rebuild and restart it");
   }
+  const { startedAt } = await readMeter(edgeUrl, client, created.instance_id);
 
   const sequence = new SnapshotSequence((welcome.features ?? []).includes("snapshot_delta"));
   const byType: Record<string, number> = {};
@@ -265,11 +292,21 @@ async function runMode(mode: "unwatched" | "watched", edgeUrl: string, client: E
   }
   socket.close(1000, "bench done");
   browser?.close(1000, "bench done");
+  if (meter.startedAt !== startedAt) {
+    // wrangler dev reloads the Worker when a file under edge/src changes, and the reload resets the counters.
+    throw new Error(`the edge restarted during the ${mode} hour (its counters began again at ${new Date(meter.startedAt).toISOString()}), e.g. after a change under edge/src; run the bench again while no file under edge/src changes`);
+  }
 
   // Heartbeat alarms follow real time and are modelled. Other deadlines (notifications, alerts)
   // follow the traffic, so the alarms that fired them are counted as measured.
   const unseenAlarms = Math.max(0, ALARMS_PER_HOUR - (meter.deadlines.heartbeat ?? 0));
   const alarms = meter.invocations.alarm + unseenAlarms;
+  // Snapshot writes and history rows follow the edge's clock, so the compressed hour shows
+  // fewer than a real one. The rule count at simulated time replaces them.
+  const clockRows = {
+    measured: (meter.kvWritesByKey.snapshot ?? 0) + (meter.sqlRowsByTable.history_ring ?? 0),
+    modelled: persistedSnapshots(snapshotTimes, watched) + historyRows(snapshotTimes),
+  };
   const invocations = invocationCount(meter);
   const handlerTimeSource = meter.clockAdvanced ? "meter" : "ack round trip";
   const hour: HourTraffic = {
@@ -279,7 +316,7 @@ async function runMode(mode: "unwatched" | "watched", edgeUrl: string, client: E
     alarms,
     wakeUps: invocations + unseenAlarms,
     handlerMs: meter.clockAdvanced ? meter.handlerMs / Math.max(1, invocations) : median(ackMs),
-    rowsWritten: meter.rowsWritten + unseenAlarms,
+    rowsWritten: meter.rowsWritten - clockRows.measured + clockRows.modelled + unseenAlarms,
   };
   return {
     mode,
@@ -292,7 +329,8 @@ async function runMode(mode: "unwatched" | "watched", edgeUrl: string, client: E
     meter,
     handlerTimeSource,
     sentMessages: handled,
-    modelledRows: modelRows(snapshotTimes, alarms),
+    modelledRows: modelRows(snapshotTimes, watched, alarms),
+    clockRows,
   };
 }
 

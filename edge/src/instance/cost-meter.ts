@@ -35,11 +35,22 @@ export interface MeterReading {
   /** SQLite rows written: `rowsWritten` of every `sql.exec` cursor, one per KV put or delete, one per setAlarm. */
   rowsWritten: number;
   kvWrites: number;
+  /** KV puts and deletes by key. */
+  kvWritesByKey: Record<string, number>;
   sqlRowsWritten: number;
+  /** SQL rows written by the table a statement writes to, "other" when none is named. */
+  sqlRowsByTable: Record<string, number>;
   alarmWrites: number;
 }
 
 type Cursor = { rowsWritten?: number };
+
+const WRITE_TARGET = /^\s*(?:INSERT(?:\s+OR\s+\w+)?\s+INTO|REPLACE\s+INTO|UPDATE|DELETE\s+FROM)\s+(\w+)/i;
+
+/** Returns the table a write statement names, or "other". */
+function writtenTable(query: string): string {
+  return WRITE_TARGET.exec(query)?.[1] ?? "other";
+}
 
 /**
  * Outbound frames of every instance object in this isolate. The send path has no reference to
@@ -73,10 +84,12 @@ export class CostMeter {
   private readonly deadlines: Record<string, number> = {};
   private inboundBytes = 0;
   private kvWrites = 0;
+  private readonly kvWritesByKey: Record<string, number> = {};
   private alarmWrites = 0;
   private sqlRowsWritten = 0;
+  private readonly sqlRowsByTable: Record<string, number> = {};
   /** Cursors of the running invocations; their rowsWritten grows as they are consumed, so they are summed at the end. */
-  private openCursors: Cursor[] = [];
+  private openCursors: { cursor: Cursor; table: string }[] = [];
   private readonly outboundAtStart = { messages: outbound.messages, bytes: outbound.bytes };
 
   private constructor() {}
@@ -134,14 +147,25 @@ export class CostMeter {
       outboundBytes: outbound.bytes - this.outboundAtStart.bytes,
       rowsWritten: this.kvWrites + this.sqlRowsWritten + this.alarmWrites,
       kvWrites: this.kvWrites,
+      kvWritesByKey: { ...this.kvWritesByKey },
       sqlRowsWritten: this.sqlRowsWritten,
+      sqlRowsByTable: { ...this.sqlRowsByTable },
       alarmWrites: this.alarmWrites,
     };
   }
 
+  private countKvWrite(key: string): void {
+    this.kvWrites += 1;
+    this.kvWritesByKey[key] = (this.kvWritesByKey[key] ?? 0) + 1;
+  }
+
   private settleCursors(): void {
-    for (const cursor of this.openCursors) {
-      this.sqlRowsWritten += typeof cursor.rowsWritten === "number" ? cursor.rowsWritten : 0;
+    for (const { cursor, table } of this.openCursors) {
+      const rows = typeof cursor.rowsWritten === "number" ? cursor.rowsWritten : 0;
+      this.sqlRowsWritten += rows;
+      if (rows > 0) {
+        this.sqlRowsByTable[table] = (this.sqlRowsByTable[table] ?? 0) + rows;
+      }
     }
     this.openCursors = [];
   }
@@ -155,11 +179,11 @@ export class CostMeter {
     const put = kv.put.bind(kv);
     const remove = kv.delete.bind(kv);
     kv.put = (key, value) => {
-      this.kvWrites += 1;
+      this.countKvWrite(key);
       put(key, value);
     };
     kv.delete = (key) => {
-      this.kvWrites += 1;
+      this.countKvWrite(key);
       return remove(key);
     };
 
@@ -167,7 +191,7 @@ export class CostMeter {
     const exec = sql.exec.bind(sql);
     sql.exec = ((query: string, ...bindings: unknown[]) => {
       const cursor = exec(query, ...bindings);
-      this.openCursors.push(cursor);
+      this.openCursors.push({ cursor, table: writtenTable(query) });
       return cursor;
     }) as typeof sql.exec;
 
