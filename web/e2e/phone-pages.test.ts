@@ -1,4 +1,4 @@
-import { mkdir } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -7,13 +7,15 @@ import { openDashboard, useStackAndBrowser } from "./support";
 
 import type { Page } from "playwright-core";
 
-// Every page at a 390 px phone width in zh-CN: no sideways scrolling, and no English
-// words from Naive UI or hard-coded strings. SCREENSHOT_DIR, when set, keeps a
-// full-page screenshot of each page for a manual look.
+// Every page at a 390 px phone width in zh-CN: no sideways scrolling, cards clear of
+// the screen edges, and none of Naive UI's English defaults. SCREENSHOT_DIR, when set,
+// keeps a full-page screenshot and the visible text of each page for a manual look.
 
 const PHONE_WIDTH = 390;
 /** Least gap in CSS pixels between a card and the screen edge, so content never touches it. */
 const MIN_INSET = 8;
+/** Naive UI's English defaults, which show when its zh-CN locale is not bound. */
+const NAIVE_ENGLISH = /Please Input|Please Select|No Data|Select Date|Select Time/;
 
 const e2e = useStackAndBrowser("phone-pages", (stateDir) => ({ stateDir, preset: "h100", stepMs: 150 }));
 
@@ -45,6 +47,7 @@ async function openPage(page: Page, path: string, ready: string): Promise<void> 
     await mkdir(screenshotDir, { recursive: true });
     const name = path === "/" ? "fleet" : path.split("/").at(-1) ?? "page";
     await page.screenshot({ path: join(screenshotDir, `${name}-${PHONE_WIDTH}.png`), fullPage: true });
+    await writeFile(join(screenshotDir, `${name}.txt`), await page.evaluate(() => document.body.innerText));
   }
 }
 
@@ -73,6 +76,9 @@ describe("pages at 390 px in zh-CN", () => {
         expect(edge.left, `${path} has a card at x=${edge.left}`).toBeGreaterThanOrEqual(MIN_INSET);
         expect(edge.right, `${path} has a card ending at x=${edge.right}`).toBeLessThanOrEqual(PHONE_WIDTH - MIN_INSET);
       }
+
+      const texts = await page.evaluate(() => [document.body.innerText, ...[...document.querySelectorAll("[placeholder]")].map((field) => field.getAttribute("placeholder") ?? "")].join("\n"));
+      expect(texts, `${path} shows Naive UI's English defaults`).not.toMatch(NAIVE_ENGLISH);
     });
   }
 });

@@ -104,4 +104,10 @@ describe("LogsPage", () => {
     const { wrapper } = await mountLogs();
     expect(wrapper.find("[data-testid=auto-stop-status]").text()).toContain("3 files are not on the sync remote yet");
   });
+
+  it("names log levels in Chinese", async () => {
+    const { wrapper } = await mountLogs("zh-CN");
+
+    expect(wrapper.findAll("[data-testid=log-line] .level").map((level) => level.text())).toEqual(["警告", "信息"]);
+  });
 });
