@@ -51,4 +51,12 @@ describe("QueuePanel", () => {
     const wrapper = mountApp(QueuePanel, { props: { instanceId: "gpu-1", jobs: [], unavailable: "spawn aria2c ENOENT", disabled: false } });
     expect(wrapper.get("[data-testid=queue-unavailable]").text()).toContain("spawn aria2c ENOENT");
   });
+
+  it("says in Chinese that the queue is down", () => {
+    const wrapper = mountApp(QueuePanel, { props: { instanceId: "gpu-1", jobs: [], unavailable: "spawn aria2c ENOENT", disabled: false }, locale: "zh-CN" });
+    const notice = wrapper.get("[data-testid=queue-unavailable]");
+
+    expect(notice.text()).toContain("下载队列未运行。");
+    expect(notice.get("details").text()).toContain("spawn aria2c ENOENT");
+  });
 });

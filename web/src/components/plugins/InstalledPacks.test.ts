@@ -19,7 +19,7 @@ describe("InstalledPacks", () => {
 
   it("shows a failed task's reason on its row", () => {
     const wrapper = mountPacks([{ ui_id: "cc-update-1", action: "update", target: "sim-alpha", state: "failed", message: REFUSAL }]);
-    expect(wrapper.get("[data-testid=task-message]").text()).toBe(REFUSAL);
+    expect(wrapper.get("[data-testid=task-message] [lang=en]").text()).toBe(REFUSAL);
   });
 
   it("holds the row's buttons while its task runs", () => {
