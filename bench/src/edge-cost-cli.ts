@@ -19,7 +19,7 @@ function describeMode(mode: ModeResult): string {
   const { hour, month, meter } = mode;
   return [
     `in the object: ${hour.handledMessages} msgs in (${mode.snapshotsFull} full + ${mode.snapshotsDelta} delta snapshots, ${mode.byType.event ?? 0} events), ${(hour.bytesIn / 1024).toFixed(0)} KiB in, ${meter.outboundMessages} msgs / ${(meter.outboundBytes / 1024).toFixed(0)} KiB out`,
-    `${hour.autoAnsweredPings} auto-answered pings, ${hour.alarms} alarms (${meter.invocations.alarm} measured, deadlines ${JSON.stringify(meter.deadlines)}; heartbeats modelled), ${hour.wakeUps} wake-ups, h = ${hour.handlerMs.toFixed(2)} ms (${mode.handlerTimeSource}), ${hour.rowsWritten} rows (measured ${meter.kvWrites} KV, ${meter.sqlRowsWritten} SQL, ${meter.alarmWrites} setAlarm, of which ${mode.clockRows.measured} snapshot and history rows are replaced by ${mode.clockRows.modelled} at simulated time; rules predict ${mode.modelledRows})`,
+    `${hour.autoAnsweredPings} auto-answered pings, ${hour.alarms.toFixed(1)} alarms (${meter.invocations.alarm} measured, deadlines ${JSON.stringify(meter.deadlines)}; heartbeats modelled), ${hour.wakeUps.toFixed(0)} wake-ups, h = ${hour.handlerMs.toFixed(2)} ms (${mode.handlerTimeSource}), ${hour.rowsWritten.toFixed(0)} rows (measured ${meter.kvWrites} KV, ${meter.sqlRowsWritten} SQL, ${meter.alarmWrites} setAlarm, of which ${mode.clockRows.measured} snapshot and history rows are replaced by ${mode.clockRows.modelled} at simulated time; rules predict ${mode.modelledRows.toFixed(0)})`,
     `→ ${Math.round(month.requests)} req, ${month.gbSeconds.toFixed(1)} GB-s, ${(month.rowsWritten / 1e6).toFixed(2)} M rows = $${month.dollars.toFixed(4)}/month`,
   ].join("; ");
 }

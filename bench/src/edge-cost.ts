@@ -13,7 +13,7 @@
  * (it moves only across I/O, so this is I/O-bounded time), else the median snapshot
  * acknowledgement round trip on loopback, an upper bound.
  * NOTE: heartbeat alarms follow real time, which the compressed clock shrinks, so they are
- * modelled from the edge's rules (`ALARMS_PER_HOUR`), and each one the run did not see adds
+ * modelled from the edge's rules (`heartbeatAlarmsPerHour`), and each one the run did not see adds
  * one row for its re-arm. Alarms for other deadlines are measured. Snapshot writes and history
  * rows also follow the edge's clock (the persist interval of unwatched snapshots, the history
  * store's downsampling by arrival time), so the measured ones are replaced by the rule count at
@@ -29,6 +29,8 @@ import {
   EDGE_FEATURE_PING_AUTO_RESPONSE,
   HEARTBEAT_INTERVAL_MS,
   HISTORY_TIERS,
+  OFFLINE_AFTER_MS,
+  OFFLINE_ALERT_AFTER_MS,
   PING_FRAME,
   PROTOCOL_VERSION,
   SNAPSHOT_INTERVAL_UNWATCHED_MS,
@@ -54,8 +56,18 @@ const HOUR_MS = 3_600_000;
 const SPARSE_AFTER_MS = 30_000;
 /** An unwatched connection writes its snapshot to storage at most this often (PERSIST_INTERVAL_UNWATCHED_MS in edge/src/instance/held-snapshot.ts). */
 const PERSIST_INTERVAL_UNWATCHED_MS = 300_000;
-/** The heartbeat alarm fires 60 s after the last sign of life; with pings every 20 s it comes every 40–60 s. */
-const ALARMS_PER_HOUR = HOUR_MS / 50_000;
+/**
+ * Heartbeat alarms in an hour, by the edge's rule in edge/src/instance/heartbeat.ts. The alarm
+ * fires OFFLINE_AFTER_MS after the last sign of life, plus OFFLINE_ALERT_AFTER_MS while no
+ * browser is connected. It re-arms from the newest sign of life, which is on average half a
+ * gap between signs old. Signs come every second while watched (progress events) and at
+ * least every 20 s (pings) while unwatched.
+ */
+export function heartbeatAlarmsPerHour(watched: boolean): number {
+  const delayMs = watched ? 0 : OFFLINE_ALERT_AFTER_MS;
+  const signGapMs = watched ? 1_000 : HEARTBEAT_INTERVAL_MS;
+  return HOUR_MS / (OFFLINE_AFTER_MS + delayMs - signGapMs / 2);
+}
 
 export interface EdgeCostOptions {
   /** Simulated time per real time: 60 runs the hour in one minute. */
@@ -299,7 +311,7 @@ async function runMode(mode: "unwatched" | "watched", edgeUrl: string, client: E
 
   // Heartbeat alarms follow real time and are modelled. Other deadlines (notifications, alerts)
   // follow the traffic, so the alarms that fired them are counted as measured.
-  const unseenAlarms = Math.max(0, ALARMS_PER_HOUR - (meter.deadlines.heartbeat ?? 0));
+  const unseenAlarms = Math.max(0, heartbeatAlarmsPerHour(watched) - (meter.deadlines.heartbeat ?? 0));
   const alarms = meter.invocations.alarm + unseenAlarms;
   // Snapshot writes and history rows follow the edge's clock, so the compressed hour shows
   // fewer than a real one. The rule count at simulated time replaces them.

@@ -1,11 +1,18 @@
-import { env, runDurableObjectAlarm } from "cloudflare:test";
-import { instanceOverviewSchema } from "@comfycarry/shared";
+import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { OFFLINE_AFTER_MS, alertListSchema, instanceOverviewSchema } from "@comfycarry/shared";
 import { describe, expect, it } from "vitest";
 
+import { UNWATCHED_HEARTBEAT_DELAY_MS } from "../src/instance/heartbeat.js";
 import { call, connectReporter, createInstance, flushReporter, hello, login, openBrowser, openReporter, snapshot } from "./helpers.js";
 
 function stubOf(instanceId: string) {
   return env.INSTANCES.get(env.INSTANCES.idFromName(instanceId));
+}
+
+/** Milliseconds from now until the object's alarm, or null when none is set. */
+async function alarmIn(instanceId: string): Promise<number | null> {
+  const alarm = await runInDurableObject(stubOf(instanceId), (_object, state) => state.storage.getAlarm());
+  return alarm === null ? null : alarm - Date.now();
 }
 
 async function fetchOverview(instanceId: string, cookie: string) {
@@ -112,6 +119,53 @@ describe("heartbeat", () => {
 
     expect((await reporter.next("refused")).error.code).toBe("invalid_message");
     expect(await reporter.closed()).toEqual({ code: 4000, reason: "invalid_message" });
+  });
+});
+
+describe("unwatched heartbeat", () => {
+  it("arms the alarm later without browsers", async () => {
+    const cookie = await login();
+    const { instance_id, token } = await createInstance(cookie);
+    await connectReporter(instance_id, token);
+
+    expect(await alarmIn(instance_id)).toBeGreaterThan(OFFLINE_AFTER_MS);
+  });
+
+  it("arms the alarm at the limit when watched", async () => {
+    const cookie = await login();
+    const { instance_id, token } = await createInstance(cookie);
+    await connectReporter(instance_id, token);
+
+    const browser = await openBrowser(instance_id, cookie);
+    await browser.next("overview");
+
+    expect(await alarmIn(instance_id)).toBeLessThanOrEqual(OFFLINE_AFTER_MS);
+  });
+
+  it("reads a quiet reporter as offline before the alarm", async () => {
+    const cookie = await login();
+    const { instance_id, token } = await createInstance(cookie);
+    const reporter = await connectReporter(instance_id, token);
+
+    await stubOf(instance_id).rewindForTest(OFFLINE_AFTER_MS + 1_000);
+    const overview = await fetchOverview(instance_id, cookie);
+
+    expect(overview.online).toBe(false);
+    expect(overview.offline_since).not.toBeNull();
+    expect(reporter.closeEvent).toBeNull();
+  });
+
+  it("raises the offline alert when the late alarm fires", async () => {
+    const cookie = await login();
+    const { instance_id, token } = await createInstance(cookie);
+    const reporter = await connectReporter(instance_id, token);
+
+    await stubOf(instance_id).rewindForTest(OFFLINE_AFTER_MS + UNWATCHED_HEARTBEAT_DELAY_MS + 1_000);
+    await runDurableObjectAlarm(stubOf(instance_id));
+    const alerts = alertListSchema.parse(await (await call(`/api/instances/${instance_id}/alerts?state=active`, { cookie })).json()).alerts;
+
+    expect((await reporter.closed()).code).toBe(1001);
+    expect(alerts.map((alert) => alert.rule)).toContain("instance_offline");
   });
 });
 

@@ -28,12 +28,12 @@ async function fleetStatus(cookie: string): Promise<FleetInstanceStatus[]> {
 }
 
 /** Enrolls an instance whose reporter sent one snapshot. */
-async function liveInstance(cookie: string): Promise<{ instanceId: string; close: () => void }> {
+async function liveInstance(cookie: string): Promise<{ instanceId: string; ping: () => Promise<void>; close: () => void }> {
   const { instance_id: instanceId, token } = await createInstance(cookie);
   const reporter = await connectReporter(instanceId, token);
   reporter.send({ type: "snapshot", snapshot: snapshot(instanceId) });
   await flushReporter(reporter);
-  return { instanceId, close: () => reporter.ws.close(1000, "test done") };
+  return { instanceId, ping: () => flushReporter(reporter), close: () => reporter.ws.close(1000, "test done") };
 }
 
 afterEach(() => {
@@ -89,6 +89,8 @@ describe("GET /api/fleet/status", () => {
     const live = await liveInstance(cookie);
     await call(`/api/instances/${live.instanceId}/price`, { cookie, method: "PUT", body: { source: "manual", hourly_price: 2, currency: "CNY" } });
     await stubOf(live.instanceId).rewindForTest(HOUR_MS);
+    // A live reporter keeps pinging through the hour; without a ping it would read as offline.
+    await live.ping();
 
     const status = (await fleetStatus(cookie)).find((entry) => entry.instance_id === live.instanceId);
 

@@ -3,11 +3,13 @@
  * pings the runtime answers by itself count through their auto-response time, so neither
  * writes storage. The heartbeat deadline is computed from the sockets whenever the alarm is
  * armed, not stored as a row, so keeping a live reporter's heartbeat costs one `setAlarm`.
- * It wakes the object when the quietest reporter would reach OFFLINE_AFTER_MS. A reporter
- * past it is closed and the instance marked offline; a socket that sent no hello within the
- * same time is rejected.
+ * While a browser is connected, the alarm wakes the object when the quietest reporter would
+ * reach OFFLINE_AFTER_MS. Without one it wakes {@link UNWATCHED_HEARTBEAT_DELAY_MS} later,
+ * which cuts the alarms of an idle instance to about a third. A reporter past the limit is
+ * closed and the instance marked offline from the moment it reached the limit. A socket that
+ * sent no hello within the same time is rejected without the delay.
  */
-import { OFFLINE_AFTER_MS } from "@comfycarry/shared";
+import { OFFLINE_AFTER_MS, OFFLINE_ALERT_AFTER_MS } from "@comfycarry/shared";
 
 import { errorFields, log } from "../log.js";
 import { flushHeldSnapshot } from "./held-snapshot.js";
@@ -28,10 +30,30 @@ export function nextHeartbeatAt(sockets: SocketRegistry): number | null {
   return next;
 }
 
+/**
+ * Extra wait of the heartbeat alarm while no browser is connected. Then no browser needs the
+ * offline push, the overview judges a quiet reporter offline when it is read, and the offline
+ * alert is due only OFFLINE_ALERT_AFTER_MS after the limit, so the check comes when the alert is due.
+ */
+export const UNWATCHED_HEARTBEAT_DELAY_MS = OFFLINE_ALERT_AFTER_MS;
+
+/** Returns when the heartbeat alarm should check the reporter sockets, or null with none open. */
+export function heartbeatAlarmAt(sockets: SocketRegistry): number | null {
+  const watched = sockets.browsers().length > 0;
+  let next: number | null = null;
+  for (const { attachment } of sockets.reporters()) {
+    const delay = watched || attachment.helloAt === null ? 0 : UNWATCHED_HEARTBEAT_DELAY_MS;
+    const from = attachment.helloAt === null ? attachment.connectedAt : attachment.lastSeenAt;
+    const at = from + OFFLINE_AFTER_MS + delay;
+    next = next === null ? at : Math.min(next, at);
+  }
+  return next;
+}
+
 /** Close code for a reporter that went quiet: 1001 "going away", so the reporter reconnects. */
 const QUIET_CLOSE_CODE = 1001;
 
-/** Arms the alarm for a new reporter socket; its deadline comes from {@link nextHeartbeatAt}. */
+/** Arms the alarm for a new reporter socket, with the deadline from {@link heartbeatAlarmAt}. */
 export async function armHeartbeat(parts: InstanceParts): Promise<void> {
   await parts.scheduler.arm();
 }
@@ -59,7 +81,7 @@ export async function checkHeartbeat(parts: InstanceParts, now: number): Promise
       } catch (err) {
         log.warn({ ...fields, err: errorFields(err) }, "could not close a quiet reporter socket");
       }
-      parts.link.markOfflineUnlessConnected(now, ws, attachment.lastSeenAt);
+      parts.link.markOfflineUnlessConnected(now, ws, attachment.lastSeenAt, due);
     }
   }
 }

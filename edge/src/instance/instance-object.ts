@@ -298,6 +298,8 @@ export class InstanceObject extends DurableObject<Env> {
     } else {
       parts.sockets.acceptBrowser(pair[1], connectionId, actor ?? { kind: "owner", name: "owner", scope: "read" }, now);
       onBrowserOpen(parts, pair[1], now);
+      // A watched reporter is checked without the unwatched delay, so the alarm may move earlier.
+      await parts.scheduler.arm();
       log.info({ instanceId: parts.instanceId, connectionId }, "browser socket opened");
     }
     return new Response(null, { status: 101, webSocket: pair[0] });

@@ -3,7 +3,7 @@
  * stored snapshot and the live sockets, records online/offline changes, and sends browsers and
  * the reporter what changed.
  */
-import { toUtcTimestamp } from "@comfycarry/shared";
+import { OFFLINE_AFTER_MS, toUtcTimestamp } from "@comfycarry/shared";
 import type { InstanceOverview, InstanceSummary, WireError } from "@comfycarry/shared";
 
 import { log } from "../log.js";
@@ -29,18 +29,26 @@ export class InstanceLink {
    * `closing` is a reporter socket being closed, which may still read as open.
    */
   overview(now: number, closing?: WebSocket): InstanceOverview {
-    const active = this.sockets.activeReporter(closing);
+    const connected = this.sockets.activeReporter(closing);
     const link = this.store.link();
     const snapshot = this.store.snapshot();
 
+    // A reporter quiet past the limit is offline even before the heartbeat alarm closes its
+    // socket, which while no browser is connected comes later (see heartbeat.ts).
+    const quietSince = connected === null ? null : connected.attachment.lastSeenAt + OFFLINE_AFTER_MS;
+    const active = quietSince !== null && quietSince <= now ? null : connected;
+
     // A stored "online" with no open reporter socket means the sockets went away without a
     // close event (e.g. a deploy restarted the object); the last frame is then the best "since".
-    const offlineSince = active === null ? (link.offlineSince ?? link.lastSeenAt) : null;
+    let offlineSince: string | null = null;
+    if (active === null) {
+      offlineSince = quietSince === null ? (link.offlineSince ?? link.lastSeenAt) : iso(quietSince);
+    }
 
     return {
       instance_id: this.instanceId,
       online: active !== null,
-      last_seen_at: active === null ? link.lastSeenAt : iso(active.attachment.lastSeenAt),
+      last_seen_at: connected === null ? link.lastSeenAt : iso(connected.attachment.lastSeenAt),
       offline_since: offlineSince,
       snapshot_age_ms: snapshot === null ? null : Math.max(0, now - snapshot.receivedAt),
       snapshot: snapshot?.overview ?? null,
@@ -88,15 +96,16 @@ export class InstanceLink {
   }
 
   /**
-   * Records the link as lost at `now` unless another reporter is still connected, and sends the
-   * browsers a fresh overview. `closing` is the reporter socket going away; `lastSeenAt` is its last frame.
-   * Does nothing when the link is already offline, so a close after a heartbeat timeout is harmless.
+   * Records the link as lost at `offlineAt` (default `now`) unless another reporter is still
+   * connected, and sends the browsers a fresh overview. `closing` is the reporter socket going
+   * away; `lastSeenAt` is its last frame. Does nothing when the link is already offline, so a
+   * close after a heartbeat timeout is harmless.
    */
-  markOfflineUnlessConnected(now: number, closing: WebSocket, lastSeenAt: number): void {
+  markOfflineUnlessConnected(now: number, closing: WebSocket, lastSeenAt: number, offlineAt = now): void {
     if (this.sockets.activeReporter(closing) !== null || this.store.link().offlineSince !== null) {
       return;
     }
-    this.store.markOffline(iso(lastSeenAt), iso(now));
+    this.store.markOffline(iso(lastSeenAt), iso(offlineAt));
     this.activity.disconnected(lastSeenAt);
     log.info({ instanceId: this.instanceId, lastSeenAt: iso(lastSeenAt) }, "instance offline");
     this.broadcastOverview(now, closing);

@@ -12,7 +12,7 @@ import { ActivityStore } from "../spend/activity.js";
 import { PriceStore } from "../spend/price.js";
 import { InstanceLink } from "./link.js";
 import type { InstanceStore } from "./instance-store.js";
-import { nextHeartbeatAt } from "./heartbeat.js";
+import { heartbeatAlarmAt } from "./heartbeat.js";
 import { DeadlineScheduler } from "./scheduler.js";
 import { SocketRegistry } from "./sockets.js";
 
@@ -38,7 +38,7 @@ export type InstanceParts = {
 /** Builds the parts of the instance object for `instanceId` over its storage and sockets. */
 export function buildParts(ctx: DurableObjectState, env: Env, store: InstanceStore, instanceId: string, name: string): InstanceParts {
   const sockets = new SocketRegistry(ctx);
-  const scheduler = new DeadlineScheduler(ctx.storage, () => nextHeartbeatAt(sockets));
+  const scheduler = new DeadlineScheduler(ctx.storage, () => heartbeatAlarmAt(sockets));
   const commands = new CommandStore(ctx.storage.sql);
   const activity = new ActivityStore(ctx.storage.kv);
   const link = new InstanceLink(instanceId, store, sockets, activity);
