@@ -5,14 +5,15 @@
  */
 import { isAbsolute, join } from "node:path";
 
-import type { SyncRuleWire } from "@comfycarry/shared";
+import type { SyncPresetName, SyncRuleWire } from "@comfycarry/shared";
 
 import { run } from "../comfyui-control/python/run.js";
 import type { Logger } from "../log/logger.js";
 import { presetRule } from "../sync/rules/presets.js";
 import { ruleInputSchema } from "../sync/rules/schema.js";
+import type { RuleInput } from "../sync/rules/schema.js";
 import type { SyncService } from "../sync/service/sync-service.js";
-import type { DeploySyncPort, RestoreSummary } from "./sync-port.js";
+import type { DeploySyncPort, PresetPlace, RestoreSummary } from "./sync-port.js";
 
 /** rclone exits with 3 when the source directory does not exist: nothing was backed up yet. */
 const RCLONE_DIRECTORY_NOT_FOUND = 3;
@@ -37,10 +38,10 @@ export function syncPortFrom(options: SyncAdapterOptions): DeploySyncPort {
       }
     },
 
-    async ensurePreset(preset, presetOptions) {
+    async ensurePreset(preset, place) {
       const engine = service.engine();
-      const wanted = presetRule(preset, { remote: presetOptions.remote, comfyui_dir: presetOptions.comfyui_dir, ...(presetOptions.remote_base === null ? {} : { remote_base: presetOptions.remote_base }) });
-      const existing = engine.listRules().find((rule) => rule.local_path === wanted.local_path && rule.remote === wanted.remote && rule.remote_path === wanted.remote_path);
+      const wanted = plannedPreset(preset, place);
+      const existing = engine.listRules().find((rule) => sameFolders(rule, wanted));
       if (existing !== undefined) {
         return { name: existing.name, created: false };
       }
@@ -65,7 +66,7 @@ export function syncPortFrom(options: SyncAdapterOptions): DeploySyncPort {
           continue;
         }
         const wanted = parsed.data;
-        if (engine.listRules().some((rule) => rule.local_path === wanted.local_path && rule.remote === wanted.remote && rule.remote_path === wanted.remote_path)) {
+        if (engine.listRules().some((rule) => sameFolders(rule, wanted))) {
           continue;
         }
         try {
@@ -77,12 +78,16 @@ export function syncPortFrom(options: SyncAdapterOptions): DeploySyncPort {
       return created;
     },
 
-    async copyBackups(onLine) {
+    async copyBackups(onLine, presets) {
       const summary: RestoreSummary = { rules: [], failed: [] };
-      const backedUp = service
-        .engine()
-        .listRules()
-        .filter((rule) => rule.enabled && rule.direction !== "pull" && !rule.local_path.replace(/\/+$/, "").endsWith("/output"));
+      const rules: CopiedRule[] = service.engine().listRules();
+      for (const preset of presets.names) {
+        const wanted = plannedPreset(preset, presets.place);
+        if (!rules.some((rule) => sameFolders(rule, wanted))) {
+          rules.push({ ...wanted, enabled: wanted.enabled ?? true, filters: { include: wanted.filters?.include ?? [], exclude: wanted.filters?.exclude ?? [] } });
+        }
+      }
+      const backedUp = rules.filter((rule) => rule.enabled && rule.direction !== "pull" && !rule.local_path.replace(/\/+$/, "").endsWith("/output"));
       await Promise.all(backedUp.map((rule) => copyDown(options, rule, summary, onLine)));
       return summary;
     },
@@ -104,8 +109,19 @@ export function syncPortFrom(options: SyncAdapterOptions): DeploySyncPort {
   };
 }
 
+/** The fields of a rule the restore copy reads. */
+type CopiedRule = Pick<SyncRuleWire, "name" | "local_path" | "remote" | "remote_path" | "direction" | "enabled" | "filters">;
+
+function plannedPreset(preset: SyncPresetName, place: PresetPlace): RuleInput {
+  return presetRule(preset, { remote: place.remote, comfyui_dir: place.comfyui_dir, ...(place.remote_base === null ? {} : { remote_base: place.remote_base }) });
+}
+
+function sameFolders(rule: Pick<SyncRuleWire, "local_path" | "remote" | "remote_path">, wanted: Pick<RuleInput, "local_path" | "remote" | "remote_path">): boolean {
+  return rule.local_path === wanted.local_path && rule.remote === wanted.remote && rule.remote_path === wanted.remote_path;
+}
+
 /** Copies one rule's remote folder to its local folder once, with the rule's filters. */
-async function copyDown(options: SyncAdapterOptions, rule: SyncRuleWire, summary: RestoreSummary, onLine: (text: string) => void): Promise<void> {
+async function copyDown(options: SyncAdapterOptions, rule: CopiedRule, summary: RestoreSummary, onLine: (text: string) => void): Promise<void> {
   const local = isAbsolute(rule.local_path) ? rule.local_path : join(options.workspaceDir, rule.local_path);
   const filters = [...rule.filters.include.flatMap((pattern) => ["--include", pattern]), ...rule.filters.exclude.flatMap((pattern) => ["--exclude", pattern])];
   const args = ["copy", "--config", options.service.confPath, `${rule.remote}:${rule.remote_path}`, local, ...filters];
@@ -116,7 +132,7 @@ async function copyDown(options: SyncAdapterOptions, rule: SyncRuleWire, summary
   } else if (result.exitCode === RCLONE_DIRECTORY_NOT_FOUND) {
     onLine(`${rule.name}: nothing on ${rule.remote}:${rule.remote_path} yet`);
   } else {
-    options.log.warn({ rule: rule.id, exitCode: result.exitCode }, "restore copy failed");
+    options.log.warn({ rule: rule.name, exitCode: result.exitCode }, "restore copy failed");
     summary.failed.push({ rule: rule.name, reason: result.stderrTail.split("\n").slice(-2).join(" ").slice(0, 500) });
   }
 }

@@ -13,6 +13,7 @@ import { z } from "zod";
 
 import type { DeployStepDefinition, StepContext } from "../context.js";
 import { DeployStepError } from "../context.js";
+import { headCommit } from "../git-files.js";
 import { gitOutput, repositoryFolder, stepGit } from "../git-run.js";
 import { pipInstall, writeConstraints } from "../pip-run.js";
 import { comfyuiPython } from "./attention.js";
@@ -37,7 +38,7 @@ export const customNodesStep: DeployStepDefinition = {
     }
     for (const node of outcome.data.nodes.filter((candidate) => candidate.state === "installed")) {
       const dir = join(customNodesDir(context), node.name);
-      if (!existsSync(dir) || (await gitOutput(["rev-parse", "HEAD"], dir))?.[0] !== node.commit) {
+      if (!existsSync(dir) || (await headCommit(dir)) !== node.commit) {
         return false;
       }
     }
@@ -110,7 +111,8 @@ async function fetchNode(context: StepContext, node: PlannedNode): Promise<NodeO
       await rm(scratch, { recursive: true, force: true });
       await mkdir(dirname(scratch), { recursive: true });
       await stepGit(context, ["clone", "--quiet", "--", node.spec.url, scratch], context.settings.workspaceDir);
-      if (node.spec.ref !== null) {
+      // A snapshot usually pins the branch head, and then the clone already has it checked out.
+      if (node.spec.ref !== null && node.spec.ref !== (await headCommit(scratch))) {
         await stepGit(context, ["checkout", "--quiet", "--detach", node.spec.ref], scratch);
       }
       await mkdir(customNodesDir(context), { recursive: true });
@@ -122,7 +124,7 @@ async function fetchNode(context: StepContext, node: PlannedNode): Promise<NodeO
       }
       await stepGit(context, ["checkout", "--quiet", "--force", "--detach", node.spec.ref], nodeDir(context, node));
     }
-    const commit = (await gitOutput(["rev-parse", "HEAD"], nodeDir(context, node)))?.[0] ?? null;
+    const commit = await headCommit(nodeDir(context, node));
     return { name: node.name, commit, state: "installed" };
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);

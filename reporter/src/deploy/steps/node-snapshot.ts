@@ -11,7 +11,7 @@ import { z } from "zod";
 import type { DeployCustomNode, NodeSnapshot } from "@comfycarry/shared";
 
 import type { StepContext } from "../context.js";
-import { gitOutput } from "../git-run.js";
+import { headCommit, originUrl } from "../git-files.js";
 
 export const SNAPSHOT_FILE = "comfycarry-nodes.json";
 /** The sync rules as rule inputs, kept next to the node snapshot so a restore can re-create them. */
@@ -40,9 +40,9 @@ async function enabledPacks(customNodesDir: string): Promise<NodeSnapshot["packs
       .filter((entry) => entry.isDirectory() && !entry.name.startsWith(".") && entry.name !== "__pycache__")
       .map(async (entry) => {
         const dir = join(customNodesDir, entry.name);
-        const [commit, repository] = await Promise.all([gitOutput(["rev-parse", "HEAD"], dir), gitOutput(["config", "--get", "remote.origin.url"], dir)]);
+        const [commit, repository] = await Promise.all([headCommit(dir), originUrl(dir)]);
         const name = nodePackNameSchema.safeParse(entry.name);
-        return commit?.[0] === undefined || repository?.[0] === undefined || !name.success ? null : { name: name.data, repository: repository[0], commit: commit[0], enabled: true };
+        return commit === null || repository === null || !name.success ? null : { name: name.data, repository, commit, enabled: true };
       }),
   );
   return packs.filter((pack) => pack !== null).sort((left, right) => (left.name < right.name ? -1 : 1));

@@ -1,14 +1,14 @@
 /**
- * Restore: create the chosen sync presets, then (in restore mode) copy the backed-up folders
- * down, re-create the saved sync rules and install the node snapshot's packs. After that the
- * pull and on-deploy rules run. With the node-snapshots preset, the node set and the rules
+ * Restore: create the chosen sync presets and (in restore mode) copy the backed-up folders
+ * down meanwhile, then re-create the saved sync rules while the node snapshot's packs are
+ * installed. After that the pull and on-deploy rules run. With the node-snapshots preset, the node set and the rules
  * are written where that preset pushes them, so the next restore finds them.
  */
 import { relative } from "node:path";
 
 import type { DeployStepDefinition, StepContext } from "../context.js";
 import { DeployStepError } from "../context.js";
-import type { RestoreSummary } from "../sync-port.js";
+import type { DeploySyncPort, PresetPlace, RestoreSummary } from "../sync-port.js";
 import { installNodes } from "./custom-nodes.js";
 import { newestNodeSnapshot, readSavedRules, snapshotNodes, writeNodeSnapshot, writeSavedRules } from "./node-snapshot.js";
 
@@ -34,21 +34,30 @@ export const restoreStep: DeployStepDefinition = {
       throw new DeployStepError("sync_unavailable", "A restore and sync presets need cloud sync and a remote; choose a remote or turn cloud sync on.");
     }
 
-    const comfyuiDir = relative(context.settings.workspaceDir, context.settings.comfyuiDir) || "ComfyUI";
-    const presetRules: string[] = [];
-    for (const preset of presets) {
-      const rule = await sync.ensurePreset(preset, { remote, remote_base: remoteBase, comfyui_dir: comfyuiDir });
-      context.line(`${preset}: rule "${rule.name}" ${rule.created ? "created" : "already present"}`);
-      presetRules.push(rule.name);
-    }
-
+    const place: PresetPlace = { remote, remote_base: remoteBase, comfyui_dir: relative(context.settings.workspaceDir, context.settings.comfyuiDir) || "ComfyUI" };
     const ran: string[] = [];
+    let presetRules: string[];
     let nodes: string[] = [];
     if (mode === "restore") {
-      ran.push(...check(await sync.copyBackups(context.line), remote));
-      const imported = await sync.importRules(await readSavedRules(context.settings.comfyuiDir), context.line);
-      context.line(imported.length === 0 ? "no saved sync rules to add" : `sync rules restored: ${imported.join(", ")}`);
-      nodes = await installSnapshot(context);
+      // The copies take the preset rules as planned, so creating the rules (each validated
+      // against rclone) runs beside the copies and clones instead of before them.
+      const copied = sync.copyBackups(context.line, { names: presets, place });
+      const content = copied.then(async (summary) => {
+        ran.push(...check(summary, remote));
+        return installSnapshot(context);
+      });
+      // Saved rules come down with the copies and are added after the presets, so a saved
+      // rule with a preset's folders is left to the preset.
+      const rules = ensurePresets(context, sync, place).then(async (created) => {
+        if (await copied.then((summary) => summary.failed.length === 0, () => false)) {
+          const imported = await sync.importRules(await readSavedRules(context.settings.comfyuiDir), context.line);
+          context.line(imported.length === 0 ? "no saved sync rules to add" : `sync rules restored: ${imported.join(", ")}`);
+        }
+        return created;
+      });
+      [nodes, presetRules] = await settleBoth(content, rules);
+    } else {
+      presetRules = await ensurePresets(context, sync, place);
     }
     ran.push(...check(await sync.runPullRules(context.line), remote));
 
@@ -59,6 +68,29 @@ export const restoreStep: DeployStepDefinition = {
     return { presets: presetRules.sort(), rules: ran.sort(), nodes: nodes.sort() };
   },
 };
+
+/** Creates the chosen presets' rules one after another and returns their names. */
+async function ensurePresets(context: StepContext, sync: DeploySyncPort, place: PresetPlace): Promise<string[]> {
+  const names: string[] = [];
+  for (const preset of context.request.sync_presets) {
+    const rule = await sync.ensurePreset(preset, place);
+    context.line(`${preset}: rule "${rule.name}" ${rule.created ? "created" : "already present"}`);
+    names.push(rule.name);
+  }
+  return names;
+}
+
+/** Waits for both, so a failure of one never leaves the other running unseen, then throws the first failure. */
+async function settleBoth<A, B>(first: Promise<A>, second: Promise<B>): Promise<[A, B]> {
+  const [a, b] = await Promise.allSettled([first, second]);
+  if (a.status === "rejected") {
+    throw a.reason;
+  }
+  if (b.status === "rejected") {
+    throw b.reason;
+  }
+  return [a.value, b.value];
+}
 
 function check(summary: RestoreSummary, remote: string): string[] {
   if (summary.failed.length > 0) {

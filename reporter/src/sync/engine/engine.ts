@@ -16,6 +16,7 @@ import { detectRclone } from "../rclone/version.js";
 import type { RcloneCapabilities } from "../rclone/version.js";
 import { ConfFile } from "../remotes/conf-file.js";
 import { ConfigChangeDetector } from "../remotes/config-change.js";
+import { RemoteInfoCache } from "../remotes/remote-cache.js";
 import { listRemotes, remoteFeatures, testRemote } from "../remotes/remotes.js";
 import type { RemoteInfo, RemoteTestResult } from "../remotes/remotes.js";
 import { resolveLocalPath } from "../rules/local-path.js";
@@ -54,6 +55,7 @@ export class SyncEngineCore {
   protected started = false;
   readonly confFile: ConfFile;
   readonly #detector: ConfigChangeDetector;
+  readonly #remoteInfo: RemoteInfoCache;
   #capabilities: RcloneCapabilities | null = null;
 
   constructor(options: SyncEngineOptions) {
@@ -62,6 +64,7 @@ export class SyncEngineCore {
     this.rules = new RuleStore(this.options.rulesPath);
     this.confFile = new ConfFile(this.options.configPath);
     this.#detector = new ConfigChangeDetector(this.confFile, (change) => this.options.events.onConfigChanged?.(change), this.log);
+    this.#remoteInfo = new RemoteInfoCache(this.options.configPath);
   }
 
   /** The detected rclone version and its capabilities; throws before start(). */
@@ -119,10 +122,11 @@ export class SyncEngineCore {
   /** Writes rclone.conf received from the edge (mode 0600); it is not reported back as a change. */
   async setConfig(content: string): Promise<void> {
     await this.#detector.write(content);
+    this.#remoteInfo.clear();
   }
 
   listRemotes(): Promise<RemoteInfo[]> {
-    return listRemotes(this.environment);
+    return this.#remoteInfo.remotes(() => listRemotes(this.environment));
   }
 
   async testRemote(remote: string, timeoutMs?: number): Promise<RemoteTestResult> {
@@ -139,7 +143,7 @@ export class SyncEngineCore {
   }
 
   protected remoteFeatures(remote: string): ReturnType<typeof remoteFeatures> {
-    return remoteFeatures(this.environment, remote);
+    return this.#remoteInfo.features(remote, () => remoteFeatures(this.environment, remote));
   }
 
   protected resolveStoredPath(localPath: string): Promise<string> {
