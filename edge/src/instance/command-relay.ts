@@ -61,11 +61,11 @@ export class CommandRelay {
 
   /**
    * Stores a checked command and arms its deadline; fails with `instance_offline` when no reporter
-   * is connected. The returned command carries the arguments in clear for `dispatch`, while
-   * storage keeps the secret ones sealed.
+   * is connected or the connected one has gone quiet. The returned command carries the arguments
+   * in clear for `dispatch`, while storage keeps the secret ones sealed.
    */
   async open(command: CheckedCommand, origin: CommandOrigin, actor: CommandActor, now: number): Promise<Checked<StoredCommand>> {
-    if (this.sockets.activeReporter() === null) {
+    if (this.link.liveReporter(now) === null) {
       await this.audit.refused(actor, command.name, command.args, "instance_offline");
       return { ok: false, error: this.link.offlineError(now) };
     }

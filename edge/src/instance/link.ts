@@ -10,7 +10,7 @@ import { log } from "../log.js";
 import type { ActivityStore } from "../spend/activity.js";
 import type { InstanceStore } from "./instance-store.js";
 import { sendFrame } from "./sockets.js";
-import type { SocketRegistry } from "./sockets.js";
+import type { ReporterSocket, SocketRegistry } from "./sockets.js";
 
 function iso(ms: number): string {
   return toUtcTimestamp(new Date(ms));
@@ -30,13 +30,10 @@ export class InstanceLink {
    */
   overview(now: number, closing?: WebSocket): InstanceOverview {
     const connected = this.sockets.activeReporter(closing);
+    const active = this.liveReporter(now, closing);
     const link = this.store.link();
     const snapshot = this.store.snapshot();
-
-    // A reporter quiet past the limit is offline even before the heartbeat alarm closes its
-    // socket, which while no browser is connected comes later (see heartbeat.ts).
     const quietSince = connected === null ? null : connected.attachment.lastSeenAt + OFFLINE_AFTER_MS;
-    const active = quietSince !== null && quietSince <= now ? null : connected;
 
     // A stored "online" with no open reporter socket means the sockets went away without a
     // close event (e.g. a deploy restarted the object); the last frame is then the best "since".
@@ -53,6 +50,16 @@ export class InstanceLink {
       snapshot_age_ms: snapshot === null ? null : Math.max(0, now - snapshot.receivedAt),
       snapshot: snapshot?.overview ?? null,
     };
+  }
+
+  /**
+   * Returns the active reporter unless it has been quiet for OFFLINE_AFTER_MS at `now`. Such a
+   * reporter is offline even before the heartbeat alarm closes its socket, which while no
+   * browser is connected comes later (see heartbeat.ts).
+   */
+  liveReporter(now: number, closing?: WebSocket): ReporterSocket | null {
+    const connected = this.sockets.activeReporter(closing);
+    return connected !== null && connected.attachment.lastSeenAt + OFFLINE_AFTER_MS <= now ? null : connected;
   }
 
   /** Builds this instance's entry in `GET /api/instances`. */
