@@ -10,8 +10,9 @@
  * Even-numbered kills land at a point drawn over the whole clean deploy. Preflight, restore
  * and models take about 10 ms of a 10 s deploy, so a uniform draw would almost never hit
  * them. Odd-numbered kills therefore aim at a point drawn over the clean duration of one
- * step, counted from that step's start: a step not hit yet, else the next step in turn.
- * The soak logs each kill's aimed point and hit step, and prints a table of hits per step.
+ * step, counted from that step's start: a step not hit yet, else the next step in turn. A
+ * step that ended before the drawn point is aimed at its start on the next try, because
+ * preflight often ends within a millisecond. The soak logs each kill's aimed point and hit step, and prints a table of hits per step.
  */
 import { spawn } from "node:child_process";
 import { DatabaseSync } from "node:sqlite";
@@ -161,14 +162,19 @@ function hitTable(): string {
   return ["| step hit | drawn over the deploy | drawn inside the step | total | end state differed |", "|---|---|---|---|---|", ...rows].join("\n");
 }
 
-/** Picks the kill for soak draw `index`: over the whole deploy when even, else inside a step not hit yet or the next in turn. */
-function soakKill(index: number, missing: Set<string>): { aimed: string; kill: Kill } {
+/**
+ * Picks the kill for soak draw `index`: over the whole deploy when even, else inside a step
+ * not hit yet or the next in turn. `aims` counts the earlier kills aimed inside each step.
+ */
+function soakKill(index: number, missing: Set<string>, aims: Map<string, number>): { aimed: string; kill: Kill } {
   const target = DEPLOY_STEP_IDS.find((step) => missing.has(step)) ?? DEPLOY_STEP_IDS[Math.floor(index / 2) % DEPLOY_STEP_IDS.length];
   if (index % 2 === 0 || target === undefined) {
     const atMs = Math.floor(Math.random() * clean.totalMs);
     return { aimed: `${atMs} ms into the deploy`, kill: { at_ms: atMs } };
   }
-  const delayMs = Math.floor(Math.random() * (clean.durations.get(target) ?? 0));
+  const retry = missing.has(target) && (aims.get(target) ?? 0) > 0;
+  aims.set(target, (aims.get(target) ?? 0) + 1);
+  const delayMs = retry ? 0 : Math.floor(Math.random() * (clean.durations.get(target) ?? 0));
   return { aimed: `${delayMs} ms into ${target}`, kill: { step: target, delay_ms: delayMs } };
 }
 
@@ -202,10 +208,11 @@ describe("deploy after kill -9", () => {
   if (SOAK) {
     it("resumes after kills until every step was hit", async () => {
       const missing = new Set<string>(DEPLOY_STEP_IDS);
+      const aims = new Map<string, number>();
       const began = Date.now();
       try {
         for (let index = 0; index < SOAK_MAX_KILLS && (missing.size > 0 || index < SOAK_MIN_KILLS); index += 1) {
-          const { aimed, kill } = soakKill(index, missing);
+          const { aimed, kill } = soakKill(index, missing, aims);
           const hit = await killAndResume(aimed, kill, "empty");
           if (hit !== null) {
             missing.delete(hit);
