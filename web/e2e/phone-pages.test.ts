@@ -12,7 +12,7 @@ import type { Page } from "playwright-core";
 // keeps a full-page screenshot and the visible text of each page for a manual look.
 
 const PHONE_WIDTH = 390;
-/** Least gap in CSS pixels between a card and the screen edge, so content never touches it. */
+/** Minimum gap in CSS pixels between a card and the screen edge. */
 const MIN_INSET = 8;
 /** Naive UI's English defaults, which show when its zh-CN locale is not bound. */
 const NAIVE_ENGLISH = /Please Input|Please Select|No Data|Select Date|Select Time/;
@@ -81,4 +81,18 @@ describe("pages at 390 px in zh-CN", () => {
       expect(texts, `${path} shows Naive UI's English defaults`).not.toMatch(NAIVE_ENGLISH);
     });
   }
+});
+
+describe("login at 390 px in zh-CN", () => {
+  it("fits the width in Chinese", async () => {
+    const context = await e2e.browser.newContext({ viewport: { width: PHONE_WIDTH, height: 844 } });
+    await context.addInitScript(() => localStorage.setItem("comfycarry.locale", "zh-CN"));
+    const page = await context.newPage();
+
+    await openPage(page, "/login", "[data-testid=login-password]");
+
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE_WIDTH);
+    expect(await page.evaluate(() => document.body.innerText)).toMatch(/\p{Script=Han}/u);
+    await context.close();
+  });
 });
