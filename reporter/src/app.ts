@@ -234,6 +234,7 @@ export async function startReporter(config: ReporterConfig, parts: ReporterParts
       edge.stop();
       monitor.stop();
       bridge.stop();
+      http.close();
       workflows?.stop();
       await deploy?.close();
       await comfyuiControl.stop();
