@@ -19,6 +19,15 @@ export interface LatencyOptions {
   commands: number;
   /** Seconds of the idle phase whose reporter CPU is the baseline. */
   idleSeconds: number;
+  /** Extra reporter variables, e.g. NODE_OPTIONS with --cpu-prof for bench/src/latency-profile.ts. */
+  reporterEnv?: Record<string, string>;
+  /** Node flags of the reporter in place of the stack's defaults (REPORTER_NODE_ARGS). */
+  reporterNodeArgs?: string[];
+  /**
+   * Stop the reporter with SIGINT and wait for it to exit before the stack stops, so Node
+   * writes the profiles that --cpu-prof and --heap-prof ask for at exit.
+   */
+  stopReporterGracefully?: boolean;
 }
 
 export interface LatencyResult {
@@ -33,6 +42,8 @@ export interface LatencyResult {
    */
   reporterStreaming: { corePercent: number; peakRssMb: number; cpuMsPerStep: number };
   reporterIdle: { corePercent: number; peakRssMb: number };
+  /** Monotonic-clock bounds of the phases, in microseconds, the clock V8 stamps CPU profiles with on Linux. */
+  phasesMicros: { idle: [number, number]; streaming: [number, number] };
 }
 
 const progressFrameSchema = z.object({
@@ -55,7 +66,8 @@ export async function runLatencyBench(options: LatencyOptions): Promise<LatencyR
     stateDir,
     stepMs: options.stepMs,
     preset: "h100",
-    reporterEnv: { CIVITAI_BASE_URL: `http://127.0.0.1:${closedPort}`, HF_ENDPOINT: `http://127.0.0.1:${closedPort}` },
+    ...(options.reporterNodeArgs === undefined ? {} : { reporterNodeArgs: options.reporterNodeArgs }),
+    reporterEnv: { CIVITAI_BASE_URL: `http://127.0.0.1:${closedPort}`, HF_ENDPOINT: `http://127.0.0.1:${closedPort}`, ...options.reporterEnv },
   });
   const recorders: BrowserSocketRecorder[] = [];
   let observer: WebSocket | null = null;
@@ -74,7 +86,9 @@ export async function runLatencyBench(options: LatencyOptions): Promise<LatencyR
     }
 
     // Idle baseline: viewers connected, snapshots every 2 s, no prompt running.
+    const idleStart = monotonicMicros();
     const idle = await measureProcess(reporter.pid, () => sleep(options.idleSeconds * 1000));
+    const idleEnd = monotonicMicros();
 
     // A direct client of ComfyUI sees the broadcast progress of prompts queued without a client_id.
     const sentAt = new Map<string, number>();
@@ -91,6 +105,7 @@ export async function runLatencyBench(options: LatencyOptions): Promise<LatencyR
     await new Promise((resolveOpen) => observer?.once("open", resolveOpen));
 
     const promptIds: string[] = [];
+    const streamingStart = monotonicMicros();
     const streaming = await measureProcess(reporter.pid, async () => {
       for (let index = 0; index < options.prompts; index += 1) {
         promptIds.push(await queuePromptWithoutClient(stack.comfyuiUrl, options.stepsPerPrompt));
@@ -108,6 +123,8 @@ export async function runLatencyBench(options: LatencyOptions): Promise<LatencyR
       );
     });
 
+    const streamingEnd = monotonicMicros();
+
     const latencies: number[] = [];
     for (const recorder of recorders) {
       for (const frame of recorder.frames) {
@@ -124,6 +141,10 @@ export async function runLatencyBench(options: LatencyOptions): Promise<LatencyR
     const commandTimes = await measureCommands(recorders[0], options.commands);
     const pingTimes = await measurePings(recorders[0], options.commands);
 
+    if (options.stopReporterGracefully === true) {
+      await stopGracefully(reporter.pid);
+    }
+
     return {
       options,
       eventLatencyMs: { p50: percentile(latencies, 50), p99: percentile(latencies, 99), samples: latencies.length },
@@ -135,6 +156,7 @@ export async function runLatencyBench(options: LatencyOptions): Promise<LatencyR
         cpuMsPerStep: (streaming.cpuSeconds * 1000) / (options.prompts * options.stepsPerPrompt),
       },
       reporterIdle: { corePercent: idle.corePercent, peakRssMb: idle.peakRssBytes / 1024 ** 2 },
+      phasesMicros: { idle: [idleStart, idleEnd], streaming: [streamingStart, streamingEnd] },
     };
   } finally {
     observer?.close();
@@ -191,6 +213,24 @@ async function measurePings(recorder: BrowserSocketRecorder | undefined, count: 
     times.push(pong.at - started);
   }
   return times;
+}
+
+function monotonicMicros(): number {
+  return Number(process.hrtime.bigint() / 1000n);
+}
+
+/** Sends SIGINT to the reporter and waits up to 20 s for the process to go away. */
+async function stopGracefully(pid: number): Promise<void> {
+  process.kill(pid, "SIGINT");
+  for (let waited = 0; waited < 20_000; waited += 100) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return;
+    }
+    await sleep(100);
+  }
+  throw new Error(`the reporter (pid ${pid}) did not exit within 20 s of SIGINT`);
 }
 
 function sleep(milliseconds: number): Promise<void> {

@@ -89,6 +89,8 @@ export interface StackOptions {
    * COMFYCARRY_TEST_LOOPBACK_HOSTS to point downloads at the loopback fakes.
    */
   reporterEnv?: Record<string, string>;
+  /** Node flags of the reporter in place of REPORTER_NODE_ARGS, for benchmarks that compare flags. */
+  reporterNodeArgs?: string[];
   /** Extra edge variables, e.g. provider base URLs and API keys pointing at loopback fakes. */
   edgeVars?: Record<string, string>;
   /** Start no ComfyUI, because a deploy (the setup wizard's browser test) installs or adopts it and starts it. */
@@ -328,7 +330,7 @@ export class Stack {
       // The reporter exits with 78 when the edge refuses it for good (replaced, revoked);
       // restarting it would only meet the same refusal.
       stopExitCodes: [REPORTER_FATAL_EXIT_CODE],
-      nodeArgs: REPORTER_NODE_ARGS,
+      nodeArgs: this.options.reporterNodeArgs ?? REPORTER_NODE_ARGS,
       pm2Flags: REPORTER_PM2_FLAGS,
     });
   }
