@@ -45,6 +45,7 @@ describe("ImportPanel", () => {
     expect(wrapper.get("[data-testid=deploy-import-summary]").text()).toContain("1 applied, 1 rejected, 1 not applied.");
     expect(wrapper.get("[data-testid=deploy-import-report]").text()).toContain("sync_rules[3]");
     expect(wrapper.get("[data-testid=deploy-import-report]").text()).toContain("Not applied");
+    expect(wrapper.get("[data-testid=deploy-import-report] details [lang=en]").text()).toBe("stored encrypted at the edge; it is not shown again");
     expect(bodies).toEqual([{ file: { _version: 1, civitai_token: "x" }, instance_id: "i1" }]);
     expect(wrapper.findComponent(ImportPanel).emitted("imported")).toHaveLength(1);
     wrapper.unmount();
