@@ -22,7 +22,12 @@ const e2e = useStackAndBrowser("phone-pages", (stateDir) => ({ stateDir, preset:
 /** The pages to visit, as paths (`:id` is the stack's instance), each with an element that shows it loaded. */
 const PAGES: readonly { path: string; ready: string }[] = [
   { path: "/", ready: "main" },
-  { path: "/settings", ready: "[data-testid=settings-tabs]" },
+  { path: "/settings", ready: "[data-testid=password-section]" },
+  { path: "/settings?tab=tokens", ready: "[data-testid=tokens-section]" },
+  { path: "/settings?tab=enrollment", ready: "[data-testid=enrollment-section]" },
+  { path: "/settings?tab=instances", ready: "[data-testid=instances-section]" },
+  { path: "/settings?tab=secrets", ready: "[data-testid=secrets-section]" },
+  { path: "/settings?tab=audit", ready: "[data-testid=audit-section]" },
   { path: "/alerts", ready: "main" },
   { path: "/instances/:id/overview", ready: "[data-testid=status-bar]" },
   { path: "/instances/:id/sync", ready: "[data-testid=sync-running]" },
@@ -45,7 +50,7 @@ async function openPage(page: Page, path: string, ready: string): Promise<void> 
   const screenshotDir = process.env.SCREENSHOT_DIR;
   if (screenshotDir !== undefined && screenshotDir !== "") {
     await mkdir(screenshotDir, { recursive: true });
-    const name = path === "/" ? "fleet" : path.split("/").at(-1) ?? "page";
+    const name = path === "/" ? "fleet" : (path.split("/").at(-1) ?? "page").replace("?tab=", "-");
     await page.screenshot({ path: join(screenshotDir, `${name}-${PHONE_WIDTH}.png`), fullPage: true });
     await writeFile(join(screenshotDir, `${name}.txt`), await page.evaluate(() => document.body.innerText));
   }

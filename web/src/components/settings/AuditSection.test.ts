@@ -21,9 +21,9 @@ const ROUTES = {
   "GET /api/audit?limit=50&actor=owner": { status: 200, body: { entries: [], next_before: null } },
 };
 
-async function mountAudit() {
+async function mountAudit(locale: "en" | "zh-CN" = "en") {
   const edge = fakeEdge(ROUTES);
-  const wrapper = mountApp(AuditSection);
+  const wrapper = mountApp(AuditSection, { locale });
   await flushPromises();
   return { wrapper, edge };
 }
@@ -38,7 +38,15 @@ describe("AuditSection", () => {
     const text = wrapper.get("[data-testid=audit-entry]").text();
     expect(text).toContain('API token "backup script"');
     expect(text).toContain("Studio 4090");
-    expect(text).toContain("forbidden");
+    expect(wrapper.get("[data-testid=audit-result-tag]").attributes("title")).toBe("forbidden");
+    expect(text).toContain("Failed");
+  });
+
+  it("explains a failed result in Chinese", async () => {
+    const { wrapper } = await mountAudit("zh-CN");
+
+    expect(wrapper.get("[data-testid=audit-result-tag]").text()).toBe("失败");
+    expect(wrapper.get("[data-testid=audit-failure]").text()).toBe("你没有权限执行此操作。");
   });
 
   it("loads older entries on request", async () => {
