@@ -1,16 +1,17 @@
 /**
  * Restore benchmark: a fresh workspace (ComfyUI already installed) restored from a local
  * rclone remote holding custom nodes (as a node snapshot), workflows and settings. Four
- * timings in one run: every file and node restored one after another (baseline: one
- * `rclone copyto` per file, one clone per node), the same with one copy per folder, the
- * engine's commands in its parallel shape without the engine (to isolate our own overhead),
- * and the deploy engine's restore step. With `modelsGb`, it then times whole restore deploys
- * to "ComfyUI online" with and without that many GB of on-demand models on the remote
- * (see restore-online.ts).
+ * timings per round, medians over the rounds: every file and node restored one after another
+ * (one `rclone copyto` per file, one clone per node), the baseline with one copy per folder and
+ * one clone per node one after another, the same commands in parallel without the engine, and
+ * the deploy engine's restore step. Each also reports its CPU time, which the load of other
+ * work on a shared machine changes less than the wall-clock time. With `modelsGb`, it then
+ * times whole restore deploys to "ComfyUI online" with and without that many GB of on-demand
+ * models on the remote (see restore-online.ts).
  */
 import { execFileSync } from "node:child_process";
-import { existsSync } from "node:fs";
-import { copyFile, mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { existsSync, readFileSync } from "node:fs";
+import { copyFile, mkdir, mkdtemp, readdir, rm, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -29,6 +30,7 @@ import { modelsToQueueFrom } from "../../reporter/src/workflows/deploy-hook.js";
 import { WorkflowsService } from "../../reporter/src/workflows/service.js";
 import { buildDeployFixtures, nodePackRepository } from "../../tools/deploy-fixtures/src/index.js";
 import { compareOnline, prepareModels } from "./restore-online.js";
+import { percentile } from "./stats.js";
 import type { OnlineComparison } from "./restore-online.js";
 
 const SIMULATOR = fileURLToPath(new URL("../../tools/comfyui-sim/dist/main.mjs", import.meta.url));
@@ -47,11 +49,17 @@ export interface RestoreBenchOptions {
   workflows: number;
   /** Size in GB (1e9 bytes) of the sparse on-demand models for the time-to-online comparison. 0 skips the comparison. */
   modelsGb?: number;
-  /** Number of restore deploys per case in that comparison, whose median is reported (default 3). */
+  /** Rounds of the four restore timings, and restore deploys per case in that comparison; medians are reported (default 3). */
   runs?: number;
 }
 
 export interface RestoreBenchResult {
+  /** Number of rounds behind the medians below. */
+  rounds: number;
+  /** Each round's wall-clock timings in ms, in the order they ran. */
+  roundsMs: Array<{ perItem: number; sequential: number; bareParallel: number; engine: number }>;
+  /** Median CPU ms (this process and its children) of each kind, which the load of other work on the machine changes little. */
+  cpuMs: { perItem: number; sequential: number; bareParallel: number; engine: number };
   /** Baseline: each file copied and each node cloned, one after another, without the engine. */
   perItemMs: number;
   /** One copy per folder and one clone per node, one after another, without the engine. */
@@ -62,6 +70,8 @@ export interface RestoreBenchResult {
   engineMs: number;
   /** perItemMs / engineMs. */
   ratio: number;
+  /** sequentialMs / engineMs: the engine against the same folder copies and clones run one after another. */
+  sequentialRatio: number;
   /** engineMs - bareParallelMs: time the engine spends besides the commands themselves. */
   overheadMs: number;
   restored: { workflows: number; settings: boolean; nodes: number };
@@ -90,10 +100,19 @@ export async function runRestoreBench(options: RestoreBenchOptions): Promise<Res
 
     const engineBench = await startEngine(bench, fixtures.comfyuiUrl, pm2Home);
     try {
-      const perItemMs = await timed(bench, () => runPerItem(bench));
-      const sequentialMs = await timed(bench, () => runSequential(bench));
-      const bareParallelMs = await timed(bench, () => runParallel(bench));
-      const engine = await engineRestore(bench, engineBench.engine);
+      // Rounds interleave the four kinds, so a change in the load of a shared machine falls on all of them.
+      const rounds: Round[] = [];
+      let engine: Awaited<ReturnType<typeof engineRestore>> | null = null;
+      for (let round = 0; round < (options.runs ?? 3); round += 1) {
+        const perItem = await timed(bench, () => runPerItem(bench));
+        const sequential = await timed(bench, () => runSequential(bench));
+        const bareParallel = await timed(bench, () => runParallel(bench));
+        engine = await engineRestore(bench, engineBench);
+        rounds.push({ perItem, sequential, bareParallel, engine: engine.timing });
+      }
+      if (engine === null) {
+        throw new Error("the restore bench needs at least one round");
+      }
       const online =
         modelBytes > 0
           ? await compareOnline(
@@ -102,7 +121,7 @@ export async function runRestoreBench(options: RestoreBenchOptions): Promise<Res
               options.runs ?? 3,
             )
           : null;
-      return { ...result(perItemMs, sequentialMs, bareParallelMs, engine), online };
+      return { ...result(rounds, engine.restored), online };
     } finally {
       await engineBench.close();
     }
@@ -112,15 +131,31 @@ export async function runRestoreBench(options: RestoreBenchOptions): Promise<Res
   }
 }
 
-function result(perItemMs: number, sequentialMs: number, bareParallelMs: number, engine: { ms: number; restored: RestoreBenchResult["restored"] }): Omit<RestoreBenchResult, "online"> {
+type Round = Record<"perItem" | "sequential" | "bareParallel" | "engine", Timing>;
+
+function result(rounds: Round[], restored: RestoreBenchResult["restored"]): Omit<RestoreBenchResult, "online"> {
+  const median = (pick: (round: Round) => number): number => percentile(rounds.map(pick), 50);
+  const perItemMs = median((round) => round.perItem.ms);
+  const sequentialMs = median((round) => round.sequential.ms);
+  const bareParallelMs = median((round) => round.bareParallel.ms);
+  const engineMs = median((round) => round.engine.ms);
   return {
+    rounds: rounds.length,
+    roundsMs: rounds.map((round) => ({ perItem: round.perItem.ms, sequential: round.sequential.ms, bareParallel: round.bareParallel.ms, engine: round.engine.ms })),
+    cpuMs: {
+      perItem: median((round) => round.perItem.cpuMs),
+      sequential: median((round) => round.sequential.cpuMs),
+      bareParallel: median((round) => round.bareParallel.cpuMs),
+      engine: median((round) => round.engine.cpuMs),
+    },
     perItemMs,
     sequentialMs,
     bareParallelMs,
-    engineMs: engine.ms,
-    ratio: engine.ms > 0 ? perItemMs / engine.ms : 0,
-    overheadMs: engine.ms - bareParallelMs,
-    restored: engine.restored,
+    engineMs,
+    ratio: engineMs > 0 ? perItemMs / engineMs : 0,
+    sequentialRatio: engineMs > 0 ? sequentialMs / engineMs : 0,
+    overheadMs: engineMs - bareParallelMs,
+    restored,
   };
 }
 
@@ -162,12 +197,31 @@ async function prepareRemote(root: string, options: RestoreBenchOptions): Promis
   return { root, workspace, comfyuiDir: join(workspace, "ComfyUI"), conf, packs };
 }
 
-/** Removes what a restore brings, then times `work`. */
-async function timed(bench: Bench, work: () => Promise<void>): Promise<number> {
+/** Removes what a restore brings, then times `work` in wall-clock and CPU ms. */
+async function timed(bench: Bench, work: () => Promise<void>): Promise<Timing> {
   await resetRestored(bench);
+  const cpu = cpuMs();
   const started = performance.now();
   await work();
-  return performance.now() - started;
+  return { ms: performance.now() - started, cpuMs: cpuMs() - cpu };
+}
+
+interface Timing {
+  ms: number;
+  cpuMs: number;
+}
+
+/**
+ * Returns the CPU time of this process and of its waited-for children, in ms. Children's time
+ * comes from /proc/self/stat (cutime and cstime, assumed at 100 ticks per second, so 10 ms steps),
+ * because the restore's work happens in git and rclone processes.
+ */
+function cpuMs(): number {
+  const stat = readFileSync("/proc/self/stat", "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const childTicks = Number(fields[13] ?? 0) + Number(fields[14] ?? 0);
+  const own = process.cpuUsage();
+  return childTicks * 10 + (own.user + own.system) / 1000;
 }
 
 async function resetRestored(bench: Bench): Promise<void> {
@@ -216,7 +270,17 @@ async function runParallel(bench: Bench): Promise<void> {
 }
 
 /** Builds the engine on the workspace and installs ComfyUI once, untimed, so the restore runs find it in place. */
-async function startEngine(bench: Bench, repository: string, pm2Home: string): Promise<{ engine: DeployEngine; control: ComfyuiControl; close: () => Promise<void> }> {
+interface EngineBench {
+  engine: DeployEngine;
+  control: ComfyuiControl;
+  sync: SyncService;
+  /** CPU ms (see cpuMs) when the restore step last started and ended. */
+  restoreCpu: { start: number; end: number };
+  close: () => Promise<void>;
+}
+
+async function startEngine(bench: Bench, repository: string, pm2Home: string): Promise<EngineBench> {
+  const restoreCpu = { start: 0, end: 0 };
   const log = createRootLogger({ level: process.env["COMFYCARRY_BENCH_LOG"] ?? "silent", destination: process.stderr });
   const stateDir = join(bench.workspace, ".comfycarry");
   await mkdir(stateDir, { recursive: true });
@@ -241,13 +305,23 @@ async function startEngine(bench: Bench, repository: string, pm2Home: string): P
     settings: { ...deploySettings(config, { COMFYCARRY_DEPLOY_MIN_FREE_GB: "0" }), defaultRepository: repository },
     deps: { control, sync: syncPortFrom({ service: sync, rcloneBinary: "rclone", workspaceDir: bench.workspace, log }), gpus: () => [GPU], modelsToQueue: modelsToQueueFrom(workflows), tokens: () => ({ civitai: false, huggingface: false }) },
     log,
-    emit: () => undefined,
+    emit: (event) => {
+      // The restore step's CPU is read when its state changes, because the deploy's other steps run in this process too.
+      if (event.kind === "deploy.step" && event.step.id === "restore" && event.step.state === "running") {
+        restoreCpu.start = cpuMs();
+      }
+      if (event.kind === "deploy.step" && event.step.id === "restore" && (event.step.state === "done" || event.step.state === "failed")) {
+        restoreCpu.end = cpuMs();
+      }
+    },
   });
   await engine.start(deployRequestSchema.parse({ mode: "fresh" }));
   await engine.idle();
   return {
     engine,
     control,
+    sync,
+    restoreCpu,
     async close() {
       await engine.close();
       await sync.stop();
@@ -256,9 +330,21 @@ async function startEngine(bench: Bench, repository: string, pm2Home: string): P
   };
 }
 
-/** Times the engine's restore step into the emptied workspace. */
-async function engineRestore(bench: Bench, engine: DeployEngine): Promise<{ ms: number; restored: RestoreBenchResult["restored"] }> {
+/**
+ * Times the engine's restore step into the emptied workspace. Each run starts as the first
+ * restore of a fresh container would: no sync rules, nothing kept about the remotes, and
+ * ComfyUI (started by the previous run's later steps) stopped.
+ */
+async function engineRestore(bench: Bench, target: EngineBench): Promise<{ timing: Timing; restored: RestoreBenchResult["restored"] }> {
+  const { engine, sync } = target;
   await resetRestored(bench);
+  for (const rule of sync.engine().listRules()) {
+    await sync.engine().deleteRule(rule.id);
+  }
+  engine.store.forgetResult("restore");
+  const now = new Date();
+  await utimes(sync.confPath, now, now);
+
   const started = await engine.start(deployRequestSchema.parse({ mode: "restore", remote: REMOTE, sync_presets: ["workflows", "user_settings", "node_snapshots"] }));
   await engine.idle();
   const run = engine.status(started.deploy_id).deploy;
@@ -266,7 +352,9 @@ async function engineRestore(bench: Bench, engine: DeployEngine): Promise<{ ms: 
   if (run?.state !== "succeeded" || step === undefined || step.duration_ms === null) {
     throw new Error(`the restore deploy ended ${run?.state ?? "without a run"}: ${JSON.stringify(run?.steps.filter((candidate) => candidate.error !== null))}`);
   }
+  // The later steps started ComfyUI, which would otherwise load the cores during the next timings.
+  await target.control.process.stop();
   const workflows = (await readdir(join(bench.comfyuiDir, "user", "default", "workflows"))).length;
   const nodes = bench.packs.filter((pack) => existsSync(join(bench.comfyuiDir, "custom_nodes", pack.name, "comfyui-sim.json"))).length;
-  return { ms: step.duration_ms, restored: { workflows, settings: existsSync(join(bench.comfyuiDir, "user", "default", "comfy.settings.json")), nodes } };
+  return { timing: { ms: step.duration_ms, cpuMs: target.restoreCpu.end - target.restoreCpu.start }, restored: { workflows, settings: existsSync(join(bench.comfyuiDir, "user", "default", "comfy.settings.json")), nodes } };
 }

@@ -45,6 +45,7 @@ export function syncPortFrom(options: SyncAdapterOptions): DeploySyncPort {
       if (existing !== undefined) {
         return { name: existing.name, created: false };
       }
+      await engine.prefetchRemoteInfo(wanted.remote, wanted.direction === "two_way");
       const rule = await engine.createRule(wanted);
       return { name: rule.name, created: true };
     },

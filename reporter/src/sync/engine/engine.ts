@@ -142,6 +142,14 @@ export class SyncEngineCore {
     return run;
   }
 
+  /**
+   * Starts the remote listing and, when `features` is set, the remote's feature probe
+   * together, so a following rule validation finds both kept instead of running them in turn.
+   */
+  async prefetchRemoteInfo(remote: string, features: boolean): Promise<void> {
+    await Promise.allSettled([this.listRemotes(), features ? this.remoteFeatures(remote) : Promise.resolve(null)]);
+  }
+
   protected remoteFeatures(remote: string): ReturnType<typeof remoteFeatures> {
     return this.#remoteInfo.features(remote, () => remoteFeatures(this.environment, remote));
   }
