@@ -17,7 +17,7 @@ const DONE = {
 };
 const STOPPED = { prompt_id: "dddddddd-4444-4444-8444-444444444444", status: "interrupted", started_at: null, ended_at: null, duration_ms: null, images: [] };
 
-function mountCard(overrides: Parameters<typeof stubCommands>[0] = {}) {
+function mountCard(overrides: Parameters<typeof stubCommands>[0] = {}, locale: "en" | "zh-CN" = "en") {
   const sent = stubCommands({
     "comfyui.queue.list": () => ({ running: [RUNNING], pending: [PENDING] }),
     "comfyui.history.list": () => ({ items: [DONE, STOPPED] }),
@@ -26,7 +26,7 @@ function mountCard(overrides: Parameters<typeof stubCommands>[0] = {}) {
     "comfyui.queue.clear": () => ({ cleared: 1 }),
     ...overrides,
   });
-  const wrapper = mountApp(QueueHistory, { props: { instanceId: "studio-4090", disabled: false } });
+  const wrapper = mountApp(QueueHistory, { props: { instanceId: "studio-4090", disabled: false }, locale });
   return { sent, wrapper };
 }
 
@@ -94,5 +94,17 @@ describe("QueueHistory", () => {
     const { wrapper } = mountCard({ "comfyui.queue.list": () => failWith("comfyui_unreachable", "ComfyUI did not respond") });
     await flushPromises();
     expect(wrapper.find("[data-testid=queue-error]").exists()).toBe(true);
+  });
+
+  it("toasts a failed action in Chinese first", async () => {
+    const { wrapper } = mountCard({ "comfyui.queue.delete": () => failWith("command_failed", "ComfyUI answered 500 on /queue") }, "zh-CN");
+    await flushPromises();
+
+    await wrapper.get("[data-testid=queue-delete]").trigger("click");
+    await flushPromises();
+    const toast = document.querySelector(".n-message");
+
+    expect(toast?.textContent).toContain("队列操作失败。");
+    expect(toast?.querySelector("[lang=en]")?.textContent).toBe("ComfyUI answered 500 on /queue");
   });
 });
