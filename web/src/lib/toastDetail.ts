@@ -7,5 +7,5 @@ import type { VNodeChild } from "vue";
  * reporter's English message in smaller type, so a toast leads with the user's language.
  */
 export function withRawDetail(text: string, detail: string): () => VNodeChild {
-  return () => h("div", [h("div", text), h("div", { class: "cc-small cc-wrap toast-detail", lang: "en" }, detail)]);
+  return () => h("div", [h("div", text), h("div", { class: "cc-small cc-wrap", lang: "en" }, detail)]);
 }
