@@ -17,8 +17,8 @@
  * one row for its re-arm. Alarms for other deadlines are measured. Snapshot writes and history
  * rows also follow the edge's clock (the persist interval of unwatched snapshots, the history
  * store's downsampling by arrival time), so the measured ones are replaced by the rule count at
- * simulated time (`clockRows`). All other rows are measured. `modelRows` gives the rule-based
- * count of all rows for comparison.
+ * simulated time (`clockRows`). Rows a fresh object writes once (its tables) are left out.
+ * All other rows are measured. `modelRows` gives the rule-based count of all rows for comparison.
  */
 import { randomBytes } from "node:crypto";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
@@ -94,6 +94,8 @@ export interface ModeResult {
   modelledRows: number;
   /** Snapshot writes and history rows, which follow the edge's clock: measured in the compressed hour, and the rule count that replaces them. */
   clockRows: { measured: number; modelled: number };
+  /** Rows written once per object, not every hour, and left out of the hour: table creation and the local runtime's own name row. */
+  oneTimeRows: number;
 }
 
 export interface EdgeCostResult {
@@ -319,6 +321,9 @@ async function runMode(mode: "unwatched" | "watched", edgeUrl: string, client: E
     measured: (meter.kvWritesByKey.snapshot ?? 0) + (meter.sqlRowsByTable.history_ring ?? 0),
     modelled: persistedSnapshots(snapshotTimes, watched) + historyRows(snapshotTimes),
   };
+  // A fresh object creates its tables in the measured hour; a real object does that once.
+  // `__miniflare_do_name` is the local runtime's own bookkeeping and does not exist on Cloudflare.
+  const oneTimeRows = (meter.sqlRowsByTable.schema ?? 0) + (meter.sqlRowsByTable.__miniflare_do_name ?? 0);
   const invocations = invocationCount(meter);
   const handlerTimeSource = meter.clockAdvanced ? "meter" : "ack round trip";
   const hour: HourTraffic = {
@@ -328,7 +333,7 @@ async function runMode(mode: "unwatched" | "watched", edgeUrl: string, client: E
     alarms,
     wakeUps: invocations + unseenAlarms,
     handlerMs: meter.clockAdvanced ? meter.handlerMs / Math.max(1, invocations) : median(ackMs),
-    rowsWritten: meter.rowsWritten - clockRows.measured + clockRows.modelled + unseenAlarms,
+    rowsWritten: meter.rowsWritten - oneTimeRows - clockRows.measured + clockRows.modelled + unseenAlarms,
   };
   return {
     mode,
@@ -343,6 +348,7 @@ async function runMode(mode: "unwatched" | "watched", edgeUrl: string, client: E
     sentMessages: handled,
     modelledRows: modelRows(snapshotTimes, watched, alarms),
     clockRows,
+    oneTimeRows,
   };
 }
 

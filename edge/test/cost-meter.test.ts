@@ -65,6 +65,7 @@ describe("cost meter", () => {
     expect(reading.kvWritesByKey["meter.probe"]).toBe(2);
     expect(reading.sqlRowsWritten).toBeGreaterThanOrEqual(3);
     expect(reading.sqlRowsByTable.meter_probe).toBe(3);
+    expect(reading.sqlRowsByTable.schema).toBeGreaterThan(0);
     expect(reading.alarmWrites).toBe(1);
     expect(reading.invocations.webSocketMessage).toBe(1);
     expect(reading.inboundBytes).toBe(5);

@@ -38,7 +38,7 @@ export interface MeterReading {
   /** KV puts and deletes by key. */
   kvWritesByKey: Record<string, number>;
   sqlRowsWritten: number;
-  /** SQL rows written by the table a statement writes to, "other" when none is named. */
+  /** SQL rows written by the table a statement writes to, "schema" for CREATE statements, "other" when none is named. */
   sqlRowsByTable: Record<string, number>;
   alarmWrites: number;
 }
@@ -47,8 +47,11 @@ type Cursor = { rowsWritten?: number };
 
 const WRITE_TARGET = /^\s*(?:INSERT(?:\s+OR\s+\w+)?\s+INTO|REPLACE\s+INTO|UPDATE|DELETE\s+FROM)\s+(\w+)/i;
 
-/** Returns the table a write statement names, or "other". */
+/** Returns the table a write statement names, "schema" for CREATE statements, or "other". */
 function writtenTable(query: string): string {
+  if (/^\s*CREATE\s/i.test(query)) {
+    return "schema";
+  }
   return WRITE_TARGET.exec(query)?.[1] ?? "other";
 }
 
