@@ -7,12 +7,13 @@
  * steps it starts from a finished deploy, with ComfyUI stopped for start and ready.
  * COMFYCARRY_SOAK=1 instead kills deploys that start from an empty workspace, until every
  * step was hit and at least COMFYCARRY_SOAK_KILLS kills were made (at most 80 kills).
- * Even-numbered kills land at a point drawn over the whole clean deploy. Preflight, restore
- * and models take about 10 ms of a 10 s deploy, so a uniform draw would almost never hit
- * them. Odd-numbered kills therefore aim at a point drawn over the clean duration of one
- * step, counted from that step's start: a step not hit yet, else the next step in turn. A
- * step that ended before the drawn point is aimed at its start on the next try, because
- * preflight often ends within a millisecond. The soak logs each kill's aimed point and hit step, and prints a table of hits per step.
+ * Even-numbered kills come from the test process, at a point drawn over the whole clean
+ * deploy. Preflight, restore and models take about 10 ms of a 10 s deploy, so a uniform
+ * draw would almost never hit them. Odd-numbered kills therefore aim at a point drawn over
+ * the clean duration of one step, counted from that step's start: a step not hit yet, else
+ * the next step in turn. A step that ended before the drawn point is aimed at its start on
+ * the next try, because preflight often ends within a millisecond. The soak logs each
+ * kill's aimed point and hit step, and prints a table of hits per step.
  */
 import { spawn } from "node:child_process";
 import { DatabaseSync } from "node:sqlite";
@@ -61,8 +62,14 @@ function deployRequest() {
   return request({ custom_nodes: [{ url: text.url }, { url: numpyTwo.url }], attention: "flash", ready_timeout_s: 120 });
 }
 
-/** Runs one deploy in its own process; resolves with its JSON lines and how it ended. */
+/**
+ * Runs one deploy in its own process; resolves with its JSON lines and how it ended. A kill
+ * at `at_ms` comes from this process, counted from the deploy's first line, so it can land
+ * anywhere, even inside a synchronous SQLite write. A kill aimed at a step comes from a
+ * timer inside the deploy process, because only that process knows when the step starts.
+ */
 function runDeploy(kill: Kill): Promise<{ lines: ChildLine[]; signal: string | null }> {
+  const atMs = kill !== null && "at_ms" in kill ? kill.at_ms : null;
   const payload = {
     workspaceDir: world.workspaceDir,
     comfyuiDir: world.comfyuiDir,
@@ -72,16 +79,23 @@ function runDeploy(kill: Kill): Promise<{ lines: ChildLine[]; signal: string | n
     pm2Home: world.pm2.path,
     repository: world.fixtures.comfyuiUrl,
     request: deployRequest(),
-    kill,
+    kill: atMs === null ? kill : null,
   };
   const child = spawn(process.execPath, ["--import", TSX, CHILD, JSON.stringify(payload)], { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, ...world.env } });
   let output = "";
+  let killTimer: NodeJS.Timeout | null = null;
   child.stdout.setEncoding("utf8");
   child.stdout.on("data", (chunk: string) => {
     output += chunk;
+    if (atMs !== null && killTimer === null && output.includes('"event":"begin"')) {
+      killTimer = setTimeout(() => child.kill("SIGKILL"), atMs);
+    }
   });
   return new Promise((resolve) => {
     child.once("close", (_code, signal) => {
+      if (killTimer !== null) {
+        clearTimeout(killTimer);
+      }
       const lines = output
         .split("\n")
         .filter((line) => line.startsWith("{"))
