@@ -44,7 +44,7 @@ export class RcloneDaemon {
     const password = randomBytes(18).toString("base64url");
     const args = ["rcd", "--config", configPath, "--rc-addr", "127.0.0.1:0"];
     const [file, fileArgs] = existsSync(SETPRIV) ? [SETPRIV, ["--pdeathsig", "TERM", "--", binary, ...args]] : [binary, args];
-    const child = spawn(file, fileArgs, { stdio: ["ignore", "ignore", "pipe"], env: childEnv({ RCLONE_RC_USER: user, RCLONE_RC_PASS: password }) });
+    const child = spawn(file, fileArgs, { stdio: ["ignore", "ignore", "pipe"], env: childEnv({ RCLONE_RC_USER: user, RCLONE_RC_PASS: password, RCLONE_ASK_PASSWORD: "false" }) });
 
     const url = await new Promise<string>((resolve, reject) => {
       let output = "";
