@@ -18,7 +18,8 @@ import { childEnv } from "../../comfyui-control/python/run.js";
 const SERVING = /Serving remote control on (http:\/\/127\.0\.0\.1:\d+)\//;
 const SETPRIV = "/usr/bin/setpriv";
 
-const JOB_POLL_MS = 50;
+/** Job polls start 5 ms apart and double up to this, so a copy of a few small files is seen done within milliseconds. */
+const JOB_POLL_MAX_MS = 50;
 const jobStatusSchema = z.object({ finished: z.boolean(), success: z.boolean(), error: z.string().catch("") });
 const jobStartSchema = z.object({ jobid: z.number() });
 
@@ -71,12 +72,13 @@ export class RcloneDaemon {
   }
 
   /**
-   * Runs an rc method as a background job and polls it every 50 ms, because a long copy would
-   * outlast an HTTP request's timeouts. Returns null on success, else rclone's error message
+   * Runs an rc method as a background job and polls it (every 50 ms at most), because a long
+   * copy would outlast an HTTP request's timeouts. Returns null on success, else rclone's error message
    * ("directory not found" when the source folder does not exist).
    */
   async runJob(method: string, params: Record<string, unknown>, timeoutMs: number): Promise<string | null> {
     const deadline = Date.now() + timeoutMs;
+    let delay = 5;
     const started = await this.#call(method, { ...params, _async: true });
     const job = jobStartSchema.safeParse(started.output);
     if (!started.ok || !job.success) {
@@ -95,7 +97,8 @@ export class RcloneDaemon {
         await this.#call("job/stop", { jobid: job.data.jobid });
         return `timed out after ${Math.round(timeoutMs / 1000)} s`;
       }
-      await sleep(JOB_POLL_MS);
+      await sleep(delay);
+      delay = Math.min(delay * 2, JOB_POLL_MAX_MS);
     }
   }
 
