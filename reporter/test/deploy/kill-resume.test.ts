@@ -66,7 +66,7 @@ function deployRequest() {
  * Runs one deploy in its own process; resolves with its JSON lines and how it ended. A kill
  * at `at_ms` comes from this process, counted from the deploy's first line, so it can land
  * anywhere, even inside a synchronous SQLite write. A kill aimed at a step comes from a
- * timer inside the deploy process, because only that process knows when the step starts.
+ * timer inside the deploy process, because only that process sees when the step starts.
  */
 function runDeploy(kill: Kill): Promise<{ lines: ChildLine[]; signal: string | null }> {
   const atMs = kill !== null && "at_ms" in kill ? kill.at_ms : null;
@@ -167,7 +167,7 @@ async function killAndResume(aimed: string, kill: Kill, start: Start): Promise<s
 function hitTable(): string {
   const rows = [...DEPLOY_STEP_IDS, null].map((step) => {
     const onStep = hits.filter((entry) => entry.hit === step);
-    const name = step ?? "(no step)";
+    const name = step ?? "(none: between steps, or the deploy finished first)";
     const whole = onStep.filter((entry) => !entry.anchored).length;
     const anchored = onStep.length - whole;
     const diverged = onStep.filter((entry) => entry.differences > 0).length;
