@@ -78,7 +78,7 @@ export const syncRuleSchema = z.object({
 export type SyncRuleWire = z.infer<typeof syncRuleSchema>;
 
 /** Presets: each creates an ordinary, editable rule. */
-export const SYNC_PRESET_NAMES = ["outputs", "workflows", "user_settings", "node_snapshots", "models"] as const;
+export const SYNC_PRESET_NAMES = ["outputs", "workflows", "user_settings", "node_snapshots", "models", "custom_nodes"] as const;
 export const syncPresetNameSchema = z.enum(SYNC_PRESET_NAMES);
 export type SyncPresetName = z.infer<typeof syncPresetNameSchema>;
 

@@ -118,6 +118,9 @@ async function fetchNode(context: StepContext, node: PlannedNode): Promise<NodeO
       await mkdir(customNodesDir(context), { recursive: true });
       await rename(scratch, nodeDir(context, node));
       context.line(`${node.name}: cloned`);
+    } else if (node.spec.ref !== null && node.spec.ref === (await headCommit(nodeDir(context, node)))) {
+      // A folder already at the pinned commit, such as one a restore copied from the remote, is kept without running git.
+      context.line(`${node.name}: kept at ${node.spec.ref.slice(0, 12)}`);
     } else if (node.spec.ref !== null) {
       if ((await gitOutput(["rev-parse", "--verify", "--quiet", `${node.spec.ref}^{commit}`], nodeDir(context, node))) === null) {
         await stepGit(context, ["fetch", "--quiet", "--tags", "origin"], nodeDir(context, node));

@@ -2,7 +2,9 @@
  * Restore: create the chosen sync presets and (in restore mode) copy the backed-up folders
  * down meanwhile, then re-create the saved sync rules while the node snapshot's packs are
  * installed. After that the pull and on-deploy rules run. With the node-snapshots preset, the node set and the rules
- * are written where that preset pushes them, so the next restore finds them.
+ * are written where that preset pushes them, so the next restore finds them. Node folders
+ * backed up by the custom_nodes preset come down with the copies, and a pack already at its
+ * snapshot commit there is kept instead of cloned.
  */
 import { relative } from "node:path";
 
@@ -41,7 +43,11 @@ export const restoreStep: DeployStepDefinition = {
     if (mode === "restore") {
       // The copies take the preset rules as planned, so creating the rules (each validated
       // against rclone) runs beside the copies and clones instead of before them.
-      const copied = sync.copyBackups(context.line, { names: presets, place });
+      // The node folders come down with the other copies whether or not the custom_nodes preset
+      // is chosen, so each pack whose backed-up HEAD is the snapshot's commit is kept, not cloned.
+      // NOTE: a backed-up node folder the snapshot does not list is copied too and stays installed.
+      const copiedPresets = presets.includes("custom_nodes") ? presets : [...presets, "custom_nodes" as const];
+      const copied = sync.copyBackups(context.line, { names: copiedPresets, place });
       const content = copied.then(async (summary) => {
         ran.push(...check(summary, remote));
         return installSnapshot(context);

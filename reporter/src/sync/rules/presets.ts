@@ -9,7 +9,7 @@ import type { RuleInput } from "./schema.js";
  * relative to the workspace (default `ComfyUI`).
  */
 
-export const PRESET_NAMES = ["outputs", "workflows", "user_settings", "node_snapshots", "models"] as const;
+export const PRESET_NAMES = ["outputs", "workflows", "user_settings", "node_snapshots", "models", "custom_nodes"] as const;
 export const presetNameSchema = z.enum(PRESET_NAMES);
 export type PresetName = z.infer<typeof presetNameSchema>;
 
@@ -90,6 +90,21 @@ export function presetRule(preset: PresetName, input: PresetOptions): RuleInput 
         method: "copy",
         trigger: { type: "on_deploy" },
         filters: { include: [], exclude: options.pull_later.map((folder) => `/${folder}/**`) },
+      };
+    case "custom_nodes":
+      // Each node folder goes up as a whole git checkout, so a restore can keep a folder whose
+      // HEAD is the snapshot's commit instead of cloning it. Bytecode is rebuilt by Python and
+      // folders moved to custom_nodes/.disabled/ (refused requirements, crash-loop guard) stay off.
+      // NOTE: the rule schema has no size limit, so a large file inside a node folder is pushed too.
+      return {
+        name: "Custom-node folders to remote",
+        local_path: `${comfy}/custom_nodes`,
+        remote,
+        remote_path: `${base}/custom-nodes`,
+        direction: "push",
+        method: "copy",
+        trigger: { type: "interval", every_s: 900 },
+        filters: { include: [], exclude: ["__pycache__/**", "*.pyc", "/.disabled/**"] },
       };
   }
 }
