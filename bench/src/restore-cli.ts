@@ -33,7 +33,7 @@ const seconds = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
 const met = result.overheadMs <= 10_000 && result.sequentialRatio >= 3;
 
 await appendBenchmarkRow(
-  "restore against one copy per folder (bench/src/restore.ts)",
+  "restore with the node folders on the remote (bench/src/restore.ts)",
   [
     "date (UTC)",
     "commit",
@@ -41,13 +41,15 @@ await appendBenchmarkRow(
     "machine",
     "restored",
     "each file and node one after another",
-    "baseline: one copy per folder and one clone per node, one after another",
-    "same commands in parallel, no engine",
+    "baseline: one copy per folder and per node folder, one after another",
+    "one copy per folder and one clone per node, one after another",
+    "folder copies in parallel, no engine",
     "deploy engine restore step (rounds)",
     "ratio to baseline",
+    "ratio to clone per node",
     "ratio to each file and node",
     "own overhead",
-    "CPU of this process and its children: each item / baseline / parallel / engine step",
+    "CPU of this process and its children: each item / baseline / clone per node / parallel / engine step",
     "targets",
   ],
   [
@@ -55,15 +57,17 @@ await appendBenchmarkRow(
     describeCommit(),
     `\`${command}\``,
     describeMachine(),
-    `${result.restored.nodes} nodes, ${result.restored.workflows} workflows, settings ${result.restored.settings ? "yes" : "no"} (local-disk remote, file:// git repositories); medians of ${result.rounds} rounds`,
+    `${result.restored.nodes} nodes (${result.nodesFromBackup} kept from the remote's node folders), ${result.restored.workflows} workflows, settings ${result.restored.settings ? "yes" : "no"} (local-disk remote, file:// git repositories); medians of ${result.rounds} rounds`,
     seconds(result.perItemMs),
     seconds(result.sequentialMs),
+    seconds(result.sequentialClonesMs),
     seconds(result.bareParallelMs),
     `${seconds(result.engineMs)} (${result.roundsMs.map((round) => (round.engine / 1000).toFixed(2)).join(", ")})`,
     `×${result.sequentialRatio.toFixed(2)}`,
+    `×${result.clonesRatio.toFixed(2)}`,
     `×${result.ratio.toFixed(2)}`,
     seconds(result.overheadMs),
-    `${[result.cpuMs.perItem, result.cpuMs.sequential, result.cpuMs.bareParallel, result.cpuMs.engine].map((ms) => seconds(ms)).join(" / ")}`,
+    `${[result.cpuMs.perItem, result.cpuMs.sequential, result.cpuMs.sequentialClones, result.cpuMs.bareParallel, result.cpuMs.engine].map((ms) => seconds(ms)).join(" / ")}`,
     `overhead ≤ 10 s, ≥ 3× faster than the baseline: ${met ? "met" : "missed"}`,
   ],
 );

@@ -1,10 +1,11 @@
 /**
  * Restore benchmark: a fresh workspace (ComfyUI already installed) restored from a local
- * rclone remote holding custom nodes (as a node snapshot), workflows and settings. Four
- * timings per round, medians over the rounds: every file and node restored one after another
- * (one `rclone copyto` per file, one clone per node), the baseline with one copy per folder and
- * one clone per node one after another, the same commands in parallel without the engine, and
- * the deploy engine's restore step. Each also reports its CPU time, which the load of other
+ * rclone remote holding a node snapshot, the node folders the custom_nodes preset pushes,
+ * workflows and settings. Five timings per round, medians over the rounds: every file and node
+ * restored one after another (one `rclone copyto` per file, one clone per node), the baseline
+ * with one `rclone copy` per folder and per node folder one after another, the older baseline
+ * with one clone per node instead, the folder copies in parallel without the engine, and the
+ * deploy engine's restore step. restore-baselines.ts contains the four kinds without the engine. Each also reports its CPU time, which the load of other
  * work on a shared machine changes less than the wall-clock time. With `modelsGb`, it then
  * times whole restore deploys to "ComfyUI online" with and without that many GB of on-demand
  * models on the remote (see restore-online.ts).
@@ -29,19 +30,15 @@ import { SyncService } from "../../reporter/src/sync/service/sync-service.js";
 import { modelsToQueueFrom } from "../../reporter/src/workflows/deploy-hook.js";
 import { WorkflowsService } from "../../reporter/src/workflows/service.js";
 import { buildDeployFixtures, nodePackRepository } from "../../tools/deploy-fixtures/src/index.js";
+import { REMOTE, REMOTE_NODES, runParallel, runPerItem, runSequential, runSequentialClones } from "./restore-baselines.js";
 import { compareOnline, prepareModels } from "./restore-online.js";
 import { percentile } from "./stats.js";
+import type { BaselineBench } from "./restore-baselines.js";
 import type { OnlineComparison } from "./restore-online.js";
 
 const SIMULATOR = fileURLToPath(new URL("../../tools/comfyui-sim/dist/main.mjs", import.meta.url));
 const PM2_CLI = fileURLToPath(new URL("../../node_modules/pm2/bin/pm2", import.meta.url));
-const REMOTE = "backup";
 const SERVICE = "comfy-restore-bench";
-const FOLDERS = [
-  { remote: "comfycarry/workflows", local: "ComfyUI/user/default/workflows" },
-  { remote: "comfycarry/user-settings", local: "ComfyUI/user/default" },
-  { remote: "comfycarry/node-snapshots", local: "ComfyUI/user/__manager/snapshots" },
-];
 const GPU: Gpu = { index: 0, name: "bench GPU", uuid: null, utilization_percent: 0, temperature_c: null, power_draw_w: null, power_limit_w: null, memory_used_bytes: null, memory_total_bytes: null, compute_capability: "9.0" };
 
 export interface RestoreBenchOptions {
@@ -49,7 +46,7 @@ export interface RestoreBenchOptions {
   workflows: number;
   /** Size in GB (1e9 bytes) of the sparse on-demand models for the time-to-online comparison. 0 skips the comparison. */
   modelsGb?: number;
-  /** Rounds of the four restore timings, and restore deploys per case in that comparison; medians are reported (default 3). */
+  /** Rounds of the five restore timings, and restore deploys per case in that comparison; medians are reported (default 3). */
   runs?: number;
 }
 
@@ -57,34 +54,36 @@ export interface RestoreBenchResult {
   /** Number of rounds behind the medians below. */
   rounds: number;
   /** Each round's wall-clock timings in ms, in the order they ran. */
-  roundsMs: Array<{ perItem: number; sequential: number; bareParallel: number; engine: number }>;
+  roundsMs: Array<Record<Kind, number>>;
   /** Median CPU ms (this process and its children) of each kind, which the load of other work on the machine changes little. */
-  cpuMs: { perItem: number; sequential: number; bareParallel: number; engine: number };
+  cpuMs: Record<Kind, number>;
   /** Baseline: each file copied and each node cloned, one after another, without the engine. */
   perItemMs: number;
-  /** One copy per folder and one clone per node, one after another, without the engine. */
+  /** One `rclone copy` per folder and per backed-up node folder, one after another, without the engine. */
   sequentialMs: number;
-  /** The same commands in the engine's shape (copies together, then clones together), without the engine. */
+  /** One `rclone copy` per folder and one clone per node, one after another, without the engine. */
+  sequentialClonesMs: number;
+  /** The folder copies in the engine's shape (all in parallel, the node folders as one), without the engine. */
   bareParallelMs: number;
   /** The deploy engine's restore step. */
   engineMs: number;
   /** perItemMs / engineMs. */
   ratio: number;
-  /** sequentialMs / engineMs: the engine against the same folder copies and clones run one after another. */
+  /** sequentialMs / engineMs: the engine against the same folder copies run one after another. */
   sequentialRatio: number;
+  /** sequentialClonesMs / engineMs. */
+  clonesRatio: number;
   /** engineMs - bareParallelMs: time the engine spends besides the commands themselves. */
   overheadMs: number;
   restored: { workflows: number; settings: boolean; nodes: number };
+  /** Nodes the last engine round kept as copied from the remote, without git, read from the restore step's log. */
+  nodesFromBackup: number;
   /** Time to ComfyUI online with and without on-demand models, or null when `modelsGb` is 0. */
   online: OnlineComparison | null;
 }
 
-interface Bench {
+interface Bench extends BaselineBench {
   root: string;
-  workspace: string;
-  comfyuiDir: string;
-  conf: string;
-  packs: Array<{ name: string; url: string; commit: string }>;
 }
 
 export async function runRestoreBench(options: RestoreBenchOptions): Promise<RestoreBenchResult> {
@@ -100,15 +99,16 @@ export async function runRestoreBench(options: RestoreBenchOptions): Promise<Res
 
     const engineBench = await startEngine(bench, fixtures.comfyuiUrl, pm2Home);
     try {
-      // Rounds interleave the four kinds, so a change in the load of a shared machine falls on all of them.
+      // Rounds interleave the five kinds, so a change in the load of a shared machine falls on all of them.
       const rounds: Round[] = [];
       let engine: Awaited<ReturnType<typeof engineRestore>> | null = null;
       for (let round = 0; round < (options.runs ?? 3); round += 1) {
         const perItem = await timed(bench, () => runPerItem(bench));
         const sequential = await timed(bench, () => runSequential(bench));
+        const sequentialClones = await timed(bench, () => runSequentialClones(bench));
         const bareParallel = await timed(bench, () => runParallel(bench));
         engine = await engineRestore(bench, engineBench);
-        rounds.push({ perItem, sequential, bareParallel, engine: engine.timing });
+        rounds.push({ perItem, sequential, sequentialClones, bareParallel, engine: engine.timing });
       }
       if (engine === null) {
         throw new Error("the restore bench needs at least one round");
@@ -121,7 +121,7 @@ export async function runRestoreBench(options: RestoreBenchOptions): Promise<Res
               options.runs ?? 3,
             )
           : null;
-      return { ...result(rounds, engine.restored), online };
+      return { ...result(rounds, engine.restored), nodesFromBackup: engine.nodesFromBackup, online };
     } finally {
       await engineBench.close();
     }
@@ -131,29 +131,32 @@ export async function runRestoreBench(options: RestoreBenchOptions): Promise<Res
   }
 }
 
-type Round = Record<"perItem" | "sequential" | "bareParallel" | "engine", Timing>;
+type Kind = "perItem" | "sequential" | "sequentialClones" | "bareParallel" | "engine";
+type Round = Record<Kind, Timing>;
 
-function result(rounds: Round[], restored: RestoreBenchResult["restored"]): Omit<RestoreBenchResult, "online"> {
+function perKind(value: (kind: Kind) => number): Record<Kind, number> {
+  return { perItem: value("perItem"), sequential: value("sequential"), sequentialClones: value("sequentialClones"), bareParallel: value("bareParallel"), engine: value("engine") };
+}
+
+function result(rounds: Round[], restored: RestoreBenchResult["restored"]): Omit<RestoreBenchResult, "online" | "nodesFromBackup"> {
   const median = (pick: (round: Round) => number): number => percentile(rounds.map(pick), 50);
   const perItemMs = median((round) => round.perItem.ms);
   const sequentialMs = median((round) => round.sequential.ms);
+  const sequentialClonesMs = median((round) => round.sequentialClones.ms);
   const bareParallelMs = median((round) => round.bareParallel.ms);
   const engineMs = median((round) => round.engine.ms);
   return {
     rounds: rounds.length,
-    roundsMs: rounds.map((round) => ({ perItem: round.perItem.ms, sequential: round.sequential.ms, bareParallel: round.bareParallel.ms, engine: round.engine.ms })),
-    cpuMs: {
-      perItem: median((round) => round.perItem.cpuMs),
-      sequential: median((round) => round.sequential.cpuMs),
-      bareParallel: median((round) => round.bareParallel.cpuMs),
-      engine: median((round) => round.engine.cpuMs),
-    },
+    roundsMs: rounds.map((round) => perKind((kind) => round[kind].ms)),
+    cpuMs: perKind((kind) => median((round) => round[kind].cpuMs)),
     perItemMs,
     sequentialMs,
+    sequentialClonesMs,
     bareParallelMs,
     engineMs,
     ratio: engineMs > 0 ? perItemMs / engineMs : 0,
     sequentialRatio: engineMs > 0 ? sequentialMs / engineMs : 0,
+    clonesRatio: engineMs > 0 ? sequentialClonesMs / engineMs : 0,
     overheadMs: engineMs - bareParallelMs,
     restored,
   };
@@ -164,7 +167,11 @@ async function made(path: string): Promise<string> {
   return path;
 }
 
-/** Writes the remote: a node snapshot of `nodes` packs, `workflows` workflow files and the settings. */
+/**
+ * Writes the remote: a node snapshot of `nodes` packs, each pack's checkout at its pinned
+ * commit under custom-nodes/ (what the custom_nodes preset pushes), `workflows` workflow files
+ * and the settings.
+ */
 async function prepareRemote(root: string, options: RestoreBenchOptions): Promise<Bench> {
   const repos = await made(join(root, "repos"));
   const packs = Array.from({ length: options.nodes }, (_, index) => {
@@ -175,6 +182,11 @@ async function prepareRemote(root: string, options: RestoreBenchOptions): Promis
   });
 
   const remoteRoot = await made(join(root, "remote"));
+  const nodeBackups = await made(join(remoteRoot, REMOTE_NODES));
+  for (const pack of packs) {
+    execFileSync("git", ["clone", "--quiet", "--", pack.url, join(nodeBackups, pack.name)]);
+    execFileSync("git", ["checkout", "--quiet", "--detach", pack.commit], { cwd: join(nodeBackups, pack.name) });
+  }
   const workflowsDir = await made(join(remoteRoot, "comfycarry", "workflows"));
   for (let index = 0; index < options.workflows; index += 1) {
     // Each workflow needs a checkpoint and a LoRA from the on-demand folders, which the models step must leave to the prompt gate.
@@ -230,43 +242,6 @@ async function resetRestored(bench: Bench): Promise<void> {
     await rm(join(bench.comfyuiDir, "custom_nodes", pack.name), { recursive: true, force: true });
   }
   await mkdir(join(bench.comfyuiDir, "custom_nodes"), { recursive: true });
-}
-
-function copyArgs(bench: Bench, folder: (typeof FOLDERS)[number]): string[] {
-  return ["copy", "--config", bench.conf, `${REMOTE}:${folder.remote}`, join(bench.workspace, folder.local)];
-}
-
-async function clone(bench: Bench, pack: Bench["packs"][number]): Promise<void> {
-  const dir = join(bench.comfyuiDir, "custom_nodes", pack.name);
-  await execa("git", ["clone", "--quiet", "--", pack.url, dir]);
-  await execa("git", ["checkout", "--quiet", "--detach", pack.commit], { cwd: dir });
-}
-
-/** Copies each file with its own `rclone copyto`, then clones each node, one after another. */
-async function runPerItem(bench: Bench): Promise<void> {
-  for (const folder of FOLDERS) {
-    const listing = await execa("rclone", ["lsf", "--config", bench.conf, "--files-only", `${REMOTE}:${folder.remote}`]);
-    for (const name of listing.stdout.split("\n").filter((line) => line !== "")) {
-      await execa("rclone", ["copyto", "--config", bench.conf, `${REMOTE}:${folder.remote}/${name}`, join(bench.workspace, folder.local, name)]);
-    }
-  }
-  for (const pack of bench.packs) {
-    await clone(bench, pack);
-  }
-}
-
-async function runSequential(bench: Bench): Promise<void> {
-  for (const folder of FOLDERS) {
-    await execa("rclone", copyArgs(bench, folder));
-  }
-  for (const pack of bench.packs) {
-    await clone(bench, pack);
-  }
-}
-
-async function runParallel(bench: Bench): Promise<void> {
-  await Promise.all(FOLDERS.map((folder) => execa("rclone", copyArgs(bench, folder))));
-  await Promise.all(bench.packs.map((pack) => clone(bench, pack)));
 }
 
 /** Builds the engine on the workspace and installs ComfyUI once, untimed, so the restore runs find it in place. */
@@ -335,7 +310,7 @@ async function startEngine(bench: Bench, repository: string, pm2Home: string): P
  * restore of a fresh container would: no sync rules, nothing kept about the remotes, and
  * ComfyUI (started by the previous run's later steps) stopped.
  */
-async function engineRestore(bench: Bench, target: EngineBench): Promise<{ timing: Timing; restored: RestoreBenchResult["restored"] }> {
+async function engineRestore(bench: Bench, target: EngineBench): Promise<{ timing: Timing; restored: RestoreBenchResult["restored"]; nodesFromBackup: number }> {
   const { engine, sync } = target;
   await resetRestored(bench);
   for (const rule of sync.engine().listRules()) {
@@ -356,5 +331,10 @@ async function engineRestore(bench: Bench, target: EngineBench): Promise<{ timin
   await target.control.process.stop();
   const workflows = (await readdir(join(bench.comfyuiDir, "user", "default", "workflows"))).length;
   const nodes = bench.packs.filter((pack) => existsSync(join(bench.comfyuiDir, "custom_nodes", pack.name, "comfyui-sim.json"))).length;
-  return { timing: { ms: step.duration_ms, cpuMs: target.restoreCpu.end - target.restoreCpu.start }, restored: { workflows, settings: existsSync(join(bench.comfyuiDir, "user", "default", "comfy.settings.json")), nodes } };
+  const nodesFromBackup = bench.packs.filter((pack) => step.log.some((line) => line.startsWith(`${pack.name}: kept at `))).length;
+  return {
+    timing: { ms: step.duration_ms, cpuMs: target.restoreCpu.end - target.restoreCpu.start },
+    restored: { workflows, settings: existsSync(join(bench.comfyuiDir, "user", "default", "comfy.settings.json")), nodes },
+    nodesFromBackup,
+  };
 }

@@ -18,12 +18,20 @@ describe("restore bench, quick mode", () => {
     expect(result.restored).toEqual({ workflows: 10, settings: true, nodes: 4 });
   }, 300_000);
 
+  it("keeps every node from the remote's node folders", () => {
+    expect(result.nodesFromBackup).toBe(4);
+  });
+
   it("keeps its own overhead under 10 s", () => {
     expect(result.overheadMs).toBeLessThan(10_000);
   });
 
   it("restores faster than item by item", () => {
     expect(result.engineMs).toBeLessThan(result.perItemMs);
+  });
+
+  it("restores faster than one copy per folder in turn", () => {
+    expect(result.engineMs).toBeLessThan(result.sequentialMs);
   });
 
   it("copies no on-demand model before ComfyUI is online", () => {
