@@ -1,12 +1,15 @@
 /**
  * Restore benchmark: a fresh workspace (ComfyUI already installed) restored from a local
  * rclone remote holding a node snapshot, the node folders the custom_nodes preset pushes,
- * workflows and settings. Five timings per round, medians over the rounds: every file and node
- * restored one after another (one `rclone copyto` per file, one clone per node), the baseline
- * with one `rclone copy` per folder and per node folder one after another, the older baseline
- * with one clone per node instead, the folder copies in parallel without the engine, and the
- * deploy engine's restore step. restore-baselines.ts contains the four kinds without the engine. Each also reports its CPU time, which the load of other
- * work on a shared machine changes less than the wall-clock time. With `modelsGb`, it then
+ * workflows and settings. Each round takes five timings, and the rows show medians over the
+ * rounds:
+ * - every file and node restored one after another (one `rclone copyto` per file, one clone per node);
+ * - the baseline: one `rclone copy` per folder and per node folder, one after another;
+ * - the older baseline, with one clone per node instead;
+ * - the folder copies in parallel without the engine;
+ * - the deploy engine's restore step.
+ * restore-baselines.ts contains the four kinds without the engine. Each timing also reports its
+ * CPU time, which other work on a shared machine changes less than the wall-clock time. With `modelsGb`, it then
  * times whole restore deploys to "ComfyUI online" with and without that many GB of on-demand
  * models on the remote (see restore-online.ts).
  */

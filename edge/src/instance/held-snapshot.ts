@@ -24,9 +24,10 @@ export const PERSIST_INTERVAL_UNWATCHED_MS = 5 * 60_000;
 const MAX_ATTACHMENT_BYTES = 16_384;
 
 /**
- * Whether `attachment` stays under the attachment limit. The structured clone stores a string
- * with any non-Latin-1 character as UTF-16, so twice the JSON length bounds its size. The
- * margin covers the clone's tags.
+ * Checks that `attachment` stays under the attachment limit. The structured clone stores a
+ * string with any non-Latin-1 character as UTF-16, so twice the JSON length bounds its size.
+ * The margin covers the clone's tags. NOTE: an estimate, not checked against the runtime's
+ * own count.
  */
 function fitsAttachment(attachment: ReporterAttachment): boolean {
   return 2 * JSON.stringify(attachment).length <= MAX_ATTACHMENT_BYTES - 1024;

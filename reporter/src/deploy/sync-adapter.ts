@@ -43,13 +43,13 @@ export function syncPortFrom(options: SyncAdapterOptions): DeploySyncPort {
 
     async ensurePreset(preset, place) {
       const engine = service.engine();
-      const wanted = plannedPreset(preset, place);
-      const existing = engine.listRules().find((rule) => sameFolders(rule, wanted));
+      const planned = plannedPreset(preset, place);
+      const existing = engine.listRules().find((rule) => sameFolders(rule, planned));
       if (existing !== undefined) {
         return { name: existing.name, created: false };
       }
-      await engine.prefetchRemoteInfo(wanted.remote, wanted.direction === "two_way");
-      const rule = await engine.createRule(wanted);
+      await engine.prefetchRemoteInfo(planned.remote, planned.direction === "two_way");
+      const rule = await engine.createRule(planned);
       return { name: rule.name, created: true };
     },
 
@@ -69,14 +69,14 @@ export function syncPortFrom(options: SyncAdapterOptions): DeploySyncPort {
           onLine(`a saved sync rule was left out: ${parsed.error.issues[0]?.message ?? "invalid"}`);
           continue;
         }
-        const wanted = parsed.data;
-        if (engine.listRules().some((rule) => sameFolders(rule, wanted))) {
+        const saved = parsed.data;
+        if (engine.listRules().some((rule) => sameFolders(rule, saved))) {
           continue;
         }
         try {
           created.push((await engine.createRule(input)).name);
         } catch (error) {
-          onLine(`sync rule "${wanted.name}" was left out: ${error instanceof Error ? error.message : String(error)}`);
+          onLine(`sync rule "${saved.name}" was left out: ${error instanceof Error ? error.message : String(error)}`);
         }
       }
       return created;
@@ -86,9 +86,9 @@ export function syncPortFrom(options: SyncAdapterOptions): DeploySyncPort {
       const summary: RestoreSummary = { rules: [], failed: [] };
       const rules: CopiedRule[] = service.engine().listRules();
       for (const preset of presets.names) {
-        const wanted = plannedPreset(preset, presets.place);
-        if (!rules.some((rule) => sameFolders(rule, wanted))) {
-          rules.push({ ...wanted, enabled: wanted.enabled ?? true, filters: { include: wanted.filters?.include ?? [], exclude: wanted.filters?.exclude ?? [] } });
+        const planned = plannedPreset(preset, presets.place);
+        if (!rules.some((rule) => sameFolders(rule, planned))) {
+          rules.push({ ...planned, enabled: planned.enabled ?? true, filters: { include: planned.filters?.include ?? [], exclude: planned.filters?.exclude ?? [] } });
         }
       }
       const backedUp = rules.filter((rule) => rule.enabled && rule.direction !== "pull" && !rule.local_path.replace(/\/+$/, "").endsWith("/output"));
@@ -125,8 +125,8 @@ function plannedPreset(preset: SyncPresetName, place: PresetPlace): RuleInput {
   return presetRule(preset, { remote: place.remote, comfyui_dir: place.comfyui_dir, ...(place.remote_base === null ? {} : { remote_base: place.remote_base }) });
 }
 
-function sameFolders(rule: Pick<SyncRuleWire, "local_path" | "remote" | "remote_path">, wanted: Pick<RuleInput, "local_path" | "remote" | "remote_path">): boolean {
-  return rule.local_path === wanted.local_path && rule.remote === wanted.remote && rule.remote_path === wanted.remote_path;
+function sameFolders(rule: Pick<SyncRuleWire, "local_path" | "remote" | "remote_path">, planned: Pick<RuleInput, "local_path" | "remote" | "remote_path">): boolean {
+  return rule.local_path === planned.local_path && rule.remote === planned.remote && rule.remote_path === planned.remote_path;
 }
 
 /** Starts one rclone daemon for the copies; null (each copy then runs its own rclone) when it cannot start. */

@@ -131,7 +131,7 @@ export async function startJob(context: RunnerContext, job: JobRecord): Promise<
  * Returns the bytes a partial file can resume from. A temp file without a valid control
  * file (missing, emptied, corrupt, or for another size) is deleted so aria2 starts that file
  * from zero instead of trusting bytes it cannot vouch for. `expectedTotal` -1 means the
- * remote file changed size, which also restarts it. `unsaved` says aria2 was killed while
+ * remote file changed size, which also restarts it. `unsaved` means aria2 was killed while
  * the job ran, so the partial file is first searched for blocks written after the last save.
  */
 async function checkPartial(tempPath: string, expectedTotal: number | null, unsaved: boolean, log: Logger): Promise<number> {

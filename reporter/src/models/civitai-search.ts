@@ -9,7 +9,7 @@ import type { HostRegistry, TokenSource } from "../downloads/hosts.js";
 // The dashboard no longer uses this command: the Models page searches through the edge route
 // `GET /api/civitai/search` (edge/src/routes/civitai.ts), which needs no instance online. The
 // command stays for API callers and scripts. Its URL and page mapping are the edge's too
-// (@comfycarry/shared/civitai), so both answer the same search alike.
+// (@comfycarry/shared/civitai), so both return the same result for a search.
 
 export type SearchArgs = CommandArgs<"models.civitai.search">;
 export type SearchResult = CommandResultData<"models.civitai.search">;

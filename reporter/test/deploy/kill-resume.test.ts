@@ -66,7 +66,7 @@ function deployRequest() {
  * Runs one deploy in its own process; resolves with its JSON lines and how it ended. A kill
  * at `at_ms` comes from this process, counted from the deploy's first line, so it can land
  * anywhere, even inside a synchronous SQLite write. A kill aimed at a step comes from a
- * timer inside the deploy process, because only that process sees when the step starts.
+ * timer inside the deploy process, because only that process knows when the step starts.
  */
 function runDeploy(kill: Kill): Promise<{ lines: ChildLine[]; signal: string | null }> {
   const atMs = kill !== null && "at_ms" in kill ? kill.at_ms : null;

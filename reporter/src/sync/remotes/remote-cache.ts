@@ -5,7 +5,8 @@ import type { RemoteFeatures, RemoteInfo } from "./remotes.js";
 /**
  * Keeps the remote list and each remote's features until rclone.conf changes, because every
  * rule validation reads them and each read costs an rclone process (60 to 100 ms of start-up
- * for rclone 1.60 on a 2-core AMD EPYC, measured with /usr/bin/time). The file counts as changed when its inode, size, mtime or ctime differ.
+ * for rclone 1.60 on a 2-core AMD EPYC, measured with /usr/bin/time). The file counts as
+ * changed when its inode, size, mtime or ctime differ.
  * A failed listing and an unreachable remote's `null` features are not kept.
  */
 export class RemoteInfoCache {
