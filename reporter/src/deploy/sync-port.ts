@@ -24,11 +24,21 @@ export interface DeploySyncPort {
   exportRules(): unknown[];
   /** Creates each rule unless one with the same folders and remote exists; a rule that fails validation is reported, not thrown. */
   importRules(rules: unknown[], onLine: (text: string) => void): Promise<string[]>;
+  /** Starts a restore's copies and preset rules, which share one `rclone rcd` until the session is closed. */
+  openRestore(): RestoreSession;
+  /** Runs every enabled pull and on-deploy rule and waits for them. */
+  runPullRules(onLine: (text: string) => void): Promise<RestoreSummary>;
+}
+
+/** One restore's folder copies and preset rules. close() ends its rclone daemon. */
+export interface RestoreSession {
   /**
    * Copies the remote folder of each enabled push and two-way rule down once, in parallel
    * (outputs excepted). `presets` adds the preset rules not created yet, so the copies need not wait for them.
    */
   copyBackups(onLine: (text: string) => void, presets: { names: readonly SyncPresetName[]; place: PresetPlace }): Promise<RestoreSummary>;
-  /** Runs every enabled pull and on-deploy rule and waits for them. */
-  runPullRules(onLine: (text: string) => void): Promise<RestoreSummary>;
+  /** Same as DeploySyncPort.ensurePreset, with the remotes read from the session's daemon. */
+  ensurePreset(preset: SyncPresetName, options: PresetPlace): Promise<{ name: string; created: boolean }>;
+  /** Stops the daemon and waits for it to exit. Later calls return the same promise. */
+  close(): Promise<void>;
 }

@@ -1,5 +1,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { createServer } from "node:net";
+import type { Server } from "node:net";
 import { join } from "node:path";
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -9,18 +11,24 @@ import { RcloneDaemon } from "../../src/sync/rclone/daemon.js";
 describe("rclone daemon", () => {
   let root = "";
   let daemon: RcloneDaemon;
+  // Accepts connections and never responds, so a call to a remote on it hangs.
+  const silent: Server = createServer(() => undefined);
 
   beforeAll(async () => {
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    const address = silent.address();
+    const silentPort = typeof address === "object" && address !== null ? address.port : 0;
     root = mkdtempSync(join(tmpdir(), "rclone-daemon-"));
     mkdirSync(join(root, "remote", "settings"), { recursive: true });
     writeFileSync(join(root, "remote", "settings", "comfy.settings.json"), "{}");
     writeFileSync(join(root, "remote", "settings", "other.json"), "{}");
-    writeFileSync(join(root, "rclone.conf"), `[backup]\ntype = alias\nremote = ${join(root, "remote")}\n`);
+    writeFileSync(join(root, "rclone.conf"), `[backup]\ntype = alias\nremote = ${join(root, "remote")}\n\n[silent]\ntype = webdav\nurl = http://127.0.0.1:${silentPort}/\nvendor = other\n`);
     daemon = await RcloneDaemon.start("rclone", join(root, "rclone.conf"));
   });
 
   afterAll(async () => {
     await daemon.stop();
+    silent.close();
     rmSync(root, { recursive: true, force: true });
   });
 
@@ -37,6 +45,20 @@ describe("rclone daemon", () => {
 
     expect(error).toBe("directory not found");
     expect(existsSync(join(root, "nothing"))).toBe(false);
+  });
+
+  it("returns rclone's error for an unknown method", async () => {
+    const reply = await daemon.call("no/such-method", {}, 60_000);
+
+    expect(reply.ok).toBe(false);
+    expect(reply.error).toContain("couldn't find method");
+  });
+
+  it("gives up on a call after its time limit", async () => {
+    const reply = await daemon.call("operations/list", { fs: "silent:", remote: "" }, 300);
+
+    expect(reply.ok).toBe(false);
+    expect(reply.error).toBe("timed out after 300 ms");
   });
 
   it("rejects calls without the password", async () => {

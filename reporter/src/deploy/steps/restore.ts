@@ -42,26 +42,34 @@ export const restoreStep: DeployStepDefinition = {
     let nodes: string[] = [];
     if (mode === "restore") {
       // The copies take the preset rules as planned, so creating the rules (each validated
-      // against rclone) runs beside the copies and clones instead of before them.
+      // against rclone) runs beside the copies and clones instead of before them. Both share
+      // the session's one rclone daemon, which stops once they are done.
       // The node folders come down with the other copies whether or not the custom_nodes preset
       // is chosen, so each pack whose backed-up HEAD is the snapshot's commit is kept, not cloned.
       // NOTE: a backed-up node folder the snapshot does not list is copied too and stays installed.
+      const session = sync.openRestore();
       const copiedPresets = presets.includes("custom_nodes") ? presets : [...presets, "custom_nodes" as const];
-      const copied = sync.copyBackups(context.line, { names: copiedPresets, place });
+      const copied = session.copyBackups(context.line, { names: copiedPresets, place });
+      const created = ensurePresets(context, session, place);
+      const closed = Promise.allSettled([copied, created]).then(() => session.close());
       const content = copied.then(async (summary) => {
         ran.push(...check(summary, remote));
         return installSnapshot(context);
       });
       // Saved rules come down with the copies and are added after the presets, so a saved
       // rule with a preset's folders is left to the preset.
-      const rules = ensurePresets(context, sync, place).then(async (created) => {
+      const rules = created.then(async (names) => {
         if (await copied.then((summary) => summary.failed.length === 0, () => false)) {
           const imported = await sync.importRules(await readSavedRules(context.settings.comfyuiDir), context.line);
           context.line(imported.length === 0 ? "no saved sync rules to add" : `sync rules restored: ${imported.join(", ")}`);
         }
-        return created;
+        return names;
       });
-      [nodes, presetRules] = await settleBoth(content, rules);
+      try {
+        [nodes, presetRules] = await settleBoth(content, rules);
+      } finally {
+        await closed;
+      }
     } else {
       presetRules = await ensurePresets(context, sync, place);
     }
@@ -76,7 +84,7 @@ export const restoreStep: DeployStepDefinition = {
 };
 
 /** Creates the chosen presets' rules one after another and returns their names. */
-async function ensurePresets(context: StepContext, sync: DeploySyncPort, place: PresetPlace): Promise<string[]> {
+async function ensurePresets(context: StepContext, sync: Pick<DeploySyncPort, "ensurePreset">, place: PresetPlace): Promise<string[]> {
   const names: string[] = [];
   for (const preset of context.request.sync_presets) {
     const rule = await sync.ensurePreset(preset, place);

@@ -18,7 +18,7 @@ import { ConfFile } from "../remotes/conf-file.js";
 import { ConfigChangeDetector } from "../remotes/config-change.js";
 import { RemoteInfoCache } from "../remotes/remote-cache.js";
 import { listRemotes, remoteFeatures, testRemote } from "../remotes/remotes.js";
-import type { RemoteInfo, RemoteTestResult } from "../remotes/remotes.js";
+import type { RemoteInfo, RemoteInfoSource, RemoteTestResult } from "../remotes/remotes.js";
 import { resolveLocalPath } from "../rules/local-path.js";
 import { RuleStore } from "../rules/store.js";
 import { resolveOptions } from "./options.js";
@@ -145,9 +145,12 @@ export class SyncEngineCore {
   /**
    * Starts the remote listing and, when `features` is set, the remote's feature probe
    * together, so a following rule validation finds both kept instead of running them in turn.
+   * With `source` (a running `rclone rcd`), both are read from it instead of new rclone processes.
    */
-  async prefetchRemoteInfo(remote: string, features: boolean): Promise<void> {
-    await Promise.allSettled([this.listRemotes(), features ? this.remoteFeatures(remote) : Promise.resolve(null)]);
+  async prefetchRemoteInfo(remote: string, features: boolean, source?: RemoteInfoSource): Promise<void> {
+    const remotes = this.#remoteInfo.remotes(() => (source === undefined ? listRemotes(this.environment) : source.listRemotes()));
+    const probed = features ? this.#remoteInfo.features(remote, () => (source === undefined ? remoteFeatures(this.environment, remote) : source.remoteFeatures(remote))) : Promise.resolve(null);
+    await Promise.allSettled([remotes, probed]);
   }
 
   protected remoteFeatures(remote: string): ReturnType<typeof remoteFeatures> {

@@ -42,6 +42,13 @@ export interface RemoteFeatures {
   hashes: string[];
 }
 
+/** Source of the remote list and of a remote's features for rule validation. */
+export interface RemoteInfoSource {
+  listRemotes(): Promise<RemoteInfo[]>;
+  /** The remote's features, or null when it cannot be reached. */
+  remoteFeatures(remote: string): Promise<RemoteFeatures | null>;
+}
+
 /** Parses `rclone listremotes --long` (`name:   type` per line; 1.60 and current agree). */
 export function parseListRemotes(stdout: string): RemoteInfo[] {
   const remotes: RemoteInfo[] = [];
@@ -90,7 +97,12 @@ export async function remoteFeatures(environment: RcloneEnvironment, remote: str
   if (!run.ok) {
     return null;
   }
-  const parsed = featuresSchema.safeParse(safeJson(run.stdout));
+  return parseFeatures(safeJson(run.stdout));
+}
+
+/** Parses the JSON that `rclone backend features` prints and rc `operations/fsinfo` returns, or returns null when it does not fit. */
+export function parseFeatures(value: unknown): RemoteFeatures | null {
+  const parsed = featuresSchema.safeParse(value);
   if (!parsed.success) {
     return null;
   }
