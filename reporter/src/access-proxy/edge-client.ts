@@ -1,6 +1,8 @@
 import { accessKeyResponseSchema, accessTokenCheckResponseSchema, parseValue } from "@comfycarry/shared";
 import type { AccessTokenCheckResponse } from "@comfycarry/shared";
 
+import { plainFetch } from "../http/plain-fetch.js";
+
 /** Deadline of one request to the edge, because a browser request waits for it. */
 const EDGE_REQUEST_TIMEOUT_MS = 5_000;
 
@@ -41,7 +43,7 @@ export class HttpAccessEdge implements AccessEdge {
   }
 
   async #call(method: string, path: string, body: unknown): Promise<unknown> {
-    const response = await fetch(`${this.#base}${path}`, {
+    const response = await plainFetch(`${this.#base}${path}`, {
       method,
       headers: { authorization: `Bearer ${this.#token}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),

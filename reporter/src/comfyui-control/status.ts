@@ -3,6 +3,8 @@ import { z } from "zod";
 
 import { parseValue } from "@comfycarry/shared";
 
+import { plainFetch } from "../http/plain-fetch.js";
+
 const statsSchema = z.looseObject({
   system: z.looseObject({
     comfyui_version: z.string().nullish(),
@@ -21,7 +23,7 @@ export interface SystemVersions {
 export async function systemVersions(baseUrl: string): Promise<SystemVersions> {
   const none = { comfyui: null, pytorch: null, python: null };
   try {
-    const response = await fetch(`${baseUrl}/system_stats`, { signal: AbortSignal.timeout(3_000) });
+    const response = await plainFetch(`${baseUrl}/system_stats`, { signal: AbortSignal.timeout(3_000) });
     const parsed = parseValue(statsSchema, await response.json());
     if (!parsed.ok) {
       return none;

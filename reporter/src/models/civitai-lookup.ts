@@ -3,6 +3,8 @@ import { z } from "zod";
 import type { CivitaiInfo } from "@comfycarry/shared";
 
 import type { HostRegistry, TokenSource } from "../downloads/hosts.js";
+import { plainFetch } from "../http/plain-fetch.js";
+import type { PlainResponse } from "../http/plain-fetch.js";
 
 const versionSchema = z.object({
   id: z.number().int(),
@@ -31,9 +33,9 @@ export type LookupResult = { state: "found"; info: CivitaiInfo } | { state: "not
  */
 export async function lookUpHash(sha256: string, context: LookupContext): Promise<LookupResult> {
   const url = new URL(`/api/v1/model-versions/by-hash/${sha256}`, context.baseUrl);
-  let response: Response;
+  let response: PlainResponse;
   try {
-    response = await fetch(url, {
+    response = await plainFetch(url, {
       headers: { Accept: "application/json", "User-Agent": context.userAgent, ...context.hosts.authHeaders(url, context.tokens) },
       redirect: "error",
       signal: AbortSignal.timeout(context.timeoutMs),
@@ -42,11 +44,9 @@ export async function lookUpHash(sha256: string, context: LookupContext): Promis
     return { state: "error", message: error instanceof Error ? error.message : String(error) };
   }
   if (response.status === 404) {
-    await response.body?.cancel();
     return { state: "not_found" };
   }
   if (!response.ok) {
-    await response.body?.cancel();
     return { state: "error", message: `CivitAI returned HTTP ${response.status} for a hash lookup` };
   }
 

@@ -19,6 +19,7 @@ import type { GateOutcome } from "./on-demand/gate.js";
 import { firstOf, remotePuller, sourcePuller } from "./on-demand/pullers.js";
 import type { ModelsRemote, QueueAccess } from "./on-demand/pullers.js";
 import { WorkflowsService } from "./service.js";
+import { plainFetch } from "../http/plain-fetch.js";
 
 export interface WorkflowsFeatureOptions {
   comfyuiDir: string;
@@ -124,7 +125,7 @@ export class WorkflowsFeature {
 }
 
 async function submitDirect(comfyuiUrl: string, body: object): Promise<string> {
-  const response = await fetch(`${comfyuiUrl}/prompt`, {
+  const response = await plainFetch(`${comfyuiUrl}/prompt`, {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify(body),

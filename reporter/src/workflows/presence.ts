@@ -6,6 +6,7 @@ import type { ManifestModel, ManifestNodePack } from "@comfycarry/shared";
 
 import type { LocalPack } from "../comfyui-control/nodes/local-packs.js";
 import { FOLDER_ALIASES, FOLDER_DEFAULTS } from "../models/folders.js";
+import { plainFetch } from "../http/plain-fetch.js";
 
 /**
  * Returns the directories ComfyUI searches for a folder key below `models`. A key missing from
@@ -41,7 +42,7 @@ export async function modelPresent(modelsDir: string, model: Pick<ManifestModel,
  */
 export async function comfyuiModelNames(comfyuiUrl: string, folder: string): Promise<Set<string> | null> {
   try {
-    const response = await fetch(`${comfyuiUrl}/models/${encodeURIComponent(folder)}`, { signal: AbortSignal.timeout(5_000) });
+    const response = await plainFetch(`${comfyuiUrl}/models/${encodeURIComponent(folder)}`, { signal: AbortSignal.timeout(5_000) });
     if (!response.ok) {
       return null;
     }

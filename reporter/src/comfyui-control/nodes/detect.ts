@@ -1,6 +1,8 @@
 /** Telling which ComfyUI-Manager answers: v4 under `/v2`, the legacy one (GET or POST routes), or none. */
 import type { ManagerFlavour } from "@comfycarry/shared";
 
+import { plainFetch } from "../../http/plain-fetch.js";
+
 export interface DetectedManager {
   flavour: ManagerFlavour;
   version: string | null;
@@ -8,7 +10,7 @@ export interface DetectedManager {
 
 async function versionAt(baseUrl: string, path: string): Promise<string | null> {
   try {
-    const response = await fetch(`${baseUrl}${path}`, { signal: AbortSignal.timeout(3_000) });
+    const response = await plainFetch(`${baseUrl}${path}`, { signal: AbortSignal.timeout(3_000) });
     const text = (await response.text()).trim();
     return response.ok && /^V\d/.test(text) ? text : null;
   } catch {

@@ -6,6 +6,8 @@ import { ComfyCarryError } from "@comfycarry/shared";
 import type { ManagerFlavour } from "@comfycarry/shared";
 
 import { rejectionText } from "./refusals.js";
+import { plainFetch } from "../../http/plain-fetch.js";
+import type { PlainResponse } from "../../http/plain-fetch.js";
 
 export type NodeAction = "install" | "update" | "enable" | "disable" | "uninstall" | "switch_version";
 
@@ -71,18 +73,18 @@ export class ManagerClient {
     return response.json();
   }
 
-  #post(path: string, body: unknown): Promise<Response> {
+  #post(path: string, body: unknown): Promise<PlainResponse> {
     return this.#request("POST", path, body);
   }
 
-  async #request(method: string, path: string, body: unknown): Promise<Response> {
-    let response: Response;
+  async #request(method: string, path: string, body: unknown): Promise<PlainResponse> {
+    let response: PlainResponse;
     try {
-      response = await fetch(`${this.baseUrl}${path}`, {
+      response = await plainFetch(`${this.baseUrl}${path}`, {
         method,
         // Manager rejects text and form content types on body-less POSTs, so none is sent then.
         headers: body === undefined ? {} : { "content-type": "application/json" },
-        body: body === undefined ? null : JSON.stringify(body),
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
         signal: AbortSignal.timeout(15_000),
       });
     } catch (error) {

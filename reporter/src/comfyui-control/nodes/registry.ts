@@ -9,6 +9,8 @@ import type { RegistryPack } from "@comfycarry/shared";
 import { parseFrame, parseValue } from "@comfycarry/shared";
 import { z } from "zod";
 
+import { plainFetch } from "../../http/plain-fetch.js";
+
 const listedSchema = z.looseObject({
   id: z.string().optional(),
   title: z.string().optional(),
@@ -51,7 +53,7 @@ function toPack(key: string, entry: Listed): RegistryPack {
 
 /** Reads legacy Manager's `getlist` from ComfyUI. */
 export async function fetchGetlist(baseUrl: string): Promise<NodeList> {
-  const response = await fetch(`${baseUrl}/api/customnode/getlist?mode=cache&skip_update=true`, { signal: AbortSignal.timeout(30_000) });
+  const response = await plainFetch(`${baseUrl}/api/customnode/getlist?mode=cache&skip_update=true`, { signal: AbortSignal.timeout(30_000) });
   const parsed = parseValue(getlistSchema, await response.json());
   if (!parsed.ok) {
     return { packs: [], updatable: new Set() };

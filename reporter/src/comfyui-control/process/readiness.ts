@@ -1,11 +1,13 @@
 /** Waiting for ComfyUI to answer after a start, with a time limit and an early stop on a crash loop. */
 import { setTimeout as sleep } from "node:timers/promises";
 
+import { plainFetch } from "../../http/plain-fetch.js";
+
 /** Whether ComfyUI answers GET /system_stats with 200 within 3 s. */
 export async function answers(baseUrl: string): Promise<boolean> {
   try {
-    const response = await fetch(`${baseUrl}/system_stats`, { signal: AbortSignal.timeout(3_000) });
-    await response.arrayBuffer();
+    const response = await plainFetch(`${baseUrl}/system_stats`, { signal: AbortSignal.timeout(3_000) });
+    await response.text();
     return response.ok;
   } catch {
     return false;

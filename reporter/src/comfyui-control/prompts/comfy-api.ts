@@ -2,6 +2,8 @@
 import { ComfyCarryError, parseValue } from "@comfycarry/shared";
 import { z } from "zod";
 
+import { plainFetch } from "../../http/plain-fetch.js";
+
 const graphSchema = z.record(z.string(), z.looseObject({ class_type: z.string() }));
 
 /** `[number, prompt_id, prompt, extra_data, outputs_to_execute, ...]`. */
@@ -22,7 +24,7 @@ const historySchema = z.record(z.string(), z.looseObject({ status: z.looseObject
 const postedSchema = z.looseObject({ prompt_id: z.string() });
 
 async function getJson(baseUrl: string, path: string): Promise<unknown> {
-  const response = await fetch(`${baseUrl}${path}`, { signal: AbortSignal.timeout(5_000) });
+  const response = await plainFetch(`${baseUrl}${path}`, { signal: AbortSignal.timeout(5_000) });
   if (!response.ok) {
     throw new ComfyCarryError("comfyui_unreachable", `ComfyUI answered GET ${path} with HTTP ${response.status}`, { path });
   }
@@ -52,7 +54,7 @@ export async function historyOutcome(baseUrl: string, promptId: string): Promise
 
 /** Queues `graph` under a new id; a refusal names ComfyUI's error. */
 export async function postPrompt(baseUrl: string, promptId: string, graph: unknown, extra: unknown): Promise<string> {
-  const response = await fetch(`${baseUrl}/prompt`, {
+  const response = await plainFetch(`${baseUrl}/prompt`, {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ prompt: graph, prompt_id: promptId, extra_data: extra }),

@@ -1,6 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
 
+import { plainFetch } from "../../http/plain-fetch.js";
+
 /**
  * A small typed JSON-RPC client for aria2 over HTTP. The npm `aria2` client is untyped and
  * last released in 2020; aria2's HTTP interface needs only a POST per call, and every
@@ -14,7 +16,7 @@ export class Aria2Rpc {
   ) {}
 
   async call<T>(method: string, params: unknown[], schema: z.ZodType<T>): Promise<T> {
-    const response = await fetch(this.endpoint, {
+    const response = await plainFetch(this.endpoint, {
       method: "POST",
       headers: { "Content-Type": "application/json" },
       body: JSON.stringify({ jsonrpc: "2.0", id: randomUUID(), method, params: [`token:${this.secret}`, ...params] }),

@@ -13,6 +13,7 @@ import { detectFormat } from "../parse/manifest.js";
 import { comfyuiModelNames, modelPresent } from "../presence.js";
 import type { WorkflowsService } from "../service.js";
 import type { Puller } from "./pullers.js";
+import { plainFetch } from "../../http/plain-fetch.js";
 
 export interface PromptGateOptions {
   service: WorkflowsService;
@@ -137,7 +138,7 @@ export class PromptGate {
   }
 
   async #queue(promptId: string, body: Record<string, unknown>): Promise<void> {
-    const response = await fetch(`${this.#options.comfyuiUrl}/prompt`, {
+    const response = await plainFetch(`${this.#options.comfyuiUrl}/prompt`, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ ...body, prompt_id: promptId }),
