@@ -185,6 +185,7 @@ export async function startReporter(config: ReporterConfig, parts: ReporterParts
     edge.sendEvent(event);
     comfyuiControl.observe(event);
   });
+  bridge.on("queue", (queue) => comfyuiControl.observeQueue(queue));
   monitor.on("event", (event) => {
     edge.sendEvent(event);
     // ComfyUI keeps its queue in memory, so a stopped or crashed process will never finish the running prompt.

@@ -4,6 +4,7 @@ import { join } from "node:path";
 
 import type { ProtocolEvent } from "@comfycarry/shared";
 
+import type { Queue } from "../comfyui/schemas.js";
 import type { Logger } from "../log/logger.js";
 import { LaunchPlanner } from "./launch/planner.js";
 import { LaunchService } from "./launch/service.js";
@@ -75,9 +76,14 @@ export class ComfyuiControl {
     this.prompts.start();
   }
 
-  /** Takes the ComfyUI bridge's events, so the prompt journal sees queue changes and endings. */
+  /** Takes the ComfyUI bridge's events, so the prompt journal sees prompt endings. */
   observe(event: ProtocolEvent): void {
     this.prompts.observe(event);
+  }
+
+  /** Takes the ComfyUI bridge's /queue reads, so the prompt journal records queued prompts. */
+  observeQueue(queue: Queue): void {
+    this.prompts.recordQueue(queue);
   }
 
   async stop(): Promise<void> {

@@ -14,7 +14,7 @@ import { PromptGraphs } from "./prompt-graphs.js";
 import { PromptTracker } from "./prompt-tracker.js";
 import { QUEUED_PROMPT_SOURCE, parseQueuedPrompt } from "./queued-prompt.js";
 import { frameDataSchemas, graphOfHistory, wsFrameSchema } from "./schemas.js";
-import type { WsFrame } from "./schemas.js";
+import type { Queue, WsFrame } from "./schemas.js";
 import { parseTqdm } from "./tqdm.js";
 
 export interface ComfyuiBridgeOptions {
@@ -36,6 +36,8 @@ const PROGRESS_INTERVAL_MS = 100;
 
 export interface ComfyuiBridgeEvents {
   event: [event: ProtocolEvent];
+  /** Every /queue read, so the prompt journal records the queue without reading it again. */
+  queue: [queue: Queue];
 }
 
 /** The prompt part of the overview's `comfyui` section. */
@@ -187,6 +189,7 @@ export class ComfyuiBridge extends EventEmitter<ComfyuiBridgeEvents> {
       this.#refreshAgain = false;
       try {
         const queue = await this.#http.queue();
+        this.emit("queue", queue);
         this.#graphs.storeQueue(queue);
         this.#gate.release();
         this.#tracker.onQueue(queue);
@@ -208,6 +211,7 @@ export class ComfyuiBridge extends EventEmitter<ComfyuiBridgeEvents> {
 
     await new Promise((resolve) => setTimeout(resolve, this.#historyRetryMs));
     const queue = await this.#http.queue();
+    this.emit("queue", queue);
     const stillQueued = [...queue.queue_running, ...queue.queue_pending].some((item) => item.promptId === promptId);
     if (stillQueued) {
       this.#tracker.onQueue(queue);

@@ -10,6 +10,9 @@ export type PromptGraph = z.infer<typeof promptGraphSchema>;
 /** The `extra_data` of a queue item, which names the socket that queued the prompt. */
 const extraDataSchema = z.looseObject({ client_id: z.string() });
 
+/** The whole `extra_data`, which the prompt journal keeps to queue a lost prompt again. */
+const extraSchema = z.record(z.string(), z.unknown());
+
 /** A queue item: `[number, prompt_id, prompt, extra_data, outputs_to_execute, ...]`. */
 const queueItemSchema = z
   .array(z.unknown())
@@ -18,6 +21,7 @@ const queueItemSchema = z
     promptId: String(item[1]),
     graph: promptGraphSchema.safeParse(item[2]).data ?? {},
     clientId: extraDataSchema.safeParse(item[3]).data?.client_id ?? null,
+    extra: extraSchema.safeParse(item[3]).data ?? {},
   }));
 export type QueueItem = z.output<typeof queueItemSchema>;
 

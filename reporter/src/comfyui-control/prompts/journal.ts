@@ -10,13 +10,22 @@ import type { JournaledPrompt, ProtocolEvent } from "@comfycarry/shared";
 
 import type { Logger } from "../../log/logger.js";
 import { historyOutcome, postPrompt, readQueue } from "./comfy-api.js";
-import type { QueueView } from "./comfy-api.js";
 import { PromptStore } from "./store.js";
-
-const POLL_MS = 5_000;
 
 /** The bridge reports a prompt cut off by a stopped or crashed ComfyUI with this exception type. */
 const LOST_EXCEPTION = "PromptLost";
+
+/** The part of a /queue read the journal keeps: each prompt's graph and `extra_data`. */
+interface JournalQueue {
+  queue_running: readonly JournalQueueItem[];
+  queue_pending: readonly JournalQueueItem[];
+}
+
+interface JournalQueueItem {
+  promptId: string;
+  graph: object | null;
+  extra: Record<string, unknown>;
+}
 
 export class PromptJournal {
   readonly #store: PromptStore;
@@ -24,7 +33,6 @@ export class PromptJournal {
   readonly #log: Logger;
   #syncing: Promise<void> | null = null;
   #again = false;
-  #timer: NodeJS.Timeout | null = null;
   /** State of each prompt at the last /queue read, as written to the store. */
   #lastQueue = new Map<string, "queued" | "running">();
 
@@ -36,25 +44,15 @@ export class PromptJournal {
 
   start(): void {
     this.#store.prune();
-    this.#timer = setInterval(() => void this.sync(), POLL_MS);
-    void this.sync();
   }
 
   stop(): void {
-    if (this.#timer !== null) {
-      clearInterval(this.#timer);
-      this.#timer = null;
-    }
     this.#store.close();
   }
 
-  /** Takes one bridge event: queue changes trigger a read of /queue, endings settle the prompt. */
+  /** Takes one bridge event: endings settle the prompt. */
   observe(event: ProtocolEvent): void {
     switch (event.kind) {
-      case "comfyui.queue":
-      case "comfyui.execution_start":
-        void this.sync();
-        return;
       case "comfyui.execution_success":
         this.#store.settle(event.prompt_id, "done");
         return;
@@ -69,7 +67,16 @@ export class PromptJournal {
     }
   }
 
-  /** Records the prompts in /queue; calls during a read fold into one more read. */
+  /**
+   * Records the prompts of a /queue read. The ComfyUI bridge reads /queue on every queue
+   * change and every 10 s while connected, and hands each read here, so the journal does not
+   * read it a second time.
+   */
+  recordQueue(queue: JournalQueue): void {
+    this.#recordQueue(queue);
+  }
+
+  /** Reads /queue and records its prompts; calls during a read fold into one more read. */
   sync(): Promise<void> {
     if (this.#syncing !== null) {
       this.#again = true;
@@ -126,7 +133,7 @@ export class PromptJournal {
     return done;
   }
 
-  #recordQueue(queue: QueueView): void {
+  #recordQueue(queue: JournalQueue): void {
     const seen = new Map<string, "queued" | "running">();
     for (const [items, state] of [
       [queue.queue_running, "running"],
