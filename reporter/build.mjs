@@ -1,5 +1,16 @@
 // Bundles the reporter into one ESM file, dist/reporter.mjs, for Node 22.
+import { fileURLToPath } from "node:url";
+
 import { build } from "esbuild";
+
+/** Resolves every import of node:http to build/node-http-shim.mjs, which says why. */
+const nodeHttpShim = {
+  name: "node-http-shim",
+  setup(pluginBuild) {
+    const shim = fileURLToPath(new URL("./build/node-http-shim.mjs", import.meta.url));
+    pluginBuild.onResolve({ filter: /^(node:)?http$/ }, (args) => (args.importer === shim ? undefined : { path: shim }));
+  },
+};
 
 await build({
   entryPoints: ["src/main.ts"],
@@ -15,6 +26,7 @@ await build({
   minifyWhitespace: true,
   minifySyntax: true,
   logLevel: "info",
+  plugins: [nodeHttpShim],
   // pm2 loads its own modules by path at run time and spawns its daemon from its package
   // folder. ws requires its optional native helpers inside try/catch, so they may be absent.
   // sharp loads its prebuilt libvips binding from its own package folder at run time. The
