@@ -274,7 +274,8 @@ node "$dir/update-reporter.mjs" "$EDGE_URL" "$dir" || echo "could not refresh th
 [[ -f "$dir/reporter.mjs" ]] || { echo "no reporter bundle in $dir; check EDGE_URL" >&2; exit 1; }
 # Lets the reporter exit when the edge needs a newer one, so PM2 restarts this launcher.
 export COMFYCARRY_SELF_UPDATE=1
-exec node --max-semi-space-size=1 --optimize-for-size --expose-gc --no-memory-reducer "$dir/reporter.mjs"
+# The same Node flags as REPORTER_NODE_ARGS in tools/stack/src/stack.ts, which says why.
+exec node --max-semi-space-size=1 --optimize-for-size --expose-gc --no-memory-reducer --max-opt=1 "$dir/reporter.mjs"
 SH
 
 update_output="$(node "$BOOT_DIR/update-reporter.mjs" "$EDGE_URL" "$BOOT_DIR" 2>&1)" || fail "could not fetch the reporter from the edge: $update_output"

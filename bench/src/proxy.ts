@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 
-import { findFreePort, paths, waitFor } from "@comfycarry/stack";
+import { REPORTER_NODE_ARGS, findFreePort, paths, waitFor } from "@comfycarry/stack";
 import { z } from "zod";
 
 import { rssBytes } from "./process-usage.js";
@@ -16,7 +16,6 @@ const CHILD = new URL("./proxy-child.ts", import.meta.url).pathname;
 const VIEW_FILE = "bench-view.bin";
 const BENCH_TOKEN = "cca_bench_token";
 const RSS_SAMPLE_MS = 50;
-const REPORTER_NODE_FLAGS = ["--max-semi-space-size=1", "--optimize-for-size", "--expose-gc"];
 /** Size of the warm-up transfers, which load every code path once before anything is timed. */
 const WARM_UP_BYTES = 4 * 1024 * 1024;
 const WARM_UP_FILE = "bench-warm-up.bin";
@@ -60,7 +59,7 @@ async function startSimulator(baseDir: string, size: number): Promise<{ child: C
 /** Starts the access proxy in its own process and returns it with its port. */
 async function startProxy(comfyuiUrl: string, stateDir: string): Promise<{ child: ChildProcess; port: number }> {
   // The reporter runs with these Node flags and this glibc setting (bootstrap.sh), so its RSS is measured under them too.
-  const child = spawn(process.execPath, [...REPORTER_NODE_FLAGS, "--import", "tsx", CHILD, JSON.stringify({ comfyuiUrl, stateDir, token: BENCH_TOKEN })], {
+  const child = spawn(process.execPath, [...REPORTER_NODE_ARGS, "--import", "tsx", CHILD, JSON.stringify({ comfyuiUrl, stateDir, token: BENCH_TOKEN })], {
     stdio: ["ignore", "pipe", "inherit"],
     env: { ...process.env, MALLOC_ARENA_MAX: "2" },
   });

@@ -1,5 +1,5 @@
 /** @module Starts the local ComfyCarry stack for the demo, the end-to-end tests and the benchmarks. */
-export { Stack, COMFY_SERVICE, REPORTER_SERVICE, REPORTER_FATAL_EXIT_CODE, type StackOptions } from "./stack.js";
+export { Stack, COMFY_SERVICE, REPORTER_SERVICE, REPORTER_FATAL_EXIT_CODE, REPORTER_NODE_ARGS, type StackOptions } from "./stack.js";
 export { EdgeClient, EdgeHttpError, type CreatedInstance } from "./edge-client.js";
 export { LinkCutter } from "./link-cutter.js";
 export { Pm2Cli, type Pm2ProcessInfo } from "./pm2.js";
