@@ -60,6 +60,8 @@ export interface RestoreBenchResult {
   roundsMs: Array<Record<Kind, number>>;
   /** Median CPU ms (this process and its children) of each kind, which the load of other work on the machine changes little. */
   cpuMs: Record<Kind, number>;
+  /** Median CPU ms of this process alone during the engine's restore step: the reporter's own code, without rclone and git. */
+  engineOwnCpuMs: number;
   /** Baseline: each file copied and each node cloned, one after another, without the engine. */
   perItemMs: number;
   /** One `rclone copy` per folder and per backed-up node folder, one after another, without the engine. */
@@ -152,6 +154,7 @@ function result(rounds: Round[], restored: RestoreBenchResult["restored"]): Omit
     rounds: rounds.length,
     roundsMs: rounds.map((round) => perKind((kind) => round[kind].ms)),
     cpuMs: perKind((kind) => median((round) => round[kind].cpuMs)),
+    engineOwnCpuMs: median((round) => round.engine.ownCpuMs ?? 0),
     perItemMs,
     sequentialMs,
     sequentialClonesMs,
@@ -224,6 +227,8 @@ async function timed(bench: Bench, work: () => Promise<void>): Promise<Timing> {
 interface Timing {
   ms: number;
   cpuMs: number;
+  /** CPU ms of this process alone, measured for the engine step only. */
+  ownCpuMs?: number;
 }
 
 /**
@@ -235,8 +240,13 @@ function cpuMs(): number {
   const stat = readFileSync("/proc/self/stat", "utf8");
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   const childTicks = Number(fields[13] ?? 0) + Number(fields[14] ?? 0);
+  return childTicks * 10 + ownCpuMs();
+}
+
+/** Returns the CPU time of this process alone, in ms. */
+function ownCpuMs(): number {
   const own = process.cpuUsage();
-  return childTicks * 10 + (own.user + own.system) / 1000;
+  return (own.user + own.system) / 1000;
 }
 
 async function resetRestored(bench: Bench): Promise<void> {
@@ -252,13 +262,13 @@ interface EngineBench {
   engine: DeployEngine;
   control: ComfyuiControl;
   sync: SyncService;
-  /** CPU ms (see cpuMs) when the restore step last started and ended. */
-  restoreCpu: { start: number; end: number };
+  /** CPU ms (see cpuMs and ownCpuMs) when the restore step last started and ended. */
+  restoreCpu: { start: number; end: number; ownStart: number; ownEnd: number };
   close: () => Promise<void>;
 }
 
 async function startEngine(bench: Bench, repository: string, pm2Home: string): Promise<EngineBench> {
-  const restoreCpu = { start: 0, end: 0 };
+  const restoreCpu = { start: 0, end: 0, ownStart: 0, ownEnd: 0 };
   const log = createRootLogger({ level: process.env["COMFYCARRY_BENCH_LOG"] ?? "silent", destination: process.stderr });
   const stateDir = join(bench.workspace, ".comfycarry");
   await mkdir(stateDir, { recursive: true });
@@ -287,9 +297,11 @@ async function startEngine(bench: Bench, repository: string, pm2Home: string): P
       // The restore step's CPU is read when its state changes, because the deploy's other steps run in this process too.
       if (event.kind === "deploy.step" && event.step.id === "restore" && event.step.state === "running") {
         restoreCpu.start = cpuMs();
+        restoreCpu.ownStart = ownCpuMs();
       }
       if (event.kind === "deploy.step" && event.step.id === "restore" && (event.step.state === "done" || event.step.state === "failed")) {
         restoreCpu.end = cpuMs();
+        restoreCpu.ownEnd = ownCpuMs();
       }
     },
   });
@@ -336,7 +348,7 @@ async function engineRestore(bench: Bench, target: EngineBench): Promise<{ timin
   const nodes = bench.packs.filter((pack) => existsSync(join(bench.comfyuiDir, "custom_nodes", pack.name, "comfyui-sim.json"))).length;
   const nodesFromBackup = bench.packs.filter((pack) => step.log.some((line) => line.startsWith(`${pack.name}: kept at `))).length;
   return {
-    timing: { ms: step.duration_ms, cpuMs: target.restoreCpu.end - target.restoreCpu.start },
+    timing: { ms: step.duration_ms, cpuMs: target.restoreCpu.end - target.restoreCpu.start, ownCpuMs: target.restoreCpu.ownEnd - target.restoreCpu.ownStart },
     restored: { workflows, settings: existsSync(join(bench.comfyuiDir, "user", "default", "comfy.settings.json")), nodes },
     nodesFromBackup,
   };
