@@ -3,7 +3,7 @@
  * into the empty workspace: workflows, settings, the node snapshot's packs and the sync
  * rules (including ones the restore request does not name) come back from the remote.
  */
-import { mkdir, readFile, readdir, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdir, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -19,6 +19,7 @@ let sync: SyncHandle;
 let handle: EngineHandle;
 let safeBeforeDestroy: boolean | null = null;
 let restoredState: string | undefined;
+let rcloneLog = "";
 
 const WORKFLOWS = Object.fromEntries(Array.from({ length: 5 }, (_, index) => [`flow-${index}.json`, JSON.stringify({ nodes: [{ id: index, type: "FixtureUpper" }] })]));
 const SETTINGS = JSON.stringify({ "Comfy.Locale": "zh", "Comfy.Sidebar.Size": "small" });
@@ -59,7 +60,12 @@ beforeAll(async () => {
   await world.pm2.cli(["delete", SERVICE]).catch(() => undefined);
   await rm(world.workspaceDir, { recursive: true, force: true });
 
-  sync = await startSync(world, remoteRoot);
+  // The restored reporter runs rclone through a script that logs each command's name first.
+  rcloneLog = join(world.root, "rclone-commands.log");
+  const loggedRclone = join(world.root, "rclone-logged");
+  await writeFile(loggedRclone, `#!/bin/sh\nprintf '%s\\n' "$1" >> '${rcloneLog}'\nexec rclone "$@"\n`);
+  await chmod(loggedRclone, 0o755);
+  sync = await startSync(world, remoteRoot, loggedRclone);
   handle = createEngine(world, { sync: sync.port });
   const restored = await handle.engine.start(request({ mode: "restore", remote: REMOTE, sync_presets: [...presets()] }));
   await handle.engine.idle();
@@ -75,6 +81,14 @@ afterAll(async () => {
 describe("restore into an empty workspace", () => {
   it("was all synced before the destroy", () => {
     expect(safeBeforeDestroy).toBe(true);
+  });
+
+  it("starts one rclone daemon for copies and probes", async () => {
+    const commands = (await readFile(rcloneLog, "utf8")).split("\n").filter((line) => line !== "");
+
+    expect(commands.filter((command) => command === "rcd")).toHaveLength(1);
+    expect(commands).not.toContain("listremotes");
+    expect(commands).not.toContain("backend");
   });
 
   it("ends with a restore deploy that succeeded", () => {

@@ -17,8 +17,11 @@ export interface SyncHandle {
   close(): Promise<void>;
 }
 
-/** Writes rclone.conf (an alias of `remoteRoot`) into the reporter state dir and starts sync on the world's workspace. */
-export async function startSync(world: World, remoteRoot: string): Promise<SyncHandle> {
+/**
+ * Writes rclone.conf (an alias of `remoteRoot`) into the reporter state dir and starts sync on
+ * the world's workspace, running `rcloneBinary` ("rclone" on PATH by default).
+ */
+export async function startSync(world: World, remoteRoot: string, rcloneBinary = "rclone"): Promise<SyncHandle> {
   await mkdir(world.stateDir, { recursive: true });
   await mkdir(remoteRoot, { recursive: true });
   await writeFile(join(world.stateDir, "rclone.conf"), `[${REMOTE}]\ntype = alias\nremote = ${remoteRoot}\n`, { mode: 0o600 });
@@ -26,7 +29,7 @@ export async function startSync(world: World, remoteRoot: string): Promise<SyncH
   const service = new SyncService({
     stateDir: world.stateDir,
     workspaceDir: world.workspaceDir,
-    settings: { enabled: true, rcloneBinary: "rclone", initialConf: null, maxParallel: 4, watchStableMs: 300 },
+    settings: { enabled: true, rcloneBinary, initialConf: null, maxParallel: 4, watchStableMs: 300 },
     log,
     emit: () => undefined,
     snapshotSoon: () => undefined,
@@ -35,7 +38,7 @@ export async function startSync(world: World, remoteRoot: string): Promise<SyncH
   await service.start();
   return {
     service,
-    port: syncPortFrom({ service, rcloneBinary: "rclone", workspaceDir: world.workspaceDir, log }),
+    port: syncPortFrom({ service, rcloneBinary, workspaceDir: world.workspaceDir, log }),
     close: () => service.stop(),
   };
 }
