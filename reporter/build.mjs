@@ -3,7 +3,7 @@ import { fileURLToPath } from "node:url";
 
 import { build } from "esbuild";
 
-/** Resolves every import of node:http to build/node-http-shim.mjs, which says why. */
+/** Resolves every import of node:http to build/node-http-shim.mjs, which explains why. */
 const nodeHttpShim = {
   name: "node-http-shim",
   setup(pluginBuild) {
@@ -12,9 +12,36 @@ const nodeHttpShim = {
   },
 };
 
+/** Resolves zod's locales index to build/zod-locales-shim.mjs, which explains why. */
+const zodEnglishOnly = {
+  name: "zod-english-only",
+  setup(pluginBuild) {
+    const shim = fileURLToPath(new URL("./build/zod-locales-shim.mjs", import.meta.url));
+    pluginBuild.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) => (/[\\/]zod[\\/]v4[\\/]/.test(args.importer) ? { path: shim } : undefined));
+  },
+};
+
+/**
+ * Gives pino-roll the five date-fns functions it uses instead of the whole library. pino-roll
+ * requires date-fns's index, which loads all of its 250-odd modules at start-up: about
+ * 2.4 MB of heap in a bare Node process, against 1.2 MB for these five.
+ */
+const dateFnsSubset = {
+  name: "date-fns-subset",
+  setup(pluginBuild) {
+    pluginBuild.onResolve({ filter: /^date-fns$/ }, (args) => (/[\\/]pino-roll[\\/]/.test(args.importer) ? { path: "date-fns-subset", namespace: "date-fns-subset" } : undefined));
+    pluginBuild.onLoad({ filter: /.*/, namespace: "date-fns-subset" }, () => ({
+      contents: ["format", "addDays", "addHours", "parse", "isValid"].map((name) => `exports.${name} = require("date-fns/${name}").${name};`).join("\n"),
+      resolveDir: fileURLToPath(new URL(".", import.meta.url)),
+      loader: "js",
+    }));
+  },
+};
+
 await build({
   entryPoints: ["src/main.ts"],
-  outfile: "dist/reporter.mjs",
+  // Tests build a copy elsewhere (test/build/bundle.test.ts).
+  outfile: process.env.REPORTER_BUNDLE_OUTFILE ?? "dist/reporter.mjs",
   bundle: true,
   platform: "node",
   format: "esm",
@@ -26,7 +53,7 @@ await build({
   minifyWhitespace: true,
   minifySyntax: true,
   logLevel: "info",
-  plugins: [nodeHttpShim],
+  plugins: [nodeHttpShim, zodEnglishOnly, dateFnsSubset],
   // pm2 loads its own modules by path at run time and spawns its daemon from its package
   // folder. ws requires its optional native helpers inside try/catch, so they may be absent.
   // sharp loads its prebuilt libvips binding from its own package folder at run time. The

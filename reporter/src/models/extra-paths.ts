@@ -2,8 +2,6 @@ import { readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { dirname, isAbsolute, resolve } from "node:path";
 
-import { parse } from "yaml";
-
 import type { Logger } from "../log/logger.js";
 import { FOLDER_ALIASES, NON_MODEL_KEYS } from "./folders.js";
 import type { ModelRoot } from "./folders.js";
@@ -22,6 +20,9 @@ export async function readExtraModelPaths(file: string, log: Logger, env: Record
     return [];
   }
 
+  // yaml is loaded only when the file exists, because most containers have none and the
+  // parser is among the largest modules in the reporter's bundle.
+  const { parse } = await import("yaml");
   let document: unknown;
   try {
     document = parse(text);

@@ -1,7 +1,7 @@
 /** CPU model, core count and usage, cheap enough to read every tick. */
 import { cpus } from "node:os";
 
-import si from "systeminformation";
+import { cpu as readSystemCpu } from "systeminformation/lib/cpu.js";
 
 interface CpuTimes {
   busy: number;
@@ -67,7 +67,7 @@ export function tidyCpuModel(raw: string): string {
  */
 export async function readCpuFacts(): Promise<CpuFacts> {
   try {
-    const cpu = await si.cpu();
+    const cpu = await readSystemCpu();
     return { model: tidyCpuModel(`${cpu.manufacturer} ${cpu.brand}`), cores: Math.max(1, cpu.cores) };
   } catch {
     const all = cpus();
