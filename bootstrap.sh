@@ -274,6 +274,14 @@ node "$dir/update-reporter.mjs" "$EDGE_URL" "$dir" || echo "could not refresh th
 [[ -f "$dir/reporter.mjs" ]] || { echo "no reporter bundle in $dir; check EDGE_URL" >&2; exit 1; }
 # Lets the reporter exit when the edge needs a newer one, so PM2 restarts this launcher.
 export COMFYCARRY_SELF_UPDATE=1
+# glibc malloc settings for the reporter alone (REPORTER_MALLOC_ENV in tools/stack/src/stack.ts
+# says why). The reporter drops the ones listed here from its children's environment, so a
+# value the user set for ComfyUI is kept and not listed.
+own=()
+if [[ -z "${MALLOC_ARENA_MAX:-}" ]]; then export MALLOC_ARENA_MAX=2; own+=(MALLOC_ARENA_MAX); fi
+if [[ -z "${MALLOC_MMAP_THRESHOLD_:-}" ]]; then export MALLOC_MMAP_THRESHOLD_=131072; own+=(MALLOC_MMAP_THRESHOLD_); fi
+COMFYCARRY_REPORTER_ONLY_ENV="$(IFS=,; echo "${own[*]}")"
+export COMFYCARRY_REPORTER_ONLY_ENV
 # The same Node flags as REPORTER_NODE_ARGS in tools/stack/src/stack.ts, which says why.
 exec node --max-semi-space-size=1 --optimize-for-size --expose-gc --no-memory-reducer --max-opt=1 "$dir/reporter.mjs"
 SH
@@ -307,7 +315,7 @@ if [[ -f "$TOKEN_FILE" && -n "${COMFYCARRY_INSTANCE_ID:-}" ]]; then
 fi
 env -u COMFYCARRY_INSTANCE_TOKEN -u CIVITAI_TOKEN -u HF_TOKEN -u RCLONE_CONF_BASE64 -u CF_API_TOKEN -u DASHBOARD_PASSWORD \
   EDGE_URL="$EDGE_URL" "${token_env[@]}" PATH="$PATH" \
-  WORKSPACE_DIR="$WORKSPACE_DIR" COMFYCARRY_STATE_DIR="$STATE_DIR" MALLOC_ARENA_MAX=2 \
+  WORKSPACE_DIR="$WORKSPACE_DIR" COMFYCARRY_STATE_DIR="$STATE_DIR" \
   pm2 start "$BOOT_DIR/launch-reporter.sh" --name "$PM2_NAME" --interpreter bash --stop-exit-codes 78 --time --no-pmx >>"$LOG_FILE" 2>&1 \
   || fail "pm2 could not start the reporter; see $LOG_FILE"
 pm2 save >>"$LOG_FILE" 2>&1 || log "pm2 save failed; the reporter will not come back after a PM2 restart"

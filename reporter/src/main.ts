@@ -8,6 +8,7 @@ import { startReporter } from "./app.js";
 import type { RunningReporter } from "./app.js";
 import { loadConfig } from "./config/load.js";
 import type { ReporterConfig } from "./config/load.js";
+import { dropReporterOnlyEnv } from "./config/own-env.js";
 import { createRootLogger } from "./log/logger.js";
 import { logDir, openLogFiles } from "./log/files.js";
 import { withEnrollment } from "./enroll/index.js";
@@ -27,6 +28,8 @@ export const EXIT_REFUSED = 78;
 export const EXIT_OUTDATED = 75;
 
 async function main(): Promise<void> {
+  dropReporterOnlyEnv(process.env);
+
   let config: ReporterConfig;
   try {
     // Enrollment (ENROLL_KEY) fills in the instance id and token file before the config is read.

@@ -8,7 +8,7 @@ import { randomBytes } from "node:crypto";
 import { copyFile, mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 
-import { OFFLINE_REPORTER_ENV, REPORTER_FATAL_EXIT_CODE, REPORTER_NODE_ARGS, REPORTER_PM2_FLAGS } from "./stack.js";
+import { OFFLINE_REPORTER_ENV, REPORTER_FATAL_EXIT_CODE, REPORTER_MALLOC_ENV, REPORTER_NODE_ARGS, REPORTER_PM2_FLAGS } from "./stack.js";
 import { EdgeClient } from "./edge-client.js";
 import { startEdge, type LocalEdge } from "./edge.js";
 import { paths } from "./paths.js";
@@ -102,7 +102,7 @@ export class LocalFleet {
         COMFYCARRY_STATE_DIR: join(dir, "reporter-state"),
         PM2_HOME: pm2.pm2Home,
         LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
-        MALLOC_ARENA_MAX: "2",
+        ...REPORTER_MALLOC_ENV,
         ...OFFLINE_REPORTER_ENV,
       },
       cwd: workspaceDir,

@@ -50,6 +50,23 @@ export const OFFLINE_REPORTER_ENV: Record<string, string> = {
 export const REPORTER_NODE_ARGS = ["--max-semi-space-size=1", "--optimize-for-size", "--expose-gc", "--no-memory-reducer", "--max-opt=1"];
 
 /**
+ * glibc malloc settings of the reporter's own process. The reporter removes the variables
+ * listed in COMFYCARRY_REPORTER_ONLY_ENV from its environment at start, so its children
+ * (ComfyUI among them) do not inherit them; bootstrap.sh's launcher sets the same.
+ * MALLOC_ARENA_MAX=2: glibc gives threads that malloc (V8's GC helpers, the libuv pool)
+ * arenas of their own, where freed memory stays; two are plenty for one event loop.
+ * MALLOC_MMAP_THRESHOLD_=131072 fixes the size from which glibc maps a block on its own.
+ * By default that size grows after large blocks are freed, and later blocks of that size stay
+ * in the heap once freed. In single runs of an idle reporter the fixed value lowered RSS by
+ * about 1 MB (82.3 to 81.4 MB); a 64 KiB value would map each 64 KiB socket read on its own.
+ */
+export const REPORTER_MALLOC_ENV = {
+  MALLOC_ARENA_MAX: "2",
+  MALLOC_MMAP_THRESHOLD_: "131072",
+  COMFYCARRY_REPORTER_ONLY_ENV: "MALLOC_ARENA_MAX,MALLOC_MMAP_THRESHOLD_",
+};
+
+/**
  * PM2 start flags of the reporter, the same as bootstrap.sh passes. PM2's fork wrapper
  * otherwise loads its pm2-io-bpm metrics (event-loop, heap and network probes reported
  * over IPC every second) into the reporter, and turns on source maps, which makes Node
@@ -311,9 +328,7 @@ export class Stack {
       ...OFFLINE_REPORTER_ENV,
       PM2_HOME: this.pm2.pm2Home,
       LOG_LEVEL: process.env.LOG_LEVEL ?? "info",
-      // glibc gives threads that malloc (V8's compiler and GC helpers, the libuv pool) arenas
-      // of their own, where freed memory stays; two are plenty for one event loop.
-      MALLOC_ARENA_MAX: "2",
+      ...REPORTER_MALLOC_ENV,
     };
     if (this.options.fakeDisk !== undefined) {
       env.COMFYCARRY_DISK_STATS_FILE = this.diskFile;
