@@ -1,6 +1,7 @@
 import { Agent as HttpAgent, request as httpRequest } from "node:http";
-import type { IncomingMessage } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
+
+import { readBodyText } from "../http/read-body.js";
 
 /** A response read whole, because ComfyUI's JSON routes return small bodies. */
 export interface TextResponse {
@@ -75,7 +76,7 @@ export class KeepAliveClient {
         reject(stale ? new StaleSocketError(error) : error);
       });
       request.on("response", (response) => {
-        readBody(response).then((text) => resolve({ status: response.statusCode ?? 0, body: text }), reject);
+        readBodyText(response, MAX_BODY_BYTES).then((text) => resolve({ status: response.statusCode ?? 0, body: text }), reject);
       });
       request.end(body);
     });
@@ -87,27 +88,4 @@ class StaleSocketError extends Error {
   constructor(override readonly cause: Error) {
     super(cause.message);
   }
-}
-
-function readBody(response: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    response.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        response.destroy(new Error(`response body larger than ${MAX_BODY_BYTES} bytes`));
-        return;
-      }
-      chunks.push(chunk);
-    });
-    response.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    response.on("error", reject);
-    // A request destroyed mid-body (timeout, abort) closes the response without `end`.
-    response.on("close", () => {
-      if (!response.complete) {
-        reject(new Error("the connection closed before the whole response arrived"));
-      }
-    });
-  });
 }

@@ -2,6 +2,8 @@ import { request as httpRequest } from "node:http";
 import type { IncomingHttpHeaders, IncomingMessage } from "node:http";
 import { request as httpsRequest } from "node:https";
 
+import { readBodyText } from "./read-body.js";
+
 /**
  * The part of `fetch` the reporter's small JSON calls use, sent through node:http.
  *
@@ -98,31 +100,8 @@ function send(target: URL, method: string, headers: Record<string, string>, body
 
     request.on("error", reject);
     request.on("response", (message) => {
-      readText(message).then((text) => resolve({ message, text }), reject);
+      readBodyText(message, MAX_BODY_BYTES).then((text) => resolve({ message, text }), reject);
     });
     request.end(body);
-  });
-}
-
-function readText(message: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    message.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        message.destroy(new Error(`response body larger than ${MAX_BODY_BYTES} bytes`));
-        return;
-      }
-      chunks.push(chunk);
-    });
-    message.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    message.on("error", reject);
-    // An aborted request closes the response without `end`.
-    message.on("close", () => {
-      if (!message.complete) {
-        reject(message.errored ?? new Error("the connection closed before the whole response arrived"));
-      }
-    });
   });
 }
