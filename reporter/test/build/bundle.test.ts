@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
@@ -11,11 +11,13 @@ const reporterDir = resolve(import.meta.dirname, "../..");
 
 let dir: string;
 let loaded: string[];
+let source: string;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "reporter-bundle-"));
   const bundle = join(dir, "reporter.mjs");
   await run(process.execPath, ["build.mjs"], { cwd: reporterDir, env: { ...process.env, REPORTER_BUNDLE_OUTFILE: bundle } });
+  source = await readFile(bundle, "utf8");
 
   // Without an instance token the reporter stops at its configuration check, after every
   // module of the bundle has been evaluated; the preload prints the built-in modules then.
@@ -41,5 +43,14 @@ describe("reporter bundle at start-up", () => {
 
   it("does not load http2", () => {
     expect(loaded.filter((name) => name.endsWith(" http2"))).toEqual([]);
+  });
+
+  // The build plugins match zod's and pino-roll's import paths; these fail if a release moves them.
+  it("leaves out zod's other locales", () => {
+    expect(source.includes("Nieprawid")).toBe(false);
+  });
+
+  it("leaves out the date-fns functions pino-roll does not use", () => {
+    expect(source.includes("formatDistanceStrict")).toBe(false);
   });
 });
