@@ -4,6 +4,7 @@ import { dirname, join } from "node:path";
 import { FOLDER_DEFAULTS, isModelFile } from "../models/folders.js";
 import { matchesExtension, readHead, sniff } from "../downloads/content-check.js";
 import { kindOf } from "./kinds.js";
+import { matchesMediaSignature } from "./media-signature.js";
 import { checkRelativePath } from "./paths.js";
 
 /** Where a finished upload goes: ComfyUI's input folder, or a model folder by its ComfyUI key. */
@@ -54,6 +55,34 @@ export function uploadTarget(metadata: Record<string, string | null | undefined>
   throw new UploadRejected(400, `target "${String(metadata.target).slice(0, 50)}" is invalid; use input or model`);
 }
 
+/**
+ * Status of an upload whose name is taken. Not 409: tus clients retry a 409 (tus-js-client
+ * does, with the dashboard's upload page's delays of 0, 3, 10 and 30 s), and each retry
+ * creates the upload again and resends the whole file before the same refusal.
+ */
+const NAME_TAKEN_STATUS = 403;
+
+function nameTaken(finalPath: string): UploadRejected {
+  return new UploadRejected(NAME_TAKEN_STATUS, `${finalPath.split("/").pop() ?? ""} already exists in the target folder; rename the file or delete the old one, then upload again`);
+}
+
+/** Rejects an upload whose final name is taken, before any byte is sent; `commitUpload` checks again. */
+export async function checkTargetFree(target: UploadTarget, dirs: { inputDir: string; modelsDir: string }): Promise<void> {
+  const finalPath = targetPath(target, dirs);
+  const exists = await stat(finalPath).then(
+    () => true,
+    (error: NodeJS.ErrnoException) => {
+      if (error.code === "ENOENT") {
+        return false;
+      }
+      throw error;
+    },
+  );
+  if (exists) {
+    throw nameTaken(finalPath);
+  }
+}
+
 /** Returns the absolute final path of an upload. */
 export function targetPath(target: UploadTarget, dirs: { inputDir: string; modelsDir: string }): string {
   if (target.kind === "input") {
@@ -65,16 +94,20 @@ export function targetPath(target: UploadTarget, dirs: { inputDir: string; model
 
 /**
  * Checks a finished upload's first bytes against what its name claims: a model must start
- * with safetensors, GGUF, zip or pickle magic that matches its extension, and nothing may
- * be an HTML or JSON page.
+ * with safetensors, GGUF, zip or pickle magic that matches its extension, an image or video
+ * with its format's signature, and nothing may be an HTML or JSON page.
  */
 export async function checkUploadedContent(target: UploadTarget, file: string): Promise<void> {
   const { size } = await stat(file);
-  const kind = sniff(await readHead(file), size);
+  const head = await readHead(file);
+  const kind = sniff(head, size);
   if (kind === "html" || kind === "json") {
     throw new UploadRejected(422, `${target.name} holds ${kind.toUpperCase()} text, not ${target.kind === "model" ? "model weights" : "an image or video"}; it was discarded`);
   }
-  if (target.kind !== "model") {
+  if (target.kind === "input") {
+    if (!matchesMediaSignature(target.name, head)) {
+      throw new UploadRejected(422, `${target.name} does not start with a valid header for its extension; it was discarded`);
+    }
     return;
   }
   const onnx = target.name.toLowerCase().endsWith(".onnx") && kind === "unknown";
@@ -95,7 +128,7 @@ export async function commitUpload(source: string, finalPath: string): Promise<v
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "EEXIST") {
-      throw new UploadRejected(409, `${finalPath.split("/").pop() ?? ""} already exists in the target folder; rename the file or delete the old one, then upload again`);
+      throw nameTaken(finalPath);
     }
     if (code !== "EXDEV") {
       throw error;
@@ -107,7 +140,7 @@ export async function commitUpload(source: string, finalPath: string): Promise<v
     } catch (linkError) {
       await rm(staged, { force: true });
       if ((linkError as NodeJS.ErrnoException).code === "EEXIST") {
-        throw new UploadRejected(409, `${finalPath.split("/").pop() ?? ""} already exists in the target folder; rename the file or delete the old one, then upload again`);
+        throw nameTaken(finalPath);
       }
       throw linkError;
     }

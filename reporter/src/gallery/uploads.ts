@@ -7,7 +7,7 @@ import type { Server } from "@tus/server";
 
 import type { Logger } from "../log/logger.js";
 import type { RouteHandler } from "./http/respond.js";
-import { UploadRejected, checkUploadedContent, commitUpload, targetPath, uploadTarget } from "./upload-target.js";
+import { UploadRejected, checkTargetFree, checkUploadedContent, commitUpload, targetPath, uploadTarget } from "./upload-target.js";
 
 /** Path of the tus endpoint; an upload's URL is this path plus its id. */
 export const UPLOADS_PATH = `${GALLERY_PROXY_PREFIX}/uploads`;
@@ -82,6 +82,7 @@ async function loadServer(options: UploadServiceOptions): Promise<Server> {
     async onUploadCreate(_req, upload) {
       try {
         const target = uploadTarget(upload.metadata ?? {});
+        await checkTargetFree(target, dirs);
         options.log.info({ uploadId: upload.id, target: target.kind, name: target.name, size: upload.size ?? null }, "upload created");
         return {};
       } catch (error) {

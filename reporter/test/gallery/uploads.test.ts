@@ -78,6 +78,8 @@ describe("tus uploads", () => {
     ["traversal in the folder", "x", { filename: "x.safetensors", target: "model", folder: "../../outside" }, 400],
     ["unknown target", "x", { filename: "x.png", target: "custom_nodes" }, 400],
     ["script into input", "#!/bin/sh\n", { filename: "run.sh", target: "input" }, 415],
+    ["script named as an image", "#!/bin/sh\necho hi\n", { filename: "run.png", target: "input" }, 422],
+    ["JPEG bytes named as PNG", Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 0x10, 0x4a, 0x46, 0x49, 0x46]), { filename: "photo.png", target: "input" }, 422],
   ];
 
   it.each(rejected)("rejects %s", async (_label, content, metadata, status) => {
@@ -92,7 +94,13 @@ describe("tus uploads", () => {
   it("rejects an existing name", async () => {
     const source = join(dirs.root, "big-model.safetensors");
     const outcome = await upload(source, { filename: "big-model.safetensors", target: "model", folder: "loras" });
-    expect(outcome.error?.message ?? "").toContain("response code: 409");
+    expect(outcome.error?.message ?? "").toContain("response code: 403");
+  }, 600_000);
+
+  it("rejects an existing name before any byte", async () => {
+    const source = join(dirs.root, "big-model.safetensors");
+    const outcome = await upload(source, { filename: "big-model.safetensors", target: "model", folder: "loras" });
+    expect(outcome.sentFrom).toBe(-1);
   }, 600_000);
 
   it("allows CORS only for the dashboard", async () => {
