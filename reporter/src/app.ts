@@ -185,7 +185,14 @@ export async function startReporter(config: ReporterConfig, parts: ReporterParts
     edge.sendEvent(event);
     comfyuiControl.observe(event);
   });
-  bridge.on("queue", (queue) => comfyuiControl.observeQueue(queue));
+  bridge.on("queue", (queue) => {
+    // A journal write that fails (a full disk) must not stop the bridge's own queue reads.
+    try {
+      comfyuiControl.observeQueue(queue);
+    } catch (error) {
+      log.warn({ err: error }, "recording ComfyUI's queue in the prompt journal failed");
+    }
+  });
   monitor.on("event", (event) => {
     edge.sendEvent(event);
     // ComfyUI keeps its queue in memory, so a stopped or crashed process will never finish the running prompt.

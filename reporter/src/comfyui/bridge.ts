@@ -189,10 +189,10 @@ export class ComfyuiBridge extends EventEmitter<ComfyuiBridgeEvents> {
       this.#refreshAgain = false;
       try {
         const queue = await this.#http.queue();
-        this.emit("queue", queue);
         this.#graphs.storeQueue(queue);
         this.#gate.release();
         this.#tracker.onQueue(queue);
+        this.emit("queue", queue);
         await Promise.all(this.#tracker.takeLookups().map((promptId) => this.#lookUp(promptId)));
       } catch (error) {
         this.#log.warn({ err: error }, "reading ComfyUI's queue failed");
@@ -211,12 +211,13 @@ export class ComfyuiBridge extends EventEmitter<ComfyuiBridgeEvents> {
 
     await new Promise((resolve) => setTimeout(resolve, this.#historyRetryMs));
     const queue = await this.#http.queue();
-    this.emit("queue", queue);
     const stillQueued = [...queue.queue_running, ...queue.queue_pending].some((item) => item.promptId === promptId);
     if (stillQueued) {
       this.#tracker.onQueue(queue);
+      this.emit("queue", queue);
       return;
     }
+    this.emit("queue", queue);
     this.#log.warn({ promptId }, "prompt left the queue without a history entry");
     this.#tracker.onHistory(promptId, await this.#http.history(promptId));
   }

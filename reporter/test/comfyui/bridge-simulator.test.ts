@@ -181,6 +181,7 @@ describe("bridge against the simulator", () => {
       expect(events.filter((event) => event.kind === "comfyui.execution_start")).toHaveLength(1);
       expect(events.some((event) => event.kind === "comfyui.executing" && event.node === "3" && event.node_class === "KSampler")).toBe(true);
       expect(steps.at(-1)).toMatchObject({ node: "3", node_class: "KSampler", value: STEPS, max: STEPS });
+      expect(steps.at(-1)?.nodes_done ?? 0).toBeGreaterThan(0);
       expect(events.some((event) => event.kind === "comfyui.executed" && event.node === "9" && event.images.length === 1)).toBe(true);
     } finally {
       browser.close();
