@@ -21,6 +21,12 @@ const promptPosition = {
   node_count: z.number().int().nonnegative(),
 };
 
+/**
+ * `exception_type` of a `comfyui.execution_error` for a prompt ComfyUI will never finish:
+ * it stopped, crashed or restarted while the prompt was queued or running.
+ */
+export const PROMPT_LOST_EXCEPTION = "PromptLost";
+
 export const eventSchema = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("comfyui.state"), at, state: comfyuiStateSchema }),
   z.object({

@@ -1,3 +1,5 @@
+import { PROMPT_LOST_EXCEPTION } from "@comfycarry/shared";
+
 import { frameDataSchemas } from "./schemas.js";
 import type { HistoryEntry } from "./schemas.js";
 
@@ -14,7 +16,7 @@ export function terminalFromHistory(entry: HistoryEntry | null): Terminal {
       kind: "error",
       node: null,
       nodeType: null,
-      exceptionType: "PromptLost",
+      exceptionType: PROMPT_LOST_EXCEPTION,
       exceptionMessage: "ComfyUI no longer lists this prompt in its queue or history; it probably restarted before the prompt finished.",
     };
   }

@@ -1,4 +1,4 @@
-import { toUtcTimestamp } from "@comfycarry/shared";
+import { PROMPT_LOST_EXCEPTION, toUtcTimestamp } from "@comfycarry/shared";
 import type { CurrentPrompt, ProtocolEvent } from "@comfycarry/shared";
 
 import type { Logger } from "../log/logger.js";
@@ -171,7 +171,7 @@ export class PromptTracker {
       return;
     }
     this.#log.warn({ promptId: prompt.promptId, reason }, "ending the running prompt as lost");
-    this.#finish(prompt.promptId, { kind: "error", node: prompt.node, nodeType: null, exceptionType: "PromptLost", exceptionMessage: reason });
+    this.#finish(prompt.promptId, { kind: "error", node: prompt.node, nodeType: null, exceptionType: PROMPT_LOST_EXCEPTION, exceptionMessage: reason });
   }
 
   /** Applies a tqdm bar from ComfyUI's log, used only for prompts that send no `progress` frames to us. */

@@ -5,15 +5,12 @@
  */
 import { randomUUID } from "node:crypto";
 
-import { ComfyCarryError } from "@comfycarry/shared";
+import { ComfyCarryError, PROMPT_LOST_EXCEPTION } from "@comfycarry/shared";
 import type { JournaledPrompt, ProtocolEvent } from "@comfycarry/shared";
 
 import type { Logger } from "../../log/logger.js";
 import { historyOutcome, postPrompt, readQueue } from "./comfy-api.js";
 import { PromptStore } from "./store.js";
-
-/** The bridge reports a prompt cut off by a stopped or crashed ComfyUI with this exception type. */
-const LOST_EXCEPTION = "PromptLost";
 
 /** The part of a /queue read the journal keeps: each prompt's graph and `extra_data`. */
 interface JournalQueue {
@@ -60,7 +57,7 @@ export class PromptJournal {
         this.#store.settle(event.prompt_id, "interrupted");
         return;
       case "comfyui.execution_error":
-        this.#store.settle(event.prompt_id, event.exception_type === LOST_EXCEPTION ? "lost" : "failed", event.exception_message.slice(0, 500));
+        this.#store.settle(event.prompt_id, event.exception_type === PROMPT_LOST_EXCEPTION ? "lost" : "failed", event.exception_message.slice(0, 500));
         return;
       default:
         return;

@@ -1,3 +1,4 @@
+import { PROMPT_LOST_EXCEPTION } from "@comfycarry/shared";
 import { describe, expect, it } from "vitest";
 
 import { applyOverview, emptyLiveState } from "../../lib/liveState";
@@ -34,5 +35,21 @@ describe("ActivityFeed", () => {
     const wrapper = mountApp(ActivityFeed, { props: { state, snapshot: state.overview?.snapshot } });
     expect(wrapper.find("[data-testid=activity-download]").exists()).toBe(false);
     expect(wrapper.find("[data-testid=activity-sync]").exists()).toBe(false);
+  });
+
+  it("names a lost prompt in words, not its code", () => {
+    const state = stateFrom();
+    state.prompt = null;
+    state.lastOutcome = { kind: "error", prompt_id: "p1", at: "2026-12-05T06:00:00Z", node_class: null, exception_type: PROMPT_LOST_EXCEPTION, exception_message: "ComfyUI is offline; the prompt it was running is lost." };
+    const wrapper = mountApp(ActivityFeed, { props: { state, snapshot: state.overview?.snapshot }, locale: "zh-CN" });
+    expect(wrapper.get("[data-testid=activity-outcome]").text()).toContain("上一个任务已丢失");
+  });
+
+  it("keeps the exception type of other failures", () => {
+    const state = stateFrom();
+    state.prompt = null;
+    state.lastOutcome = { kind: "error", prompt_id: "p1", at: "2026-12-05T06:00:00Z", node_class: "KSampler", exception_type: "OutOfMemoryError", exception_message: "CUDA out of memory" };
+    const wrapper = mountApp(ActivityFeed, { props: { state, snapshot: state.overview?.snapshot } });
+    expect(wrapper.get("[data-testid=activity-outcome]").text()).toContain("Last prompt failed: OutOfMemoryError");
   });
 });
