@@ -67,37 +67,46 @@ async function startDaemon(options: SyncAdapterOptions): Promise<RcloneDaemon | 
   }
 }
 
+/** How one rule's restore copy ended; `missing` means nothing was backed up to its folder yet. */
+type CopyOutcome = { kind: "copied" } | { kind: "missing" } | { kind: "failed"; reason: string };
+
 /** Copies one rule's remote folder to its local folder once, with the rule's filters, through `daemon` when there is one. */
 async function copyDown(options: SyncAdapterOptions, daemon: RcloneDaemon | null, rule: CopiedRule, summary: RestoreSummary, onLine: (text: string) => void): Promise<void> {
   const local = isAbsolute(rule.local_path) ? rule.local_path : join(options.workspaceDir, rule.local_path);
-  if (daemon !== null) {
-    await copyThroughDaemon(options, daemon, rule, local, summary, onLine);
-    return;
+  const outcome = daemon === null ? await copyWithProcess(options, rule, local) : await copyThroughDaemon(daemon, rule, local);
+
+  if (outcome.kind === "copied") {
+    summary.rules.push(rule.name);
+    onLine(`${rule.name}: copied from ${rule.remote}:${rule.remote_path}`);
+  } else if (outcome.kind === "missing") {
+    onLine(`${rule.name}: nothing on ${rule.remote}:${rule.remote_path} yet`);
+  } else {
+    options.log.warn({ rule: rule.name, reason: outcome.reason }, "restore copy failed");
+    summary.failed.push({ rule: rule.name, reason: outcome.reason });
   }
+}
+
+async function copyWithProcess(options: SyncAdapterOptions, rule: CopiedRule, local: string): Promise<CopyOutcome> {
   const filters = [...rule.filters.include.flatMap((pattern) => ["--include", pattern]), ...rule.filters.exclude.flatMap((pattern) => ["--exclude", pattern])];
   const args = ["copy", "--config", options.service.confPath, `${rule.remote}:${rule.remote_path}`, local, ...filters];
   const result = await run(options.rcloneBinary, args, { cwd: options.workspaceDir, timeoutMs: COPY_TIMEOUT_MS });
   if (result.exitCode === 0) {
-    summary.rules.push(rule.name);
-    onLine(`${rule.name}: copied from ${rule.remote}:${rule.remote_path}`);
-  } else if (result.exitCode === RCLONE_DIRECTORY_NOT_FOUND) {
-    onLine(`${rule.name}: nothing on ${rule.remote}:${rule.remote_path} yet`);
-  } else {
-    options.log.warn({ rule: rule.name, exitCode: result.exitCode }, "restore copy failed");
-    summary.failed.push({ rule: rule.name, reason: result.stderrTail.split("\n").slice(-2).join(" ").slice(0, 500) });
+    return { kind: "copied" };
   }
+  if (result.exitCode === RCLONE_DIRECTORY_NOT_FOUND) {
+    return { kind: "missing" };
+  }
+  return { kind: "failed", reason: result.stderrTail.split("\n").slice(-2).join(" ").slice(0, 500) };
 }
 
-async function copyThroughDaemon(options: SyncAdapterOptions, daemon: RcloneDaemon, rule: CopiedRule, local: string, summary: RestoreSummary, onLine: (text: string) => void): Promise<void> {
+async function copyThroughDaemon(daemon: RcloneDaemon, rule: CopiedRule, local: string): Promise<CopyOutcome> {
   const params = { srcFs: `${rule.remote}:${rule.remote_path}`, dstFs: local, _filter: { IncludeRule: rule.filters.include, ExcludeRule: rule.filters.exclude } };
   const error = await daemon.runJob("sync/copy", params, COPY_TIMEOUT_MS);
   if (error === null) {
-    summary.rules.push(rule.name);
-    onLine(`${rule.name}: copied from ${rule.remote}:${rule.remote_path}`);
-  } else if (error === RC_DIRECTORY_NOT_FOUND) {
-    onLine(`${rule.name}: nothing on ${rule.remote}:${rule.remote_path} yet`);
-  } else {
-    options.log.warn({ rule: rule.name, error }, "restore copy failed");
-    summary.failed.push({ rule: rule.name, reason: error.slice(0, 500) });
+    return { kind: "copied" };
   }
+  if (error === RC_DIRECTORY_NOT_FOUND) {
+    return { kind: "missing" };
+  }
+  return { kind: "failed", reason: error.slice(0, 500) };
 }
