@@ -96,7 +96,9 @@ function send(target: URL, method: string, headers: Record<string, string>, body
       outgoing["content-length"] = Buffer.byteLength(body);
     }
     const open = target.protocol === "https:" ? httpsRequest : httpRequest;
-    const request = open(target, { method, headers: outgoing, ...(signal === undefined ? {} : { signal }) });
+    // A connection per request: Node 22's global agent keeps connections alive, and a GET sent
+    // on one the server has just closed fails. These calls come seconds apart, so reuse saves little.
+    const request = open(target, { method, headers: outgoing, agent: false, ...(signal === undefined ? {} : { signal }) });
 
     request.on("error", reject);
     request.on("response", (message) => {
