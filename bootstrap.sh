@@ -275,14 +275,14 @@ node "$dir/update-reporter.mjs" "$EDGE_URL" "$dir" || echo "could not refresh th
 # Lets the reporter exit when the edge needs a newer one, so PM2 restarts this launcher.
 export COMFYCARRY_SELF_UPDATE=1
 # glibc malloc settings for the reporter alone (REPORTER_MALLOC_ENV in tools/stack/src/stack.ts
-# says why). The reporter drops the ones listed here from its children's environment, so a
+# explains why). The reporter drops the ones listed here from its children's environment, so a
 # value the user set for ComfyUI is kept and not listed.
 own=()
 if [[ -z "${MALLOC_ARENA_MAX:-}" ]]; then export MALLOC_ARENA_MAX=2; own+=(MALLOC_ARENA_MAX); fi
 if [[ -z "${MALLOC_MMAP_THRESHOLD_:-}" ]]; then export MALLOC_MMAP_THRESHOLD_=131072; own+=(MALLOC_MMAP_THRESHOLD_); fi
 COMFYCARRY_REPORTER_ONLY_ENV="$(IFS=,; echo "${own[*]}")"
 export COMFYCARRY_REPORTER_ONLY_ENV
-# The same Node flags as REPORTER_NODE_ARGS in tools/stack/src/stack.ts, which says why.
+# The same Node flags as REPORTER_NODE_ARGS in tools/stack/src/stack.ts, which explains why.
 exec node --max-semi-space-size=1 --optimize-for-size --expose-gc --no-memory-reducer --max-opt=1 "$dir/reporter.mjs"
 SH
 

@@ -76,12 +76,12 @@ export class ComfyuiControl {
     this.prompts.start();
   }
 
-  /** Takes the ComfyUI bridge's events, so the prompt journal sees prompt endings. */
+  /** Passes the ComfyUI bridge's events to the prompt journal, which settles prompts when they end. */
   observe(event: ProtocolEvent): void {
     this.prompts.observe(event);
   }
 
-  /** Takes the ComfyUI bridge's /queue reads, so the prompt journal records queued prompts. */
+  /** Passes the ComfyUI bridge's /queue reads to the prompt journal, which records the queued prompts. */
   observeQueue(queue: Queue): void {
     this.prompts.recordQueue(queue);
   }

@@ -5,7 +5,7 @@ type Signature = (head: Buffer) => boolean;
 
 const ascii = (head: Buffer, offset: number, text: string): boolean => head.subarray(offset, offset + text.length).toString("latin1") === text;
 
-/** ISO base media files (MP4, QuickTime, AVIF) start with a box; `ftyp` comes first in all but old QuickTime files. */
+/** ISO base media files (MP4, QuickTime, AVIF) start with a box. `ftyp` comes first in all but old QuickTime files. */
 const isoBox = (types: string[]): Signature => (head) => types.some((type) => ascii(head, 4, type));
 
 const SIGNATURES: Record<string, Signature> = {

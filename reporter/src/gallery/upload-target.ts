@@ -57,7 +57,7 @@ export function uploadTarget(metadata: Record<string, string | null | undefined>
 
 /**
  * Status of an upload whose name is taken. Not 409: tus clients retry a 409 (tus-js-client
- * does, with the dashboard's upload page's delays of 0, 3, 10 and 30 s), and each retry
+ * does, with the upload page's delays of 0, 3, 10 and 30 s), and each retry
  * creates the upload again and resends the whole file before the same refusal.
  */
 const NAME_TAKEN_STATUS = 403;
@@ -66,7 +66,7 @@ function nameTaken(finalPath: string): UploadRejected {
   return new UploadRejected(NAME_TAKEN_STATUS, `${finalPath.split("/").pop() ?? ""} already exists in the target folder; rename the file or delete the old one, then upload again`);
 }
 
-/** Rejects an upload whose final name is taken, before any byte is sent; `commitUpload` checks again. */
+/** Rejects an upload whose final name is taken, before any byte is sent. `commitUpload` checks again, for two uploads of one name. */
 export async function checkTargetFree(target: UploadTarget, dirs: { inputDir: string; modelsDir: string }): Promise<void> {
   const finalPath = targetPath(target, dirs);
   const exists = await stat(finalPath).then(
@@ -106,7 +106,7 @@ export async function checkUploadedContent(target: UploadTarget, file: string): 
   }
   if (target.kind === "input") {
     if (!matchesMediaSignature(target.name, head)) {
-      throw new UploadRejected(422, `${target.name} does not start with a valid header for its extension; it was discarded`);
+      throw new UploadRejected(422, `${target.name} does not start with a valid header for its extension, so it was discarded; upload the original file or give it its real extension`);
     }
     return;
   }

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from "node:http";
 
-/** Reads a whole response body as UTF-8; it fails past `maxBytes` and when the body is cut off. */
+/** Reads a whole response body as UTF-8. It fails past `maxBytes` and when the body is cut off. */
 export function readBodyText(response: IncomingMessage, maxBytes: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];

@@ -26,7 +26,7 @@ describe("matchesMediaSignature", () => {
     expect(matchesMediaSignature(name, head)).toBe(true);
   });
 
-  it.each(valid)("rejects %s holding a shell script", (name) => {
+  it.each(valid)("rejects a script named %s", (name) => {
     expect(matchesMediaSignature(name, bytes("#!/bin/sh\necho hi\n"))).toBe(false);
   });
 

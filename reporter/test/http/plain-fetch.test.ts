@@ -57,7 +57,7 @@ describe("plainFetch", () => {
     expect(await response.json()).toEqual({ 你好: "世界" });
   });
 
-  it("reports a 2xx answer as ok", async () => {
+  it("reports a 2xx response as ok", async () => {
     const response = await plainFetch(`${base}/json`);
     expect(response.ok).toBe(true);
   });
@@ -67,7 +67,7 @@ describe("plainFetch", () => {
     expect(response.headers.get("X-Twice")).toBe("a, b");
   });
 
-  it("reports a 404 as not ok with its status", async () => {
+  it("reports a 404 as not ok", async () => {
     const response = await plainFetch(`${base}/missing`);
     expect([response.ok, response.status, await response.text()]).toEqual([false, 404, "nothing here"]);
   });
@@ -77,12 +77,12 @@ describe("plainFetch", () => {
     expect(seen.at(-1)).toEqual({ method: "POST", url: "/echo", body: '{"a":1}', contentType: "application/json" });
   });
 
-  it("follows a redirect and names the final URL", async () => {
+  it("follows a redirect to its URL", async () => {
     const response = await plainFetch(`${base}/moved`);
     expect(response.url).toBe(`${base}/json`);
   });
 
-  it("turns a POST answered with 303 into a GET without a body", async () => {
+  it("follows a 303 with a bodiless GET", async () => {
     const response = await plainFetch(`${base}/see-other`, { method: "POST", body: "payload" });
     expect(await response.text()).toBe("GET ");
   });

@@ -43,7 +43,7 @@ export const OFFLINE_REPORTER_ENV: Record<string, string> = {
  * heap still shrinks at the next collection that allocation triggers.
  * --max-opt=1 stops at Sparkplug's baseline code and never starts TurboFan. The reporter's
  * hot work is parsing and writing small JSON frames, done in C++ either way, so optimized
- * code bought little; compiling it cost background-thread CPU, and TurboFan's own code pages
+ * code bought little. Compiling it cost background-thread CPU, and TurboFan's own code pages
  * in the Node binary stayed resident. In the latency benchmark's workload it lowered peak
  * RSS from 99-100 MB to 91 MB and CPU per streamed step from 1.2 to 1.05 ms (one run each).
  */
@@ -52,13 +52,14 @@ export const REPORTER_NODE_ARGS = ["--max-semi-space-size=1", "--optimize-for-si
 /**
  * glibc malloc settings of the reporter's own process. The reporter removes the variables
  * listed in COMFYCARRY_REPORTER_ONLY_ENV from its environment at start, so its children
- * (ComfyUI among them) do not inherit them; bootstrap.sh's launcher sets the same.
+ * (ComfyUI among them) do not inherit them. bootstrap.sh's launcher sets the same.
  * MALLOC_ARENA_MAX=2: glibc gives threads that malloc (V8's GC helpers, the libuv pool)
- * arenas of their own, where freed memory stays; two are plenty for one event loop.
+ * arenas of their own, where freed memory stays. Two are plenty for one event loop.
  * MALLOC_MMAP_THRESHOLD_=131072 fixes the size from which glibc maps a block on its own.
  * By default that size grows after large blocks are freed, and later blocks of that size stay
  * in the heap once freed. In single runs of an idle reporter the fixed value lowered RSS by
- * about 1 MB (82.3 to 81.4 MB); a 64 KiB value would map each 64 KiB socket read on its own.
+ * about 1 MB (82.3 to 81.4 MB). A 64 KiB value would likely map each of Node's 64 KiB socket
+ * read buffers on its own, which costs two system calls per read.
  */
 export const REPORTER_MALLOC_ENV = {
   MALLOC_ARENA_MAX: "2",

@@ -37,7 +37,7 @@ describe("ActivityFeed", () => {
     expect(wrapper.find("[data-testid=activity-sync]").exists()).toBe(false);
   });
 
-  it("names a lost prompt in words, not its code", () => {
+  it("words a lost prompt", () => {
     const state = stateFrom();
     state.prompt = null;
     state.lastOutcome = { kind: "error", prompt_id: "p1", at: "2026-12-05T06:00:00Z", node_class: null, exception_type: PROMPT_LOST_EXCEPTION, exception_message: "ComfyUI is offline; the prompt it was running is lost." };
@@ -45,7 +45,7 @@ describe("ActivityFeed", () => {
     expect(wrapper.get("[data-testid=activity-outcome]").text()).toContain("上一个任务已丢失");
   });
 
-  it("keeps the exception type of other failures", () => {
+  it("names other failures by type", () => {
     const state = stateFrom();
     state.prompt = null;
     state.lastOutcome = { kind: "error", prompt_id: "p1", at: "2026-12-05T06:00:00Z", node_class: "KSampler", exception_type: "OutOfMemoryError", exception_message: "CUDA out of memory" };
