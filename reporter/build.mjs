@@ -3,6 +3,8 @@ import { fileURLToPath } from "node:url";
 
 import { build } from "esbuild";
 
+import { pureSharedConstants } from "./build/pure-shared-constants.mjs";
+
 /** Resolves every import of node:http to build/node-http-shim.mjs, which explains why. */
 const nodeHttpShim = {
   name: "node-http-shim",
@@ -57,7 +59,7 @@ await build({
   minifyWhitespace: true,
   minifySyntax: true,
   logLevel: "info",
-  plugins: [nodeHttpShim, zodEnglishOnly, dateFnsSubset],
+  plugins: [pureSharedConstants, nodeHttpShim, zodEnglishOnly, dateFnsSubset],
   // pm2 loads its own modules by path at run time and spawns its daemon from its package
   // folder. ws requires its optional native helpers inside try/catch, so they may be absent.
   // sharp loads its prebuilt libvips binding from its own package folder at run time. The

@@ -68,6 +68,16 @@ describe("reporter bundle at start-up", () => {
     expect(source.includes("formatDistanceStrict")).toBe(false);
   });
 
+  // Only the dashboard reads these two: fleet history and the browser's messages to the edge.
+  it("leaves out shared schemas it never reads", () => {
+    expect(source.includes("historyResponseSchema")).toBe(false);
+    expect(source.includes("browserMessageSchema")).toBe(false);
+  });
+
+  it("keeps the shared schemas it reads", () => {
+    expect(source.includes("edgeToReporterMessageSchema")).toBe(true);
+  });
+
   it("evaluates pino-roll", () => {
     expect(evaluated.filter((path) => path.includes("node_modules/pino-roll/"))).not.toEqual([]);
   });
