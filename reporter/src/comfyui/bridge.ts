@@ -1,6 +1,7 @@
 import { EventEmitter } from "node:events";
 
 import { parseFrame } from "@comfycarry/shared";
+import { z } from "zod";
 import type { CurrentPrompt, ProtocolEvent } from "@comfycarry/shared";
 
 import type { BackoffOptions } from "../link/backoff.js";
@@ -8,13 +9,14 @@ import type { Logger } from "../log/logger.js";
 import { FrameGate } from "./frame-gate.js";
 import { peekFrameType } from "./frame-type.js";
 import type { ComfyuiHttp } from "./http.js";
+import { LogSubscription } from "./log-subscription.js";
 import { ComfyuiSocket } from "./own-socket.js";
-import { ProgressCoalescer } from "./progress-coalescer.js";
 import { PromptGraphs } from "./prompt-graphs.js";
 import { PromptTracker } from "./prompt-tracker.js";
 import { QUEUED_PROMPT_SOURCE, parseQueuedPrompt } from "./queued-prompt.js";
 import { frameDataSchemas, graphOfHistory, wsFrameSchema } from "./schemas.js";
-import type { Queue, WsFrame } from "./schemas.js";
+import type { HistoryEntry, Queue, WsFrame } from "./schemas.js";
+import { StepCoalescer } from "./step-coalescer.js";
 import { parseTqdm } from "./tqdm.js";
 
 export interface ComfyuiBridgeOptions {
@@ -27,12 +29,15 @@ export interface ComfyuiBridgeOptions {
   /** Maximum wait for the graph of a prompt whose frames arrive before the graph is known, in ms. */
   graphWaitMs?: number;
   socketBackoff?: BackoffOptions;
-  /** Shortest gap between two step-progress events of a prompt, in ms; 0 sends every step. */
+  /** Shortest gap between two sampler steps the tracker applies, in ms; 0 applies every step. */
   progressIntervalMs?: number;
 }
 
 /** Ten progress events a second at most: the bar still moves smoothly, at half the cost of a fast sampler's every step. */
 const PROGRESS_INTERVAL_MS = 100;
+
+/** A `progress` frame, parsed in one pass because it is most of what ComfyUI sends. */
+const progressFrameSchema = z.object({ type: z.literal("progress"), data: frameDataSchemas.progress });
 
 export interface ComfyuiBridgeEvents {
   event: [event: ProtocolEvent];
@@ -66,7 +71,8 @@ export class ComfyuiBridge extends EventEmitter<ComfyuiBridgeEvents> {
   readonly #log: Logger;
   readonly #socket: ComfyuiSocket;
   readonly #tracker: PromptTracker;
-  readonly #progress: ProgressCoalescer;
+  readonly #steps: StepCoalescer;
+  readonly #logs: LogSubscription;
   readonly #graphs = new PromptGraphs();
   readonly #gate: FrameGate;
   readonly #queuePollMs: number;
@@ -81,8 +87,9 @@ export class ComfyuiBridge extends EventEmitter<ComfyuiBridgeEvents> {
     this.#log = options.log.child({ component: "comfyui-bridge" });
     this.#queuePollMs = options.queuePollMs ?? 10_000;
     this.#historyRetryMs = options.historyRetryMs ?? 500;
-    this.#progress = new ProgressCoalescer((event) => this.emit("event", event), options.progressIntervalMs ?? PROGRESS_INTERVAL_MS);
-    this.#tracker = new PromptTracker((event) => this.#progress.offer(event), this.#log, this.#graphs);
+    this.#steps = new StepCoalescer(options.progressIntervalMs ?? PROGRESS_INTERVAL_MS);
+    this.#logs = new LogSubscription(this.#http, this.#log);
+    this.#tracker = new PromptTracker((event) => this.emit("event", event), this.#log, this.#graphs);
     this.#gate = new FrameGate({
       isReady: (promptId) => this.#tracker.tracks(promptId) || this.#graphs.has(promptId),
       apply: (frame, source) => this.#apply(frame, source),
@@ -94,7 +101,10 @@ export class ComfyuiBridge extends EventEmitter<ComfyuiBridgeEvents> {
 
     this.#socket.on("open", (clientId) => void this.#onOpen(clientId));
     this.#socket.on("text", (text) => this.observe(text, "own"));
-    this.#socket.on("close", () => this.#stopPolling());
+    this.#socket.on("close", () => {
+      this.#logs.close();
+      this.#stopPolling();
+    });
   }
 
   /**
@@ -122,7 +132,7 @@ export class ComfyuiBridge extends EventEmitter<ComfyuiBridgeEvents> {
 
   stop(): void {
     this.#stopPolling();
-    this.#progress.flush();
+    this.#steps.flush();
     this.#gate.stop();
     this.#socket.stop();
   }
@@ -135,6 +145,10 @@ export class ComfyuiBridge extends EventEmitter<ComfyuiBridgeEvents> {
     if (type !== null && !this.#wants(type)) {
       return;
     }
+    if (type === "progress") {
+      this.#onProgressFrame(text, source);
+      return;
+    }
 
     const parsed = parseFrame(wsFrameSchema, text);
     if (!parsed.ok) {
@@ -143,6 +157,7 @@ export class ComfyuiBridge extends EventEmitter<ComfyuiBridgeEvents> {
     }
 
     const frame = parsed.value;
+    this.#steps.flush();
     if (source === QUEUED_PROMPT_SOURCE) {
       this.#onQueuedPrompt(frame.data);
       return;
@@ -161,13 +176,26 @@ export class ComfyuiBridge extends EventEmitter<ComfyuiBridgeEvents> {
     }
   }
 
+  /** Hands a step to the coalescer, so most steps of a fast sampler cost only this parse. */
+  #onProgressFrame(text: string, source: string): void {
+    const parsed = parseFrame(progressFrameSchema, text);
+    if (!parsed.ok) {
+      this.#log.debug({ source, issues: parsed.issues }, "ComfyUI progress frame without the expected fields, ignored");
+      return;
+    }
+    const frame = parsed.value;
+    this.#steps.offer({ key: frame.data.prompt_id ?? "", value: frame.data.value, max: frame.data.max, apply: () => this.#gate.offer(frame, source) });
+  }
+
   #wants(type: string): boolean {
     return type === "status" || PROMPT_FRAMES.has(type) || (type === "logs" && this.#tracker.wantsLogProgress);
   }
 
   /** Ends the running prompt as lost; for when ComfyUI's process is gone and will not finish it. */
   abandonCurrent(reason: string): void {
+    this.#steps.flush();
     this.#tracker.abandonCurrent(reason);
+    this.#followTracker();
   }
 
   /** Reads /queue; calls that arrive during a read fold into one more read after it. */
@@ -189,9 +217,11 @@ export class ComfyuiBridge extends EventEmitter<ComfyuiBridgeEvents> {
       this.#refreshAgain = false;
       try {
         const queue = await this.#http.queue();
+        this.#steps.flush();
         this.#graphs.storeQueue(queue);
         this.#gate.release();
         this.#tracker.onQueue(queue);
+        this.#followTracker();
         this.emit("queue", queue);
         await Promise.all(this.#tracker.takeLookups().map((promptId) => this.#lookUp(promptId)));
       } catch (error) {
@@ -205,7 +235,7 @@ export class ComfyuiBridge extends EventEmitter<ComfyuiBridgeEvents> {
   async #lookUp(promptId: string): Promise<void> {
     const entry = await this.#http.history(promptId);
     if (entry !== null) {
-      this.#tracker.onHistory(promptId, entry);
+      this.#onHistory(promptId, entry);
       return;
     }
 
@@ -213,20 +243,34 @@ export class ComfyuiBridge extends EventEmitter<ComfyuiBridgeEvents> {
     const queue = await this.#http.queue();
     const stillQueued = [...queue.queue_running, ...queue.queue_pending].some((item) => item.promptId === promptId);
     if (stillQueued) {
+      this.#steps.flush();
       this.#tracker.onQueue(queue);
+      this.#followTracker();
       this.emit("queue", queue);
       return;
     }
     this.emit("queue", queue);
     this.#log.warn({ promptId }, "prompt left the queue without a history entry");
-    this.#tracker.onHistory(promptId, await this.#http.history(promptId));
+    this.#onHistory(promptId, await this.#http.history(promptId));
+  }
+
+  #onHistory(promptId: string, entry: HistoryEntry | null): void {
+    this.#steps.flush();
+    this.#tracker.onHistory(promptId, entry);
+    this.#followTracker();
   }
 
   #apply(frame: WsFrame, source: string): void {
     this.#tracker.onFrame(frame, source);
+    this.#followTracker();
     if (this.#tracker.needsGraph) {
       void this.refreshQueue();
     }
+  }
+
+  /** Subscribes to ComfyUI's log stream exactly while the tracker would use its tqdm bars. */
+  #followTracker(): void {
+    this.#logs.want(this.#tracker.wantsLogProgress);
   }
 
   #onQueuedPrompt(data: unknown): void {
@@ -264,11 +308,7 @@ export class ComfyuiBridge extends EventEmitter<ComfyuiBridgeEvents> {
   }
 
   async #onOpen(clientId: string): Promise<void> {
-    try {
-      await this.#http.subscribeLogs(clientId, true);
-    } catch (error) {
-      this.#log.warn({ err: error }, "subscribing to ComfyUI's log stream failed; prompts queued past the proxy get no step progress");
-    }
+    this.#logs.open(clientId);
     await this.refreshQueue();
 
     this.#stopPolling();
@@ -283,7 +323,7 @@ export class ComfyuiBridge extends EventEmitter<ComfyuiBridgeEvents> {
     for (const entry of parsed.data.entries) {
       const progress = parseTqdm(entry.m);
       if (progress !== null) {
-        this.#tracker.onLogProgress(progress);
+        this.#steps.offer({ key: "log", ...progress, apply: () => this.#tracker.onLogProgress(progress) });
       }
     }
   }

@@ -1,5 +1,3 @@
-import { z } from "zod";
-
 import type { Logger } from "../log/logger.js";
 import type { WsFrame } from "./schemas.js";
 
@@ -9,7 +7,13 @@ const HELD_LIMIT = 2_000;
 /** Prompts whose wait timed out, remembered so their later frames pass at once. */
 const GIVEN_UP_LIMIT = 64;
 
-const promptIdSchema = z.looseObject({ prompt_id: z.string() });
+/** Returns the frame's prompt id. A plain check, because this runs for every frame and the tracker parses the data later. */
+function promptIdOf(data: unknown): string | null {
+  if (typeof data !== "object" || data === null || !("prompt_id" in data)) {
+    return null;
+  }
+  return typeof data.prompt_id === "string" ? data.prompt_id : null;
+}
 
 export interface FrameGateOptions {
   /** Whether frames of this prompt may be applied: its graph is known or it is already tracked. */
@@ -60,7 +64,7 @@ export class FrameGate {
       if (head === undefined) {
         break;
       }
-      const promptId = promptIdSchema.safeParse(head.frame.data).data?.prompt_id ?? null;
+      const promptId = promptIdOf(head.frame.data);
       if (promptId !== null && !this.#givenUp.has(promptId) && !this.#options.isReady(promptId)) {
         this.#wait(promptId);
         return;

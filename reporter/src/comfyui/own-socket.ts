@@ -75,7 +75,8 @@ export class ComfyuiSocket extends EventEmitter<ComfyuiSocketEvents> {
     url.searchParams.set("clientId", clientId);
     // ComfyUI (aiohttp) compresses when the client offers it; inflating every progress frame
     // over loopback would cost CPU for no gain.
-    const socket = new WebSocket(url, { maxPayload: 64 * MAX_MESSAGE_BYTES, handshakeTimeout: 10_000, perMessageDeflate: false });
+    // Every frame is parsed as JSON anyway, and a stray invalid byte would only turn into U+FFFD.
+    const socket = new WebSocket(url, { maxPayload: 64 * MAX_MESSAGE_BYTES, handshakeTimeout: 10_000, perMessageDeflate: false, skipUTF8Validation: true });
     this.#socket = socket;
 
     socket.on("open", () => {

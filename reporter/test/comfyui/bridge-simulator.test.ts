@@ -12,6 +12,7 @@ import { startReporter } from "../../src/app.js";
 import { createCommandHandlers } from "../../src/commands/handlers.js";
 import type { HandlerContext } from "../../src/commands/executor.js";
 import { ComfyuiHttp } from "../../src/comfyui/http.js";
+import { parseTqdm } from "../../src/comfyui/tqdm.js";
 import type { RunningReporter } from "../../src/app.js";
 import { createRootLogger } from "../../src/log/logger.js";
 import { FakeEdge, waitFor } from "../helpers/fake-edge.js";
@@ -285,6 +286,25 @@ describe("bridge against the simulator", () => {
     expect(steps.at(-1)).toMatchObject({ value: STEPS, max: STEPS });
     expect(eventsWithoutGraph(promptId)).toEqual([]);
     expect(new Set(stepClasses(promptId))).toEqual(new Set(["KSampler"]));
+  });
+
+  it("leaves the log stream while progress frames arrive", async () => {
+    const observe = vi.spyOn(reporter.bridge, "observe");
+    try {
+      const promptId = await queueUnnamedPrompt(simulator.url, null);
+      await waitForEnd(promptId);
+
+      // The bridge subscribes when the prompt starts and leaves after its first progress
+      // frame, so only the first steps' tqdm lines may reach it.
+      const loggedSteps = observe.mock.calls
+        .filter(([, source]) => source === "own")
+        .map(([text]) => JSON.parse(text) as { type: string; data: { entries?: { m: string }[] } })
+        .filter((frame) => frame.type === "logs")
+        .flatMap((frame) => (frame.data.entries ?? []).map((entry) => parseTqdm(entry.m)?.value ?? 0));
+      expect(loggedSteps.filter((value) => value >= 3)).toEqual([]);
+    } finally {
+      observe.mockRestore();
+    }
   });
 
   it("clears progress after a simulator crash", async () => {
