@@ -70,6 +70,14 @@ export class DownloadEngine extends EventEmitter<DownloadEngineEvents> {
   private readonly maxActive: number;
   private timer: NodeJS.Timeout | null = null;
   private ticking: Promise<void> | null = null;
+  /** Whether a tick was requested while one ran, so one more runs after it. */
+  private tickAgain = false;
+  /**
+   * Whether no job is queued, active or verifying. The poll timer then skips its ticks, each
+   * of which costs three queries and a wake-up of an idle process. A call that queues a job
+   * ticks at once, and that tick clears this.
+   */
+  private idle = false;
   private closed = false;
 
   private constructor(private readonly options: DownloadEngineOptions) {
@@ -106,9 +114,18 @@ export class DownloadEngine extends EventEmitter<DownloadEngineEvents> {
     const engine = new DownloadEngine(options);
     await engine.aria2.start();
     await engine.recover();
-    engine.timer = setInterval(() => engine.tick(), options.pollIntervalMs ?? 500);
+    engine.timer = setInterval(() => {
+      if (!engine.idle) {
+        engine.tick();
+      }
+    }, options.pollIntervalMs ?? 500);
     engine.tick();
     return engine;
+  }
+
+  /** Whether the poll timer skips its ticks because no job is queued, active or verifying. */
+  get isIdle(): boolean {
+    return this.idle;
   }
 
   /** The aria2 process id, for diagnostics and crash tests. */
@@ -312,13 +329,22 @@ export class DownloadEngine extends EventEmitter<DownloadEngineEvents> {
   }
 
   private tick(): void {
-    if (this.ticking !== null || this.closed) {
+    if (this.closed) {
+      return;
+    }
+    this.idle = false;
+    if (this.ticking !== null) {
+      this.tickAgain = true;
       return;
     }
     this.ticking = this.runTick()
       .catch((error: unknown) => this.options.logger.error({ err: error }, "download queue tick failed"))
       .finally(() => {
         this.ticking = null;
+        if (this.tickAgain) {
+          this.tickAgain = false;
+          this.tick();
+        }
       });
   }
 
@@ -334,6 +360,7 @@ export class DownloadEngine extends EventEmitter<DownloadEngineEvents> {
       running += 1;
       await startJob(this.context, job);
     }
+    this.idle = this.store.withStatus("active", "verifying", "queued").length === 0;
   }
 }
 

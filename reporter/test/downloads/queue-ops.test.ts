@@ -8,6 +8,7 @@ import type { CivitaiModelSpec } from "@comfycarry/fake-model-hosts";
 
 import type { DownloadEngine } from "../../src/downloads/engine.js";
 import type { DownloadJob } from "../../src/downloads/schemas.js";
+import { waitFor } from "../helpers/fake-edge.js";
 import { makeDirs, openEngine, waitForStatus } from "./helpers.js";
 
 const MiB = 1024 * 1024;
@@ -68,6 +69,18 @@ describe("download queue", () => {
     expect(engine.overview().current?.name).toBe("lora_1.safetensors");
     await waitForStatus(engine, first.id, ["completed"]);
     await waitForStatus(engine, second.id, ["completed"]);
+  });
+
+  it("stops polling while no job waits and starts again for a new one", async () => {
+    engine = await openEngine({ civitai, models: dirs.models, state: dirs.state });
+    await waitFor("the empty queue to go idle", () => engine?.isIdle === true);
+
+    const job = await add(1);
+    expect(engine.isIdle).toBe(false);
+    await waitForStatus(engine, job.id, ["completed"]);
+    await waitFor("the queue to go idle", () => engine?.isIdle === true);
+
+    expect(engine.isIdle).toBe(true);
   });
 
   it("reorders queued jobs", async () => {
