@@ -80,6 +80,21 @@ describe("SampleAssembler", () => {
     ]);
   });
 
+  it("closes a sample of the known shape without waiting", () => {
+    const samples: number[][] = [];
+    const assembler = new SampleAssembler((gpus) => samples.push(gpus.map((gpu) => gpu.index)), 60_000);
+
+    for (const index of [0, 1, 0, 1]) {
+      assembler.push(row(index));
+    }
+
+    expect(samples).toEqual([
+      [0, 1],
+      [0, 1],
+    ]);
+    assembler.clear();
+  });
+
   it("closes a sample after the quiet time", async () => {
     const samples: number[][] = [];
     const assembler = new SampleAssembler((gpus) => samples.push(gpus.map((gpu) => gpu.index)), 10);

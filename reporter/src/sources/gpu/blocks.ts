@@ -5,11 +5,16 @@ import type { Gpu } from "@comfycarry/shared";
  * Collects GPU rows into samples. nvidia-smi prints no separator between loop
  * iterations, so a sample ends when the GPU index stops rising (the next iteration
  * starts again at its first GPU) or when no row has arrived for `settleMs`.
- * The quiet-time rule publishes each sample without waiting for the next one.
+ * The quiet-time rule publishes each sample without waiting for the next one. Once a sample
+ * is known, a row with the same count and last index closes the next one at once, so a
+ * steady loop arms no timer: each wake-up costs an idle reporter more than parsing the row.
+ * A GPU that appears later shows in the sample after next.
  */
 export class SampleAssembler {
   #rows: Gpu[] = [];
   #timer: NodeJS.Timeout | undefined;
+  /** Row count and last GPU index of the last published sample. */
+  #lastShape: { count: number; lastIndex: number } | null = null;
 
   constructor(
     private readonly onSample: (gpus: Gpu[]) => void,
@@ -25,6 +30,10 @@ export class SampleAssembler {
 
     this.#rows.push(gpu);
     clearTimeout(this.#timer);
+    if (this.#lastShape !== null && this.#rows.length === this.#lastShape.count && gpu.index === this.#lastShape.lastIndex) {
+      this.flush();
+      return;
+    }
     this.#timer = setTimeout(() => this.flush(), this.settleMs);
   }
 
@@ -37,6 +46,7 @@ export class SampleAssembler {
     }
     const rows = this.#rows;
     this.#rows = [];
+    this.#lastShape = { count: rows.length, lastIndex: rows.at(-1)?.index ?? -1 };
     this.onSample(rows);
   }
 
@@ -45,5 +55,6 @@ export class SampleAssembler {
     clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#rows = [];
+    this.#lastShape = null;
   }
 }
