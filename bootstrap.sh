@@ -283,7 +283,7 @@ if [[ -z "${MALLOC_MMAP_THRESHOLD_:-}" ]]; then export MALLOC_MMAP_THRESHOLD_=13
 COMFYCARRY_REPORTER_ONLY_ENV="$(IFS=,; echo "${own[*]}")"
 export COMFYCARRY_REPORTER_ONLY_ENV
 # The same Node flags as REPORTER_NODE_ARGS in tools/stack/src/stack.ts, which explains why.
-exec node --max-semi-space-size=1 --optimize-for-size --expose-gc --no-memory-reducer --max-opt=1 "$dir/reporter.mjs"
+exec node --max-semi-space-size=1 --optimize-for-size --expose-gc --no-memory-reducer --max-opt=0 "$dir/reporter.mjs"
 SH
 
 update_output="$(node "$BOOT_DIR/update-reporter.mjs" "$EDGE_URL" "$BOOT_DIR" 2>&1)" || fail "could not fetch the reporter from the edge: $update_output"

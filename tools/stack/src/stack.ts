@@ -41,13 +41,18 @@ export const OFFLINE_REPORTER_ENV: Record<string, string> = {
  * reporter's idle CPU. Without it the idle share fell from 1.0-1.05 % to 0.50-0.55 % of a core
  * (two runs each on 2 shared cores), and peak RSS stayed in the same range (94-100 MB). The
  * heap still shrinks at the next collection that allocation triggers.
- * --max-opt=1 stops at Sparkplug's baseline code and never starts TurboFan. The reporter's
- * hot work is parsing and writing small JSON frames, done in C++ either way, so optimized
- * code bought little. Compiling it cost background-thread CPU, and TurboFan's own code pages
- * in the Node binary stayed resident. In the latency benchmark's workload it lowered peak
- * RSS from 99-100 MB to 91 MB and CPU per streamed step from 1.2 to 1.05 ms (one run each).
+ * --max-opt=0 keeps every function in the Ignition interpreter: no TurboFan and no Sparkplug
+ * baseline code. The reporter's hot work is parsing and writing small JSON frames, done in C++
+ * either way, so compiled code bought little. Optimizing cost background-thread CPU, and
+ * TurboFan's own code pages in the Node binary stayed resident. In the latency benchmark's
+ * workload, stopping before TurboFan (--max-opt=1) lowered peak RSS from 99-100 MB to 91 MB
+ * and CPU per streamed step from 1.2 to 1.05 ms (one run each). Stopping before Sparkplug as
+ * well lowered peak RSS from 78.6-79.2 MB to 76.1-77.6 MB, with CPU per step 0.80-1.00 ms
+ * against 0.85-1.15 ms (three alternating runs each). The access proxy relayed 100 MiB as
+ * fast as before (bench/src/proxy.ts, three runs each). Unlike --lite-mode and --jitless,
+ * this keeps WebAssembly, which fetch needs for its HTTP parser.
  */
-export const REPORTER_NODE_ARGS = ["--max-semi-space-size=1", "--optimize-for-size", "--expose-gc", "--no-memory-reducer", "--max-opt=1"];
+export const REPORTER_NODE_ARGS = ["--max-semi-space-size=1", "--optimize-for-size", "--expose-gc", "--no-memory-reducer", "--max-opt=0"];
 
 /**
  * glibc malloc settings of the reporter's own process. The reporter removes the variables
