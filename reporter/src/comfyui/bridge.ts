@@ -132,7 +132,7 @@ export class ComfyuiBridge extends EventEmitter<ComfyuiBridgeEvents> {
 
   stop(): void {
     this.#stopPolling();
-    this.#steps.flush();
+    this.#steps.stop();
     this.#gate.stop();
     this.#socket.stop();
   }

@@ -7,18 +7,24 @@ export interface PendingStep {
   apply: () => void;
 }
 
+/** How long a waiting step may wait for a newer one, in intervals, before it is applied. */
+const WAIT_INTERVALS = 5;
+
 /**
- * Applies sampler steps at most once per interval, which cuts the tracker's, the edge
- * socket's and the Durable Object's work for a fast sampler. A step that arrives after the
- * interval is applied at once. A sooner one waits, and a newer step replaces it. The waiting
- * step is applied one interval later only if no newer step came, so a steady stream arms no
- * timer that fires: on a small VM each wake-up costs more than the step itself. The last
- * step of a bar is applied at once, and the bridge flushes before anything else.
+ * Applies sampler steps at most once per interval, so a fast sampler costs the tracker,
+ * the edge socket and the Durable Object less. A step that arrives after the interval is
+ * applied at once. A sooner one waits until a newer step replaces it or is applied, or, when
+ * the sampler stalls, for `WAIT_INTERVALS` intervals. Applying a step leaves that timer
+ * armed: Node wakes the process at a cleared timer's due time anyway, and on a small VM a
+ * wake-up costs more than a step. The last step of a bar is applied at once, and the bridge
+ * flushes before it applies anything else, so events keep their order.
  */
 export class StepCoalescer {
   readonly #intervalMs: number;
   #lastAppliedAt = Number.NEGATIVE_INFINITY;
   #waiting: PendingStep | null = null;
+  /** Arrival time of the first step held since the last one was applied. */
+  #waitingSince: number | null = null;
   #timer: NodeJS.Timeout | null = null;
 
   constructor(intervalMs: number) {
@@ -35,34 +41,52 @@ export class StepCoalescer {
       this.flush();
     }
 
-    if (performance.now() - this.#lastAppliedAt >= this.#intervalMs) {
-      this.#dropWaiting();
+    const now = performance.now();
+    if (now - this.#lastAppliedAt >= this.#intervalMs) {
+      this.#waiting = null;
       this.#apply(step);
       return;
     }
     this.#waiting = step;
-    this.#timer ??= setTimeout(() => this.flush(), this.#intervalMs);
+    this.#waitingSince ??= now;
+    this.#timer ??= setTimeout(() => this.#onTimer(), this.#intervalMs * WAIT_INTERVALS);
   }
 
   /** Applies the waiting step now, if there is one. */
   flush(): void {
     const waiting = this.#waiting;
-    this.#dropWaiting();
+    this.#waiting = null;
     if (waiting !== null) {
       this.#apply(waiting);
     }
   }
 
-  #dropWaiting(): void {
+  /** Applies the waiting step and cancels the timer, for the bridge's stop. */
+  stop(): void {
+    this.flush();
     if (this.#timer !== null) {
       clearTimeout(this.#timer);
       this.#timer = null;
     }
-    this.#waiting = null;
+  }
+
+  #onTimer(): void {
+    this.#timer = null;
+    if (this.#waiting === null || this.#waitingSince === null) {
+      return;
+    }
+    const waitedMs = performance.now() - this.#waitingSince;
+    const limitMs = this.#intervalMs * WAIT_INTERVALS;
+    if (waitedMs >= limitMs) {
+      this.flush();
+      return;
+    }
+    this.#timer = setTimeout(() => this.#onTimer(), limitMs - waitedMs);
   }
 
   #apply(step: PendingStep): void {
     this.#lastAppliedAt = performance.now();
+    this.#waitingSince = null;
     step.apply();
   }
 }

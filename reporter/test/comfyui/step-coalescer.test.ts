@@ -32,7 +32,9 @@ describe("StepCoalescer", () => {
     coalescer.offer(step(2));
     vi.advanceTimersByTime(30);
     coalescer.offer(step(3));
-    vi.advanceTimersByTime(70);
+    vi.advanceTimersByTime(460);
+    expect(applied).toEqual([1]);
+    vi.advanceTimersByTime(10);
 
     expect(applied).toEqual([1, 3]);
   });
@@ -77,9 +79,22 @@ describe("StepCoalescer", () => {
     coalescer.offer(step(1));
     coalescer.offer(step(2));
     coalescer.offer(step(1, "p2"));
-    vi.advanceTimersByTime(100);
+    vi.advanceTimersByTime(500);
 
     expect(applied).toEqual([1, 2, "p2:1"]);
+  });
+
+  it("leaves the timer armed after applying a step", () => {
+    coalescer.offer(step(1));
+    vi.advanceTimersByTime(60);
+    coalescer.offer(step(2));
+    vi.advanceTimersByTime(50);
+    coalescer.offer(step(3));
+
+    expect(vi.getTimerCount()).toBe(1);
+    vi.advanceTimersByTime(500);
+    expect(vi.getTimerCount()).toBe(0);
+    expect(applied).toEqual([1, 3]);
   });
 
   it("applies nothing twice after a flush", () => {
