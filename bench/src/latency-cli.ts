@@ -38,9 +38,22 @@ const command = `npm run latency -w @comfycarry/bench -- --browsers ${options.br
 const eventRatio = result.eventLatencyMs.p50 / result.baselinePingMs.p50;
 const commandRatio = result.commandRoundTripMs.p50 / result.baselinePingMs.p50;
 
+const floorRatio = result.reporterStreaming.cpuMsPerStep / result.floorStreaming.cpuMsPerStep;
+
 await appendBenchmarkRow(
-  "latency (bench/src/latency.ts)",
-  ["date (UTC)", "commit", "command", "machine", "baseline: browser ping→pong p50 / p99", "event → browser p50 / p99 (ratio p50)", "command round trip p50 / p99 (ratio p50)", "reporter streaming: core % / peak RSS", "reporter idle with viewers: core % / peak RSS"],
+  "latency with the floor watcher (bench/src/latency.ts)",
+  [
+    "date (UTC)",
+    "commit",
+    "command",
+    "machine",
+    "baseline: browser ping→pong p50 / p99",
+    "event → browser p50 / p99 (ratio p50)",
+    "command round trip p50 / p99 (ratio p50)",
+    "reporter streaming: core % / peak RSS",
+    "floor watcher streaming: core % (reporter CPU ratio)",
+    "reporter idle with viewers: core % / peak RSS",
+  ],
   [
     new Date().toISOString().slice(0, 16).replace("T", " "),
     describeCommit(),
@@ -50,6 +63,7 @@ await appendBenchmarkRow(
     `${ms(result.eventLatencyMs.p50)} / ${ms(result.eventLatencyMs.p99)} (×${eventRatio.toFixed(1)}, n=${result.eventLatencyMs.samples})`,
     `${ms(result.commandRoundTripMs.p50)} / ${ms(result.commandRoundTripMs.p99)} (×${commandRatio.toFixed(1)}, n=${result.commandRoundTripMs.samples})`,
     `${result.reporterStreaming.corePercent.toFixed(2)} % / ${result.reporterStreaming.peakRssMb.toFixed(0)} MB (CPU ${result.reporterStreaming.cpuMsPerStep.toFixed(2)} ms per step)`,
+    `${result.floorStreaming.corePercent.toFixed(2)} % (×${floorRatio.toFixed(1)}, ${result.floorStreaming.cpuMsPerStep.toFixed(2)} ms per step)`,
     `${result.reporterIdle.corePercent.toFixed(2)} % / ${result.reporterIdle.peakRssMb.toFixed(0)} MB`,
   ],
 );

@@ -1,14 +1,17 @@
+import { spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 
 import { parseFrame, type EdgeToBrowserMessage } from "@comfycarry/shared";
-import { BrowserSocketRecorder, findFreePort, frameOfType, REPORTER_SERVICE, Stack, txt2imgPrompt } from "@comfycarry/stack";
-import WebSocket from "ws";
+import { BrowserSocketRecorder, findFreePort, frameOfType, REPORTER_NODE_ARGS, REPORTER_SERVICE, Stack, txt2imgPrompt } from "@comfycarry/stack";
+import WebSocket, { WebSocketServer } from "ws";
 import { z } from "zod";
 
-import { measureProcess } from "./process-usage.js";
+import { measureProcess, measureProcesses } from "./process-usage.js";
 import { percentile } from "./stats.js";
 
 export interface LatencyOptions {
@@ -42,6 +45,12 @@ export interface LatencyResult {
    */
   reporterStreaming: { corePercent: number; peakRssMb: number; cpuMsPerStep: number };
   reporterIdle: { corePercent: number; peakRssMb: number };
+  /**
+   * The floor watcher (bench/src/floor-watcher.ts) over the same streaming phase: it only
+   * parses ComfyUI's frames and forwards coalesced progress, so the reporter's CPU reads
+   * against the least any watcher on this machine pays for the same frames.
+   */
+  floorStreaming: { corePercent: number; cpuMsPerStep: number };
   /** Monotonic-clock bounds of the phases, in microseconds, the clock V8 stamps CPU profiles with on Linux. */
   phasesMicros: { idle: [number, number]; streaming: [number, number] };
 }
@@ -71,6 +80,7 @@ export async function runLatencyBench(options: LatencyOptions): Promise<LatencyR
   });
   const recorders: BrowserSocketRecorder[] = [];
   let observer: WebSocket | null = null;
+  let stopFloor: () => Promise<void> = () => Promise.resolve();
 
   try {
     const reporter = await stack.pm2.find(REPORTER_SERVICE);
@@ -90,6 +100,9 @@ export async function runLatencyBench(options: LatencyOptions): Promise<LatencyR
     const idle = await measureProcess(reporter.pid, () => sleep(options.idleSeconds * 1000));
     const idleEnd = monotonicMicros();
 
+    const floor = await startFloorWatcher(stack.comfyuiUrl);
+    stopFloor = floor.stop;
+
     // A direct client of ComfyUI sees the broadcast progress of prompts queued without a client_id.
     const sentAt = new Map<string, number>();
     observer = new WebSocket(`${stack.comfyuiUrl.replace(/^http/, "ws")}/ws?clientId=${randomUUID().replaceAll("-", "")}`);
@@ -106,7 +119,7 @@ export async function runLatencyBench(options: LatencyOptions): Promise<LatencyR
 
     const promptIds: string[] = [];
     const streamingStart = monotonicMicros();
-    const streaming = await measureProcess(reporter.pid, async () => {
+    const [streaming, floorUsage] = await measureProcesses([reporter.pid, floor.pid], async () => {
       for (let index = 0; index < options.prompts; index += 1) {
         promptIds.push(await queuePromptWithoutClient(stack.comfyuiUrl, options.stepsPerPrompt));
       }
@@ -124,6 +137,9 @@ export async function runLatencyBench(options: LatencyOptions): Promise<LatencyR
     });
 
     const streamingEnd = monotonicMicros();
+    if (streaming === undefined || floorUsage === undefined) {
+      throw new Error("no CPU figures for the streaming phase");
+    }
 
     const latencies: number[] = [];
     for (const recorder of recorders) {
@@ -156,9 +172,11 @@ export async function runLatencyBench(options: LatencyOptions): Promise<LatencyR
         cpuMsPerStep: (streaming.cpuSeconds * 1000) / (options.prompts * options.stepsPerPrompt),
       },
       reporterIdle: { corePercent: idle.corePercent, peakRssMb: idle.peakRssBytes / 1024 ** 2 },
+      floorStreaming: { corePercent: floorUsage.corePercent, cpuMsPerStep: (floorUsage.cpuSeconds * 1000) / (options.prompts * options.stepsPerPrompt) },
       phasesMicros: { idle: [idleStart, idleEnd], streaming: [streamingStart, streamingEnd] },
     };
   } finally {
+    await stopFloor();
     observer?.close();
     for (const recorder of recorders) {
       recorder.close();
@@ -166,6 +184,46 @@ export async function runLatencyBench(options: LatencyOptions): Promise<LatencyR
     await stack.stop();
     await rm(stateDir, { recursive: true, force: true });
   }
+}
+
+/** Coalescing interval of the floor watcher, the same as the reporter's default. */
+const FLOOR_INTERVAL_MS = 100;
+
+/** Starts bench/src/floor-watcher.ts with the reporter's Node flags and waits until it watches ComfyUI. */
+async function startFloorWatcher(comfyuiUrl: string): Promise<{ pid: number; stop: () => Promise<void> }> {
+  const sink = new WebSocketServer({ host: "127.0.0.1", port: 0 });
+  await new Promise((resolveListening) => sink.once("listening", resolveListening));
+  const address = sink.address();
+  const port = typeof address === "object" && address !== null ? address.port : 0;
+  const ready = new Promise<void>((resolveReady) => {
+    sink.on("connection", (socket) => socket.once("message", () => resolveReady()));
+  });
+
+  const script = fileURLToPath(new URL("./floor-watcher.ts", import.meta.url));
+  const child: ChildProcess = spawn(process.execPath, [...REPORTER_NODE_ARGS, script, comfyuiUrl, `ws://127.0.0.1:${port}`, String(FLOOR_INTERVAL_MS)], { stdio: ["ignore", "ignore", "inherit"] });
+  const exited = new Promise<void>((resolveExit) => child.once("exit", () => resolveExit()));
+  const stop = async () => {
+    child.kill();
+    await exited;
+    await new Promise((resolveClose) => sink.close(resolveClose));
+  };
+
+  const failed = exited.then(() => {
+    throw new Error(`the floor watcher exited before it watched ComfyUI (code ${child.exitCode ?? "none"})`);
+  });
+  // Only the race below reads this; an exit after the watcher was ready is the normal stop.
+  failed.catch(() => undefined);
+  try {
+    await Promise.race([ready, failed]);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  if (child.pid === undefined) {
+    await stop();
+    throw new Error("the floor watcher has no process id");
+  }
+  return { pid: child.pid, stop };
 }
 
 async function queuePromptWithoutClient(baseUrl: string, steps: number): Promise<string> {

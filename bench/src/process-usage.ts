@@ -1,16 +1,17 @@
-import { readFile } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 
-/** Clock ticks per second of /proc/<pid>/stat times; 100 on every Linux build we run on. */
-const CLOCK_TICKS_PER_SECOND = 100;
-
-/** CPU seconds (user + system) a process has used so far, from /proc. */
-export async function cpuSeconds(pid: number): Promise<number> {
-  const stat = await readFile(`/proc/${pid}/stat`, "utf8");
-  // Fields after the command name, which sits in parentheses and may contain spaces.
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  const utime = Number(fields[11]);
-  const stime = Number(fields[12]);
-  return (utime + stime) / CLOCK_TICKS_PER_SECOND;
+/**
+ * Returns the CPU seconds all threads of a process have run so far, from each thread's
+ * schedstat in nanoseconds. The clock-tick figures of /proc/<pid>/stat move in 10 ms steps, too coarse
+ * for a process that uses 100-200 ms in a bench phase.
+ */
+export async function preciseCpuSeconds(pid: number): Promise<number> {
+  let nanoseconds = 0;
+  for (const thread of await readdir(`/proc/${pid}/task`)) {
+    const schedstat = await readFile(`/proc/${pid}/task/${thread}/schedstat`, "utf8").catch(() => "0");
+    nanoseconds += Number(schedstat.split(" ")[0]);
+  }
+  return nanoseconds / 1e9;
 }
 
 /** Resident set size of a process in bytes, from /proc. */
@@ -23,18 +24,36 @@ export async function rssBytes(pid: number): Promise<number> {
   return Number(match[1]) * 1024;
 }
 
+export interface ProcessUsage {
+  corePercent: number;
+  cpuSeconds: number;
+  peakRssBytes: number;
+  seconds: number;
+}
+
 /** Measures a process's share of one core and its peak RSS while `work` runs. */
-export async function measureProcess(pid: number, work: () => Promise<void>): Promise<{ corePercent: number; cpuSeconds: number; peakRssBytes: number; seconds: number }> {
-  const startCpu = await cpuSeconds(pid);
+export async function measureProcess(pid: number, work: () => Promise<void>): Promise<ProcessUsage> {
+  const [usage] = await measureProcesses([pid], work);
+  if (usage === undefined) {
+    throw new Error(`no usage measured for process ${pid}`);
+  }
+  return usage;
+}
+
+/** Measures several processes over the same `work`, in the order of `pids`. */
+export async function measureProcesses(pids: readonly number[], work: () => Promise<void>): Promise<ProcessUsage[]> {
+  const startCpu = await Promise.all(pids.map((pid) => preciseCpuSeconds(pid)));
   const started = performance.now();
-  let peak = await rssBytes(pid);
+  const peaks = await Promise.all(pids.map((pid) => rssBytes(pid)));
   const sampler = setInterval(() => {
-    rssBytes(pid).then(
-      (value) => {
-        peak = Math.max(peak, value);
-      },
-      () => undefined,
-    );
+    pids.forEach((pid, index) => {
+      rssBytes(pid).then(
+        (value) => {
+          peaks[index] = Math.max(peaks[index] ?? 0, value);
+        },
+        () => undefined,
+      );
+    });
   }, 250);
   try {
     await work();
@@ -42,6 +61,11 @@ export async function measureProcess(pid: number, work: () => Promise<void>): Pr
     clearInterval(sampler);
   }
   const seconds = (performance.now() - started) / 1000;
-  const cpu = (await cpuSeconds(pid)) - startCpu;
-  return { corePercent: (cpu / seconds) * 100, cpuSeconds: cpu, peakRssBytes: Math.max(peak, await rssBytes(pid)), seconds };
+  return Promise.all(
+    pids.map(async (pid, index) => {
+      const cpu = (await preciseCpuSeconds(pid)) - (startCpu[index] ?? 0);
+      const peak = Math.max(peaks[index] ?? 0, await rssBytes(pid));
+      return { corePercent: (cpu / seconds) * 100, cpuSeconds: cpu, peakRssBytes: peak, seconds };
+    }),
+  );
 }

@@ -15,5 +15,6 @@ describe("latency bench, quick mode", () => {
     expect(result.commandRoundTripMs.p50).toBeLessThan(100 * 5);
     expect(result.reporterStreaming.peakRssMb).toBeLessThan(80 * 2);
     expect(result.reporterStreaming.corePercent).toBeLessThan(100);
+    expect(result.floorStreaming.cpuMsPerStep).toBeGreaterThan(0);
   });
 });
