@@ -10,6 +10,15 @@ describe("StepCoalescer", () => {
     return { key, value, max, apply: () => applied.push(key === "p1" ? value : `${key}:${value}`) };
   }
 
+  /** Offers step 1, step 2 sooner than the interval, and step 3 after it. */
+  function offerThreeSteps(): void {
+    coalescer.offer(step(1));
+    vi.advanceTimersByTime(60);
+    coalescer.offer(step(2));
+    vi.advanceTimersByTime(50);
+    coalescer.offer(step(3));
+  }
+
   beforeEach(() => {
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "performance"] });
     applied = [];
@@ -40,21 +49,13 @@ describe("StepCoalescer", () => {
   });
 
   it("applies a step at once when the interval has passed", () => {
-    coalescer.offer(step(1));
-    vi.advanceTimersByTime(60);
-    coalescer.offer(step(2));
-    vi.advanceTimersByTime(50);
-    coalescer.offer(step(3));
+    offerThreeSteps();
 
     expect(applied).toEqual([1, 3]);
   });
 
   it("drops a replaced step for good", () => {
-    coalescer.offer(step(1));
-    vi.advanceTimersByTime(60);
-    coalescer.offer(step(2));
-    vi.advanceTimersByTime(50);
-    coalescer.offer(step(3));
+    offerThreeSteps();
     vi.advanceTimersByTime(500);
 
     expect(applied).toEqual([1, 3]);
@@ -85,11 +86,7 @@ describe("StepCoalescer", () => {
   });
 
   it("leaves the timer armed after applying a step", () => {
-    coalescer.offer(step(1));
-    vi.advanceTimersByTime(60);
-    coalescer.offer(step(2));
-    vi.advanceTimersByTime(50);
-    coalescer.offer(step(3));
+    offerThreeSteps();
 
     expect(vi.getTimerCount()).toBe(1);
     vi.advanceTimersByTime(500);
