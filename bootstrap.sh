@@ -280,6 +280,7 @@ export COMFYCARRY_SELF_UPDATE=1
 own=()
 if [[ -z "${MALLOC_ARENA_MAX:-}" ]]; then export MALLOC_ARENA_MAX=2; own+=(MALLOC_ARENA_MAX); fi
 if [[ -z "${MALLOC_MMAP_THRESHOLD_:-}" ]]; then export MALLOC_MMAP_THRESHOLD_=131072; own+=(MALLOC_MMAP_THRESHOLD_); fi
+if [[ -z "${GLIBC_TUNABLES:-}" ]]; then export GLIBC_TUNABLES=glibc.malloc.mxfast=0:glibc.malloc.tcache_count=0; own+=(GLIBC_TUNABLES); fi
 COMFYCARRY_REPORTER_ONLY_ENV="$(IFS=,; echo "${own[*]}")"
 export COMFYCARRY_REPORTER_ONLY_ENV
 # The same Node flags as REPORTER_NODE_ARGS in tools/stack/src/stack.ts, which explains why.
