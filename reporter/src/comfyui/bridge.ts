@@ -157,7 +157,10 @@ export class ComfyuiBridge extends EventEmitter<ComfyuiBridgeEvents> {
     }
 
     const frame = parsed.value;
-    this.#steps.flush();
+    // A logs frame carries tqdm steps, which go through the coalescer like progress frames.
+    if (frame.type !== "logs") {
+      this.#steps.flush();
+    }
     if (source === QUEUED_PROMPT_SOURCE) {
       this.#onQueuedPrompt(frame.data);
       return;
@@ -322,7 +325,8 @@ export class ComfyuiBridge extends EventEmitter<ComfyuiBridgeEvents> {
     }
     for (const entry of parsed.data.entries) {
       const progress = parseTqdm(entry.m);
-      if (progress !== null) {
+      // A bar at 0 only says a sampler started; the node in view may still be the one before it.
+      if (progress !== null && progress.value > 0) {
         this.#steps.offer({ key: "log", ...progress, apply: () => this.#tracker.onLogProgress(progress) });
       }
     }

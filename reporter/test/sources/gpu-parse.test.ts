@@ -95,6 +95,20 @@ describe("SampleAssembler", () => {
     assembler.clear();
   });
 
+  it("keeps earlier GPUs in a sample that gains one", async () => {
+    const samples: number[][] = [];
+    const assembler = new SampleAssembler((gpus) => samples.push(gpus.map((gpu) => gpu.index)), 10);
+
+    assembler.push(row(0));
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    assembler.push(row(0));
+    assembler.push(row(1));
+    await new Promise((resolve) => setTimeout(resolve, 40));
+
+    expect(samples).toEqual([[0], [0], [0, 1]]);
+    assembler.clear();
+  });
+
   it("closes a sample after the quiet time", async () => {
     const samples: number[][] = [];
     const assembler = new SampleAssembler((gpus) => samples.push(gpus.map((gpu) => gpu.index)), 10);
