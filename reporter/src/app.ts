@@ -154,7 +154,12 @@ export async function startReporter(config: ReporterConfig, parts: ReporterParts
     store,
     handlers: {
       ...createCommandHandlers(
-        pokeOnComfyuiChange(parts.services, config.comfyuiService, () => monitor.poke()),
+        pokeOnComfyuiChange(
+          parts.services,
+          config.comfyuiService,
+          () => monitor.poke(),
+          (action) => bridge.abandonCurrent(`ComfyUI was ${action}; the prompt it was running is lost.`),
+        ),
         http,
         createComfyuiControlHandlers(comfyuiControl),
         afterSyncStart(createSyncHandlers(sync), syncStarted),

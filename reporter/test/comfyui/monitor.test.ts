@@ -102,6 +102,24 @@ describe("ComfyUI monitor", () => {
     await watched.restart("comfy");
     expect(pokes).toBe(2);
   });
+
+  it("reports a stop or restart of ComfyUI once it is done", async () => {
+    const stopped: string[] = [];
+    const services: ServiceManager = {
+      list: () => Promise.resolve([]),
+      start: () => Promise.resolve(onlineService(0)),
+      stop: () => Promise.resolve(onlineService(0)),
+      restart: () => Promise.resolve(onlineService(1)),
+    };
+    const watched = pokeOnComfyuiChange(services, "comfy", () => undefined, (action) => stopped.push(action));
+
+    await watched.start("comfy");
+    await watched.restart("jupyter");
+    await watched.restart("comfy");
+    await watched.stop("comfy");
+
+    expect(stopped).toEqual(["restarted", "stopped"]);
+  });
 });
 
 async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<void> {
