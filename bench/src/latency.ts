@@ -211,7 +211,7 @@ async function startFloorWatcher(comfyuiUrl: string): Promise<{ pid: number; sto
   const failed = exited.then(() => {
     throw new Error(`the floor watcher exited before it watched ComfyUI (code ${child.exitCode ?? "none"})`);
   });
-  // Only the race below reads this; an exit after the watcher was ready is the normal stop.
+  // Only the race below reads this. An exit after the watcher was ready is the normal stop.
   failed.catch(() => undefined);
   try {
     await Promise.race([ready, failed]);

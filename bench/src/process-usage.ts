@@ -1,9 +1,9 @@
 import { readdir, readFile } from "node:fs/promises";
 
 /**
- * Returns the CPU seconds all threads of a process have run so far, from each thread's
- * schedstat in nanoseconds. The clock-tick figures of /proc/<pid>/stat move in 10 ms steps, too coarse
- * for a process that uses 100-200 ms in a bench phase.
+ * Returns the CPU seconds the current threads of a process have run so far, from each
+ * thread's schedstat in nanoseconds. The clock ticks of /proc/<pid>/stat move in 10 ms
+ * steps, too coarse for a process that uses 100-200 ms in a bench phase.
  */
 export async function preciseCpuSeconds(pid: number): Promise<number> {
   let nanoseconds = 0;

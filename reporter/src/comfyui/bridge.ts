@@ -36,7 +36,7 @@ export interface ComfyuiBridgeOptions {
 /** Ten progress events a second at most: the bar still moves smoothly, at half the cost of a fast sampler's every step. */
 const PROGRESS_INTERVAL_MS = 100;
 
-/** A `progress` frame, parsed in one pass because it is most of what ComfyUI sends. */
+/** A `progress` frame, parsed in one pass because it is most of what the bridge parses. */
 const progressFrameSchema = z.object({ type: z.literal("progress"), data: frameDataSchemas.progress });
 
 export interface ComfyuiBridgeEvents {
@@ -325,7 +325,7 @@ export class ComfyuiBridge extends EventEmitter<ComfyuiBridgeEvents> {
     }
     for (const entry of parsed.data.entries) {
       const progress = parseTqdm(entry.m);
-      // A bar at 0 only says a sampler started; the node in view may still be the one before it.
+      // A bar at 0 only marks a sampler's start, and the node in view may still be the one before it.
       if (progress !== null && progress.value > 0) {
         this.#steps.offer({ key: "log", ...progress, apply: () => this.#tracker.onLogProgress(progress) });
       }

@@ -19,11 +19,6 @@ export class LogSubscription {
     this.#log = log;
   }
 
-  /** Whether the last subscription request for the current socket enabled the logs. */
-  get active(): boolean {
-    return this.#active;
-  }
-
   /** Records a new socket under `clientId`, which has no subscription yet. */
   open(clientId: string): void {
     this.#clientId = clientId;
@@ -61,7 +56,7 @@ export class LogSubscription {
       }
     } catch (error) {
       // The next change of the running prompt retries.
-      this.#log.warn({ err: error }, "changing the ComfyUI log subscription failed; prompts queued past the proxy may get no step progress");
+      this.#log.warn({ err: error, clientId: this.#clientId }, "changing the ComfyUI log subscription failed; prompts queued past the proxy may get no step progress");
     } finally {
       this.#syncing = false;
     }

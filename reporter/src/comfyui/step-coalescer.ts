@@ -15,8 +15,8 @@ const WAIT_INTERVALS = 5;
  * the edge socket and the Durable Object less. A step that arrives after the interval is
  * applied at once. A sooner one waits until a newer step replaces it or is applied, or, when
  * the sampler stalls, for `WAIT_INTERVALS` intervals. Applying a step leaves that timer
- * armed: Node wakes the process at a cleared timer's due time anyway, and on a small VM a
- * wake-up costs more than a step. The last step of a bar is applied at once, and the bridge
+ * armed, because strace showed the process waking at a cleared timer's due time anyway, and
+ * on a small VM a wake-up costs more than a step. The last step of a bar is applied at once, and the bridge
  * flushes before it applies anything else, so events keep their order.
  */
 export class StepCoalescer {

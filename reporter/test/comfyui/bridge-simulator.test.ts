@@ -290,7 +290,7 @@ describe("bridge against the simulator", () => {
     expect(new Set(stepClasses(promptId))).toEqual(new Set(["KSampler"]));
   });
 
-  it("leaves the log stream while progress frames arrive", async () => {
+  it("unsubscribes logs during progress frames", async () => {
     const observe = vi.spyOn(reporter.bridge, "observe");
     try {
       const promptId = await queueUnnamedPrompt(simulator.url, null);

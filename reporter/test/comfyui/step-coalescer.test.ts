@@ -35,7 +35,7 @@ describe("StepCoalescer", () => {
     expect(applied).toEqual([1]);
   });
 
-  it("applies the newest waiting step when no newer one follows", () => {
+  it("applies a stalled waiting step", () => {
     coalescer.offer(step(1));
     vi.advanceTimersByTime(30);
     coalescer.offer(step(2));
@@ -48,7 +48,7 @@ describe("StepCoalescer", () => {
     expect(applied).toEqual([1, 3]);
   });
 
-  it("applies a step at once when the interval has passed", () => {
+  it("applies a late step at once", () => {
     offerThreeSteps();
 
     expect(applied).toEqual([1, 3]);
@@ -76,7 +76,7 @@ describe("StepCoalescer", () => {
     expect(applied).toEqual([1, 2]);
   });
 
-  it("applies a waiting step before a step of another prompt", () => {
+  it("flushes before another prompt's step", () => {
     coalescer.offer(step(1));
     coalescer.offer(step(2));
     coalescer.offer(step(1, "p2"));
@@ -85,7 +85,7 @@ describe("StepCoalescer", () => {
     expect(applied).toEqual([1, 2, "p2:1"]);
   });
 
-  it("leaves the timer armed after applying a step", () => {
+  it("keeps the timer armed after applying", () => {
     offerThreeSteps();
 
     expect(vi.getTimerCount()).toBe(1);

@@ -80,7 +80,7 @@ describe("SampleAssembler", () => {
     ]);
   });
 
-  it("closes a sample of the known shape without waiting", () => {
+  it("closes a known-shape sample at once", () => {
     const samples: number[][] = [];
     const assembler = new SampleAssembler((gpus) => samples.push(gpus.map((gpu) => gpu.index)), 60_000);
 
@@ -95,7 +95,7 @@ describe("SampleAssembler", () => {
     assembler.clear();
   });
 
-  it("keeps earlier GPUs in a sample that gains one", async () => {
+  it("keeps earlier GPUs when one appears", async () => {
     const samples: number[][] = [];
     const assembler = new SampleAssembler((gpus) => samples.push(gpus.map((gpu) => gpu.index)), 10);
 
