@@ -106,6 +106,24 @@ export function parseControlFile(data: Buffer, expectedTotal: number | null): Co
   return { pieceLength, totalLength, uploadLength, bitfield, inFlight, completedBytes };
 }
 
+/**
+ * Returns the bytes a resumed download starts from: complete pieces plus the finished blocks
+ * of in-flight pieces. aria2's `completedLength` counts both, so `completedBytes` alone
+ * stays 0 until a whole piece is done.
+ */
+export function resumableBytes(info: ControlFileInfo): number {
+  let bytes = info.completedBytes;
+  for (const piece of info.inFlight) {
+    const blocks = Math.ceil(piece.length / BLOCK_LENGTH);
+    for (let block = 0; block < blocks; block += 1) {
+      if (((piece.blocks[block >> 3] ?? 0) & (0x80 >> (block & 7))) !== 0) {
+        bytes += Math.min(BLOCK_LENGTH, piece.length - block * BLOCK_LENGTH);
+      }
+    }
+  }
+  return bytes;
+}
+
 /** Writes a control file in the layout `parseControlFile` reads (format version 1). */
 export function serializeControlFile(info: Omit<ControlFileInfo, "completedBytes">): Buffer {
   const head = Buffer.alloc(2 + 4 + 4 + 4 + 8 + 8 + 4);

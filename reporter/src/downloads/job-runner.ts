@@ -4,7 +4,7 @@ import { join } from "node:path";
 import type { Logger } from "../log/logger.js";
 import type { Aria2Rpc, Aria2Status } from "./aria2/rpc-client.js";
 import { scrubAria2Line } from "./aria2/supervisor.js";
-import { readControlFile } from "./control-file.js";
+import { readControlFile, resumableBytes } from "./control-file.js";
 import { recoverWrittenBlocks } from "./control-recovery.js";
 import { assertFits, freeBytes } from "./disk-space.js";
 import { asFailure, DownloadFailure } from "./failure.js";
@@ -144,7 +144,7 @@ async function checkPartial(tempPath: string, expectedTotal: number | null, unsa
   }
   const control = expectedTotal === -1 ? null : await readControlFile(`${tempPath}.aria2`, expectedTotal);
   if (hasTemp && control !== null) {
-    return control.completedBytes;
+    return resumableBytes(control);
   }
   if (hasTemp || (await exists(`${tempPath}.aria2`))) {
     log.warn({ temp: tempPath }, "partial file has no valid control file; restarting it from zero");
@@ -179,10 +179,13 @@ export async function pollJob(context: RunnerContext, job: JobRecord): Promise<v
     return;
   }
   if (status.status === "active" || status.status === "waiting") {
-    const progressed = status.completedLength > job.downloaded_bytes;
+    // Until the first response arrives, aria2 reports a total and a completed length of 0,
+    // even for a resumed file it then continues. Keep the job's starting count until then.
+    const downloaded = status.totalLength === 0 ? Math.max(status.completedLength, job.downloaded_bytes) : status.completedLength;
+    const progressed = downloaded > job.downloaded_bytes;
     context.emit(
       context.store.update(job.id, {
-        downloaded_bytes: status.completedLength,
+        downloaded_bytes: downloaded,
         total_bytes: status.totalLength > 0 ? status.totalLength : job.total_bytes,
         speed_bytes_per_s: status.downloadSpeed,
         ...(progressed ? { reresolves: 0 } : {}),

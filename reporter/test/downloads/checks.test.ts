@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { sniff, matchesExtension } from "../../src/downloads/content-check.js";
-import { parseControlFile } from "../../src/downloads/control-file.js";
+import { parseControlFile, resumableBytes } from "../../src/downloads/control-file.js";
 import { assertFits, requiredBytes } from "../../src/downloads/disk-space.js";
 import { fileNameFromDisposition, safeModelFileName } from "../../src/downloads/file-name.js";
 import { prepareTargetDir } from "../../src/downloads/model-folders.js";
@@ -104,6 +104,24 @@ describe("parseControlFile", () => {
     piece.writeUInt32BE(8, 8);
     expect(parseControlFile(controlFile(2 * 1048576, 1048576, [0]), null)).not.toBeNull();
     expect(parseControlFile(controlFile(2 * 1048576, 1048576, [0], [piece]), null)).not.toBeNull();
+  });
+});
+
+describe("resumableBytes", () => {
+  function inFlightPiece(index: number, length: number, blocks: number[]): Buffer {
+    const entry = Buffer.alloc(12);
+    entry.writeUInt32BE(index, 0);
+    entry.writeUInt32BE(length, 4);
+    entry.writeUInt32BE(blocks.length, 8);
+    return Buffer.concat([entry, Buffer.from(blocks)]);
+  }
+
+  it("counts finished blocks of in-flight pieces", () => {
+    // Piece 0 is complete. Piece 1 has its first three 16 KiB blocks, and the short last piece (20000 bytes) has both of its blocks.
+    const data = controlFile(2 * 1048576 + 20000, 1048576, [0b10000000], [inFlightPiece(1, 1048576, [0b11100000, 0, 0, 0, 0, 0, 0, 0]), inFlightPiece(2, 20000, [0b11000000])]);
+    const info = parseControlFile(data, null);
+
+    expect(info === null ? null : resumableBytes(info)).toBe(1048576 + 3 * 16384 + 20000);
   });
 });
 
