@@ -1,10 +1,11 @@
 import { stat } from "node:fs/promises";
+import { join } from "node:path";
 
 import { assertFits, freeBytes } from "./disk-space.js";
 import { DownloadFailure } from "./failure.js";
 import type { NormalisedLink } from "./links.js";
 import { prepareTargetDir, targetFile } from "./model-folders.js";
-import type { QueueStore } from "./queue-store.js";
+import type { JobRecord, QueueStore } from "./queue-store.js";
 import type { ResolvedSource } from "./resolve-source.js";
 import type { DownloadPreview, Duplicate } from "./schemas.js";
 
@@ -53,9 +54,11 @@ export async function buildPreview(input: PreviewInput): Promise<DownloadPreview
 
 async function findDuplicates(input: PreviewInput, folder: string, finalPath: string): Promise<Duplicate[]> {
   const duplicates: Duplicate[] = [];
-  const live = input.store.list().filter((job) => job.status !== "canceled" && job.status !== "failed");
   const sha = input.resolved.sha256;
-  for (const job of live) {
+  for (const job of input.store.list()) {
+    if (!(await countsAsCopy(job, input.modelsRoot))) {
+      continue;
+    }
     if (job.url === input.link.url && job.civitai_file_id === input.civitaiFileId) {
       duplicates.push({ reason: "same_url", job_id: job.id, path: null });
     } else if (job.folder === folder && job.file_name === input.resolved.fileName && job.status !== "completed") {
@@ -73,4 +76,24 @@ async function findDuplicates(input: PreviewInput, folder: string, finalPath: st
     duplicates.push({ reason: "same_hash", job_id: null, path: installed });
   }
   return duplicates;
+}
+
+/**
+ * Checks whether a job still counts as a copy of its file. A queued, running or paused job
+ * does. A completed job counts only while its file is in place at its downloaded size,
+ * because the user may have deleted or replaced the file since.
+ */
+async function countsAsCopy(job: JobRecord, modelsRoot: string): Promise<boolean> {
+  if (job.status === "canceled" || job.status === "failed") {
+    return false;
+  }
+  if (job.status !== "completed") {
+    return true;
+  }
+  if (job.file_name === null) {
+    return false;
+  }
+
+  const info = await stat(join(modelsRoot, job.folder, job.file_name)).catch(() => null);
+  return info !== null && info.isFile() && (job.total_bytes === null || info.size === job.total_bytes);
 }

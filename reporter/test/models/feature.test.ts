@@ -184,6 +184,32 @@ describe("downloads commands", () => {
     expect(statuses.filter((status) => status === "completed")).toHaveLength(2);
   });
 
+  it("forgets a deleted download", async () => {
+    const url = `${civitai.origin}/models/22?modelVersionId=222`;
+    await run("downloads.add", { url });
+    await eventually("the download to complete", () => feature.engine?.list()[0]?.status === "completed", 30_000);
+    await eventually("the library to hash the file", () => feature.library.list({ limit: 10, offset: 0 }).items[0]?.sha256 !== null);
+    const before = commandSchemas["downloads.preview"].result.parse(await run("downloads.preview", { url }));
+    expect(before.duplicates).not.toEqual([]);
+
+    await run("models.delete", { path: join(dirs.models, before.folder, before.file_name), confirm: true });
+    const after = commandSchemas["downloads.preview"].result.parse(await run("downloads.preview", { url }));
+
+    expect(after.duplicates).toEqual([]);
+  });
+
+  it("drops the link match after replacement", async () => {
+    const url = `${civitai.origin}/models/22?modelVersionId=222`;
+    await run("downloads.add", { url });
+    await eventually("the download to complete", () => feature.engine?.list()[0]?.status === "completed", 30_000);
+    const before = commandSchemas["downloads.preview"].result.parse(await run("downloads.preview", { url }));
+
+    await writeModel(join(dirs.models, before.folder, before.file_name), "a different file under the same name");
+    const after = commandSchemas["downloads.preview"].result.parse(await run("downloads.preview", { url }));
+
+    expect(after.duplicates.map((duplicate) => [duplicate.reason, duplicate.job_id])).toEqual([["same_target", null]]);
+  });
+
   it("reports the current download in the overview", async () => {
     expect(feature.overview()).toEqual({ available: true, active_count: 0, queue_count: 0, current: null });
   });
