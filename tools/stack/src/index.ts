@@ -3,6 +3,7 @@ export { Stack, COMFY_SERVICE, REPORTER_SERVICE, REPORTER_FATAL_EXIT_CODE, REPOR
 export { EdgeClient, EdgeHttpError, type CreatedInstance } from "./edge-client.js";
 export { LinkCutter } from "./link-cutter.js";
 export { Pm2Cli, type Pm2ProcessInfo } from "./pm2.js";
+export { endPm2HomeProcesses, pm2HomeProcesses } from "./pm2-home-processes.js";
 export { BrowserSocketRecorder, frameOfType } from "./browser-socket.js";
 export { queuePrompt, txt2imgPrompt, startWorkload } from "./workload.js";
 export { findFreePort, waitFor } from "./ports.js";

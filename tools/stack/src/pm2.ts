@@ -1,9 +1,10 @@
-import { mkdir, readFile } from "node:fs/promises";
-import { join } from "node:path";
+import { mkdir } from "node:fs/promises";
+import { resolve } from "node:path";
 
 import { execa } from "execa";
 
 import { pm2Cli } from "./paths.js";
+import { endPm2HomeProcesses } from "./pm2-home-processes.js";
 
 /** One PM2 process as `pm2 jlist` prints it, reduced to the fields the stack reads. */
 export interface Pm2ProcessInfo {
@@ -40,7 +41,12 @@ export interface Pm2StartOptions {
  * starts and stops processes, where the CLI's cost does not matter.
  */
 export class Pm2Cli {
-  constructor(readonly pm2Home: string) {}
+  readonly pm2Home: string;
+
+  // Absolute, because the children's PM2_HOME is matched as text when they are ended.
+  constructor(pm2Home: string) {
+    this.pm2Home = resolve(pm2Home);
+  }
 
   private async run(args: string[], extraEnv: Record<string, string> = {}): Promise<string> {
     const result = await execa(process.execPath, [pm2Cli(), ...args], {
@@ -117,32 +123,13 @@ export class Pm2Cli {
   }
 
   /**
-   * Stops every process and the daemon of this PM2_HOME. A daemon that outlives `pm2 kill`
-   * (seen when the demo stops while ComfyUI is slow to exit) is ended through its pid file.
+   * Stops every process and the daemon of this PM2_HOME, and returns once none is left.
+   * `pm2 kill` stops them gracefully. Whatever outlives it is ended by a scan of /proc: a
+   * daemon that ignored the kill (seen when the demo stops while ComfyUI is slow to exit), or
+   * one that a reporter's PM2 API call started again while the old daemon was going away.
    */
   async kill(): Promise<void> {
     await this.run(["kill"]).catch(() => undefined);
-
-    const pid = Number((await readFile(join(this.pm2Home, "pm2.pid"), "utf8").catch(() => "")).trim());
-    if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) {
-      return;
-    }
-    process.kill(pid, "SIGTERM");
-    for (let waited = 0; waited < 5_000 && isAlive(pid); waited += 100) {
-      await new Promise((resolveDelay) => setTimeout(resolveDelay, 100));
-    }
-    if (isAlive(pid)) {
-      process.kill(pid, "SIGKILL");
-    }
-  }
-}
-
-/** Returns whether a process with this pid exists. */
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
+    await endPm2HomeProcesses(this.pm2Home);
   }
 }

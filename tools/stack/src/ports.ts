@@ -18,11 +18,12 @@ export async function findFreePort(): Promise<number> {
   });
 }
 
-/** Polls `probe` until it returns true or `timeoutMs` passes; throws naming `what`. */
-export async function waitFor(what: string, probe: () => Promise<boolean>, timeoutMs: number, intervalMs = 200): Promise<void> {
+/** Polls `probe` until it returns true or `timeoutMs` passes; throws naming `what`. `signal` ends the wait early. */
+export async function waitFor(what: string, probe: () => Promise<boolean>, timeoutMs: number, intervalMs = 200, signal?: AbortSignal): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown = null;
   while (Date.now() < deadline) {
+    signal?.throwIfAborted();
     try {
       if (await probe()) {
         return;

@@ -10,6 +10,7 @@ import { startEdge, type LocalEdge } from "./edge.js";
 import { paths } from "./paths.js";
 import { LinkCutter } from "./link-cutter.js";
 import { Pm2Cli } from "./pm2.js";
+import { watchForExit } from "./pm2-exit-watch.js";
 import { findFreePort, waitFor } from "./ports.js";
 import { ensureOutputsRule, localRemoteConf, localRemoteDir, prepareLocalRemote } from "./sync.js";
 
@@ -128,6 +129,8 @@ export interface StackOptions {
    * COMFYCARRY_TEST_LOOPBACK_HOSTS to point downloads at the loopback fakes.
    */
   reporterEnv?: Record<string, string>;
+  /** Script of the reporter in place of the built bundle (paths.reporterEntry), e.g. a stub that fails. */
+  reporterEntry?: string;
   /** Node flags of the reporter in place of REPORTER_NODE_ARGS, for benchmarks that compare flags. */
   reporterNodeArgs?: string[];
   /** Extra edge variables, e.g. provider base URLs and API keys pointing at loopback fakes. */
@@ -185,6 +188,7 @@ export class Stack {
       vars: options.edgeVars,
     });
 
+    let stack: Stack | null = null;
     try {
       const client = new EdgeClient(edge.url);
       await client.login(state.password);
@@ -199,11 +203,19 @@ export class Stack {
       const tokenFile = join(options.stateDir, "instance-token");
       await writeFile(tokenFile, state.token ?? "", { mode: 0o600 });
 
-      const stack = new Stack(options, edge, client, state.password, instanceId, tokenFile, await findFreePort(), await findFreePort(), await findFreePort());
+      stack = new Stack(options, edge, client, state.password, instanceId, tokenFile, await findFreePort(), await findFreePort(), await findFreePort());
       await stack.startServices();
       return stack;
     } catch (error) {
-      await edge.stop();
+      // Whatever started before the failure (PM2 and its processes, the relay, wrangler) must not outlive it.
+      const cleanup = stack === null ? edge.stop() : stack.stop();
+      const cleanupError = await cleanup.then(
+        () => null,
+        (failure: unknown) => failure,
+      );
+      if (cleanupError !== null) {
+        throw new AggregateError([error, cleanupError], "the stack failed to start, and stopping what it had started failed too");
+      }
       throw error;
     }
   }
@@ -258,15 +270,30 @@ export class Stack {
   }
 
   private async waitForFirstSnapshot(): Promise<void> {
-    await waitFor(
-      "the first snapshot from the reporter at the edge",
-      async () => {
-        const overview = await this.client.overview(this.instanceId);
-        return overview.online && overview.snapshot !== null;
-      },
-      60_000,
-      250,
-    );
+    const exitWatch = watchForExit(this.pm2, REPORTER_SERVICE, this.reporterEntry);
+    const done = new AbortController();
+    try {
+      await Promise.race([
+        waitFor(
+          "the first snapshot from the reporter at the edge",
+          async () => {
+            const overview = await this.client.overview(this.instanceId);
+            return overview.online && overview.snapshot !== null;
+          },
+          60_000,
+          250,
+          done.signal,
+        ),
+        exitWatch.exited,
+      ]);
+    } finally {
+      exitWatch.stop();
+      done.abort();
+    }
+  }
+
+  get reporterEntry(): string {
+    return this.options.reporterEntry ?? paths.reporterEntry;
   }
 
   /** Folder behind the local rclone remote. */
@@ -360,7 +387,7 @@ export class Stack {
   async startReporter(): Promise<void> {
     await this.pm2.start({
       name: REPORTER_SERVICE,
-      script: paths.reporterEntry,
+      script: this.reporterEntry,
       args: [],
       env: this.reporterEnv(),
       cwd: this.workspaceDir,
