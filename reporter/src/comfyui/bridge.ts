@@ -1,7 +1,6 @@
 import { EventEmitter } from "node:events";
 
 import { parseFrame } from "@comfycarry/shared";
-import { z } from "zod";
 import type { CurrentPrompt, ProtocolEvent } from "@comfycarry/shared";
 
 import type { BackoffOptions } from "../link/backoff.js";
@@ -12,6 +11,7 @@ import type { ComfyuiHttp } from "./http.js";
 import { LogSubscription } from "./log-subscription.js";
 import { ComfyuiSocket } from "./own-socket.js";
 import { PromptGraphs } from "./prompt-graphs.js";
+import { readProgressFrame } from "./progress-frame.js";
 import { PromptTracker } from "./prompt-tracker.js";
 import { QUEUED_PROMPT_SOURCE, parseQueuedPrompt } from "./queued-prompt.js";
 import { frameDataSchemas, graphOfHistory, wsFrameSchema } from "./schemas.js";
@@ -35,9 +35,6 @@ export interface ComfyuiBridgeOptions {
 
 /** Ten progress events a second at most: the bar still moves smoothly, at half the cost of a fast sampler's every step. */
 const PROGRESS_INTERVAL_MS = 100;
-
-/** A `progress` frame, parsed in one pass because it is most of what the bridge parses. */
-const progressFrameSchema = z.object({ type: z.literal("progress"), data: frameDataSchemas.progress });
 
 export interface ComfyuiBridgeEvents {
   event: [event: ProtocolEvent];
@@ -181,12 +178,11 @@ export class ComfyuiBridge extends EventEmitter<ComfyuiBridgeEvents> {
 
   /** Hands a step to the coalescer, so most steps of a fast sampler cost only this parse. */
   #onProgressFrame(text: string, source: string): void {
-    const parsed = parseFrame(progressFrameSchema, text);
-    if (!parsed.ok) {
-      this.#log.debug({ source, issues: parsed.issues }, "ComfyUI progress frame without the expected fields, ignored");
+    const frame = readProgressFrame(text);
+    if (frame === null) {
+      this.#log.debug({ source }, "ComfyUI progress frame without the expected fields, ignored");
       return;
     }
-    const frame = parsed.value;
     this.#steps.offer({ key: frame.data.prompt_id ?? "", value: frame.data.value, max: frame.data.max, apply: () => this.#gate.offer(frame, source) });
   }
 

@@ -5,6 +5,7 @@ import type { Logger } from "../log/logger.js";
 import { terminalFromHistory } from "./history-outcome.js";
 import type { Terminal } from "./history-outcome.js";
 import { PromptGraphs } from "./prompt-graphs.js";
+import { readProgressData } from "./progress-frame.js";
 import { TrackedPrompt } from "./prompt-state.js";
 import { frameDataSchemas } from "./schemas.js";
 import type { FrameData, HistoryEntry, Queue, WsFrame } from "./schemas.js";
@@ -95,13 +96,7 @@ export class PromptTracker {
         this.#with(frame, "executing", (data) => this.#executing(data));
         break;
       case "progress":
-        this.#with(frame, "progress", (data) => {
-          const prompt = data.prompt_id === undefined ? this.#current : this.#prompt(data.prompt_id);
-          if (prompt !== null) {
-            prompt.sawProgressFrames = true;
-            this.#progress(prompt, { value: data.value, max: data.max }, data.node ?? prompt.node);
-          }
-        });
+        this.#onProgress(frame);
         break;
       case "executed":
         this.#with(frame, "executed", (data) => this.#executed(data));
@@ -182,6 +177,19 @@ export class PromptTracker {
     }
     this.#log.trace({ promptId: prompt.promptId, source: "log", ...progress }, "step progress from the log (fallback)");
     this.#progress(prompt, progress, prompt.node);
+  }
+
+  #onProgress(frame: WsFrame): void {
+    const data = readProgressData(frame.data);
+    if (data === null) {
+      this.#log.debug({ type: frame.type }, "ComfyUI frame without the expected fields, ignored");
+      return;
+    }
+    const prompt = data.prompt_id === undefined ? this.#current : this.#prompt(data.prompt_id);
+    if (prompt !== null) {
+      prompt.sawProgressFrames = true;
+      this.#progress(prompt, { value: data.value, max: data.max }, data.node ?? prompt.node);
+    }
   }
 
   #with<T extends keyof typeof frameDataSchemas>(frame: WsFrame, type: T, apply: (data: FrameData<T>) => void): void {

@@ -79,7 +79,6 @@ export const frameDataSchemas = {
   execution_start: z.looseObject({ prompt_id: z.string(), ...at }),
   execution_cached: z.looseObject({ prompt_id: z.string(), nodes: z.array(z.string()), ...at }),
   executing: z.looseObject({ prompt_id: z.string().optional(), node: z.string().nullable() }),
-  progress: z.looseObject({ prompt_id: z.string().optional(), node: z.string().nullish(), value: z.number(), max: z.number() }),
   executed: z.looseObject({
     prompt_id: z.string(),
     node: z.string(),
