@@ -1,7 +1,32 @@
 // `npm run demo`: install what is missing, build, then start the local stack and print
 // the dashboard address and login. Ctrl-C stops everything it started.
-import { ensureInstalled, execTypeScript, runNpmScript } from "../bootstrap-node.mjs";
+import { spawn } from "node:child_process";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 
-ensureInstalled();
-runNpmScript("build");
-execTypeScript("tools/stack/src/demo.ts", process.argv.slice(2));
+import { ensureInstalled, repoRoot, runNpmScript, withPinnedNode } from "../bootstrap-node.mjs";
+
+const args = process.argv.slice(2);
+
+// --no-build starts what is installed and built as it is (tests, and repeated demo runs).
+if (!args.includes("--no-build")) {
+  ensureInstalled();
+  runNpmScript("build");
+}
+
+// demo.ts runs on the pinned Node with tsx as a loader, not under the tsx CLI. On Ctrl-C the
+// CLI waits 30 ms for its child to confirm the signal, and SIGKILLs it after a second miss.
+// A demo that did not run within that time (a loaded machine) was killed before it stopped
+// PM2, so the PM2 daemon and its processes stayed running.
+const child = spawn(
+  join(repoRoot, "node_modules/.bin/node"),
+  ["--import", pathToFileURL(join(repoRoot, "node_modules/tsx/dist/loader.mjs")).href, join(repoRoot, "tools/stack/src/demo.ts"), ...args],
+  { cwd: repoRoot, stdio: "inherit", env: withPinnedNode(process.env) },
+);
+
+// Ctrl-C also reaches demo.ts from the terminal, and it stops once however many signals arrive.
+// A signal sent to this process alone (kill <pid>) must reach it too.
+for (const signal of ["SIGINT", "SIGTERM"]) {
+  process.on(signal, () => child.kill(signal));
+}
+child.on("exit", (code, signal) => process.exit(code ?? (signal === null ? 1 : 130)));

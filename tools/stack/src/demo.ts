@@ -1,4 +1,4 @@
-import { join } from "node:path";
+import { isAbsolute, join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
 
 import { startModelHosts } from "./model-hosts.js";
@@ -7,16 +7,21 @@ import { findFreePort } from "./ports.js";
 import { Stack } from "./stack.js";
 import { startWorkload } from "./workload.js";
 
-const usage = `Usage: npm run demo -- [--port N] [--preset NAME] [--no-workload]
-  --port N        edge port (default 8787, or a free port if it is taken)
-  --preset NAME   GPU preset of the fake nvidia-smi: h100, rtx4090x2, na-power, nvml-failure (default h100)
-  --no-workload   do not queue a sample prompt every 30 s`;
+const usage = `Usage: npm run demo -- [--port N] [--preset NAME] [--no-workload] [--state-dir DIR] [--no-build]
+  --port N         edge port (default 8787, or a free port if it is taken; 0 picks a free port)
+  --preset NAME    GPU preset of the fake nvidia-smi: h100, rtx4090x2, na-power, nvml-failure (default h100)
+  --no-workload    do not queue a sample prompt every 30 s
+  --state-dir DIR  folder for edge storage, PM2_HOME and logs (default .state/demo)
+  --no-build       skip \`npm install\` and \`npm run build\`, when both are already current`;
 
 const { values } = parseArgs({
   options: {
     port: { type: "string" },
     preset: { type: "string", default: "h100" },
     "no-workload": { type: "boolean", default: false },
+    "state-dir": { type: "string" },
+    // Read by demo.mjs; accepted here so that demo.ts can be started with the same flags.
+    "no-build": { type: "boolean", default: false },
     help: { type: "boolean", default: false },
   },
 });
@@ -26,18 +31,34 @@ if (values.help) {
 }
 
 const requestedPort = values.port === undefined ? 8787 : Number(values.port);
-if (!Number.isInteger(requestedPort) || requestedPort < 1 || requestedPort > 65535) {
-  console.error(`--port must be a TCP port between 1 and 65535, got "${values.port ?? ""}".`);
+if (!Number.isInteger(requestedPort) || requestedPort < 0 || requestedPort > 65535) {
+  console.error(`Invalid --port "${values.port ?? ""}": use a TCP port between 1 and 65535, or 0 for a free one.`);
   process.exit(2);
 }
-const port = (await isPortFree(requestedPort)) ? requestedPort : await findFreePort();
+const port = requestedPort !== 0 && (await isPortFree(requestedPort)) ? requestedPort : await findFreePort();
+const stateDir = resolve(values["state-dir"] ?? join(paths.repoRoot, ".state/demo"));
+
+// Handlers go in before anything starts: Ctrl-C during the start-up must stop what started too.
+let stopRequested = false;
+let stop: (() => Promise<void>) | null = null;
+function onSignal(): void {
+  if (stopRequested) {
+    console.log("[comfycarry] still stopping…");
+    return;
+  }
+  stopRequested = true;
+  console.log("[comfycarry] stopping…");
+  void stop?.();
+}
+process.on("SIGINT", onSignal);
+process.on("SIGTERM", onSignal);
 
 console.log("[comfycarry] starting the local edge (wrangler dev), the ComfyUI simulator and the reporter…");
 // Loopback fakes of CivitAI and Hugging Face, so the Models page can search and download offline.
 const modelHosts = await startModelHosts();
 const stack = await Stack.start({
   reporterEnv: modelHosts.env,
-  stateDir: join(paths.repoRoot, ".state/demo"),
+  stateDir,
   edgePort: port,
   preset: values.preset,
   reuseState: true,
@@ -47,6 +68,16 @@ const stack = await Stack.start({
   // ComfyUI as a git checkout started the way the reporter defines it, so the ComfyUI page's
   // launch options, versions and log view work as they do on a rented container.
   comfyuiCheckout: {},
+}).catch(async (error: unknown) => {
+  // Stack.start has already stopped the parts it started. Ctrl-C ends wrangler dev at once,
+  // so a start-up that was interrupted fails here too.
+  await modelHosts.close();
+  if (stopRequested) {
+    console.log("[comfycarry] stopped.");
+    process.exit(130);
+  }
+  console.error("[comfycarry] the demo failed to start:", error);
+  process.exit(1);
 });
 const stopWorkload = values["no-workload"] ? () => undefined : startWorkload(stack.comfyuiProxyUrl, 30_000);
 
@@ -61,23 +92,31 @@ console.log(`
   Fake CivitAI: ${modelHosts.civitai.origin} (paste ${modelHosts.civitaiLink} on the Models page)
   Fake Hugging Face: ${modelHosts.hf.origin} (browse acme/flux-parts)
 
-  State: .state/demo (edge storage, PM2_HOME, logs). Press Ctrl-C to stop.
+  State: ${displayPath(stateDir)} (edge storage, PM2_HOME, logs). Press Ctrl-C to stop.
 `);
 
-let stopping = false;
-async function shutdown(): Promise<void> {
-  if (stopping) {
-    return;
-  }
-  stopping = true;
-  console.log("[comfycarry] stopping…");
+stop = async () => {
   stopWorkload();
-  await stack.stop();
+  let exitCode = 0;
+  try {
+    await stack.stop();
+  } catch (error) {
+    console.error(`[comfycarry] stopping the stack failed; check for processes with PM2_HOME=${stack.pm2.pm2Home}:`, error);
+    exitCode = 1;
+  }
   await modelHosts.close();
-  process.exit(0);
+  console.log("[comfycarry] stopped.");
+  process.exit(exitCode);
+};
+if (stopRequested) {
+  void stop();
 }
-process.on("SIGINT", () => void shutdown());
-process.on("SIGTERM", () => void shutdown());
+
+/** Returns `path` relative to the repository when it is inside it, for shorter output. */
+function displayPath(path: string): string {
+  const inside = relative(paths.repoRoot, path);
+  return inside.startsWith("..") || isAbsolute(inside) ? path : inside;
+}
 
 async function isPortFree(candidate: number): Promise<boolean> {
   const { createServer } = await import("node:net");

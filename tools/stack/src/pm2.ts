@@ -124,9 +124,9 @@ export class Pm2Cli {
 
   /**
    * Stops every process and the daemon of this PM2_HOME, and returns once none is left.
-   * `pm2 kill` stops them gracefully. Whatever outlives it is ended by a scan of /proc: a
-   * daemon that ignored the kill (seen when the demo stops while ComfyUI is slow to exit), or
-   * one that a reporter's PM2 API call started again while the old daemon was going away.
+   * `pm2 kill` stops them gracefully, and whatever outlives it is ended through a scan of /proc.
+   * That covers a daemon that ignored the kill (seen when the demo stops while ComfyUI is slow
+   * to exit), and one that a reporter's PM2 API call can start when it finds no daemon.
    */
   async kill(): Promise<void> {
     await this.run(["kill"]).catch(() => undefined);
