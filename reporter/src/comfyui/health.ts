@@ -26,13 +26,22 @@ export class RestartHistory {
   }
 }
 
+/** Results of one health check against ComfyUI's HTTP API. */
+export interface ComfyuiProbe {
+  /** Whether /system_stats returned valid stats. */
+  stats: boolean;
+  /** Whether another route (/queue) responded. */
+  api: boolean;
+}
+
 /**
- * Decides ComfyUI's state. It is `online` while its HTTP API responds. Otherwise it is
- * `crashed` when PM2 marks it errored or it is in a crash loop, `starting` while PM2 runs
- * it, and `offline` when PM2 has it stopped or has no such process.
+ * Decides ComfyUI's state. It is `online` while any route of its HTTP API responds, because
+ * /system_stats can fail on its own, e.g. when the GPU cannot be read, while prompts still run.
+ * Otherwise it is `crashed` when PM2 marks it errored or it is in a crash loop, `starting`
+ * while PM2 runs it, and `offline` when PM2 has it stopped or has no such process.
  */
-export function judgeComfyuiState(httpOk: boolean, service: Service | null, crashLoop: boolean): ComfyuiState {
-  if (httpOk) {
+export function judgeComfyuiState(probe: ComfyuiProbe, service: Service | null, crashLoop: boolean): ComfyuiState {
+  if (probe.stats || probe.api) {
     return "online";
   }
   if (service === null) {

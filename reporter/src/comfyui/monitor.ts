@@ -35,7 +35,7 @@ export interface ComfyuiMonitorEvents {
   event: [event: ProtocolEvent];
 }
 
-/** Polls /system_stats and ComfyUI's PM2 process, and emits `comfyui.state` on every change. */
+/** Polls /system_stats (and /queue when it fails) and ComfyUI's PM2 process, and emits `comfyui.state` on every change. */
 export class ComfyuiMonitor extends EventEmitter<ComfyuiMonitorEvents> {
   readonly #options: ComfyuiMonitorOptions;
   readonly #log: Logger;
@@ -48,6 +48,8 @@ export class ComfyuiMonitor extends EventEmitter<ComfyuiMonitorEvents> {
   #fastUntil = 0;
   /** Whether a check since the last poke found ComfyUI not online, so "online" again ends the fast checks. */
   #sawNotOnline = false;
+  /** Whether the last check found /system_stats failing while /queue responded. */
+  #statsOnlyFailure = false;
 
   constructor(options: ComfyuiMonitorOptions) {
     super();
@@ -109,14 +111,17 @@ export class ComfyuiMonitor extends EventEmitter<ComfyuiMonitorEvents> {
     this.#checking = true;
     try {
       const [stats, service] = await Promise.all([this.#readStats(), this.#readService()]);
+      // Requested only when /system_stats fails, to tell a ComfyUI that cannot read its GPU from one that is down.
+      const api = stats === null && (await this.#queueAnswers());
+      this.#noteStatsOnlyFailure(api);
       const crashLoop = service !== null && this.#restarts.record(service.restarts, (this.#options.now ?? Date.now)());
-      const state = judgeComfyuiState(stats !== null, service, crashLoop);
+      const state = judgeComfyuiState({ stats: stats !== null, api }, service, crashLoop);
       const previous = this.#health.state;
       if (state !== "online") {
         this.#sawNotOnline = true;
       }
       this.#health = {
-        online: stats !== null,
+        online: stats !== null || api,
         state,
         version: stats?.version ?? this.#health.version,
         pytorch_version: stats?.pytorch ?? this.#health.pytorch_version,
@@ -142,6 +147,29 @@ export class ComfyuiMonitor extends EventEmitter<ComfyuiMonitorEvents> {
     } catch (error) {
       this.#log.debug({ err: error }, "ComfyUI /system_stats request failed");
       return null;
+    }
+  }
+
+  async #queueAnswers(): Promise<boolean> {
+    try {
+      await this.#options.http.queue();
+      return true;
+    } catch (error) {
+      this.#log.debug({ err: error }, "ComfyUI /queue request failed");
+      return false;
+    }
+  }
+
+  /** Logs once per change when ComfyUI starts or stops responding on every route except /system_stats. */
+  #noteStatsOnlyFailure(failing: boolean): void {
+    if (failing === this.#statsOnlyFailure) {
+      return;
+    }
+    this.#statsOnlyFailure = failing;
+    if (failing) {
+      this.#log.warn("ComfyUI /system_stats failed while /queue responded, e.g. after an NVML error; reporting ComfyUI online with the last known versions");
+    } else {
+      this.#log.info("ComfyUI /system_stats no longer fails alone: it responds again or ComfyUI stopped responding");
     }
   }
 

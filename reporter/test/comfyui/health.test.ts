@@ -9,17 +9,23 @@ function service(status: Service["status"]): Service {
 }
 
 describe("judgeComfyuiState", () => {
+  const stats = { stats: true, api: false };
+  const noStats = { stats: false, api: true };
+  const silent = { stats: false, api: false };
+
   it.each([
-    [true, null, false, "online"],
-    [true, service("errored"), true, "online"],
-    [false, service("online"), false, "starting"],
-    [false, service("launching"), false, "starting"],
-    [false, service("stopped"), false, "offline"],
-    [false, null, false, "offline"],
-    [false, service("errored"), false, "crashed"],
-    [false, service("online"), true, "crashed"],
-  ] as const)("http %s, pm2 %o, loop %s gives %s", (httpOk, pm2, loop, expected) => {
-    expect(judgeComfyuiState(httpOk, pm2, loop)).toBe(expected);
+    [stats, null, false, "online"],
+    [stats, service("errored"), true, "online"],
+    [noStats, service("online"), false, "online"],
+    [noStats, null, false, "online"],
+    [silent, service("online"), false, "starting"],
+    [silent, service("launching"), false, "starting"],
+    [silent, service("stopped"), false, "offline"],
+    [silent, null, false, "offline"],
+    [silent, service("errored"), false, "crashed"],
+    [silent, service("online"), true, "crashed"],
+  ] as const)("probe %o, pm2 %o, loop %s gives %s", (probe, pm2, loop, expected) => {
+    expect(judgeComfyuiState(probe, pm2, loop)).toBe(expected);
   });
 });
 

@@ -86,6 +86,39 @@ describe("ComfyUI monitor", () => {
     expect(states.at(-1)).toBe("online");
   });
 
+  it("reports online when only /system_stats fails", async () => {
+    // ComfyUI after an NVML error returns 500 on /system_stats while /queue and prompts still work.
+    const server = createServer((request, response) => {
+      response.setHeader("content-type", "application/json");
+      if (request.url === "/system_stats") {
+        response.statusCode = 500;
+        response.end(JSON.stringify({ error: "NVML_ERROR_UNKNOWN" }));
+        return;
+      }
+      response.end(JSON.stringify({ queue_running: [], queue_pending: [] }));
+    });
+    await new Promise<void>((resolveListen) => server.listen(0, "127.0.0.1", resolveListen));
+    const port = (server.address() as AddressInfo).port;
+    const services: ServiceManager = {
+      list: () => Promise.resolve([onlineService(0)]),
+      start: () => Promise.resolve(onlineService(0)),
+      stop: () => Promise.resolve(onlineService(0)),
+      restart: () => Promise.resolve(onlineService(0)),
+    };
+    const current = new ComfyuiMonitor({ http: new ComfyuiHttp(`http://127.0.0.1:${port}`), services, serviceName: "comfy", log });
+
+    try {
+      await current.check();
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolveClose) => server.close(() => resolveClose()));
+    }
+
+    expect(current.health.state).toBe("online");
+    expect(current.health.online).toBe(true);
+    expect(current.health.version).toBeNull();
+  });
+
   it("leaves other services alone", async () => {
     let pokes = 0;
     const services: ServiceManager = {
