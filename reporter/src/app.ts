@@ -158,7 +158,7 @@ export async function startReporter(config: ReporterConfig, parts: ReporterParts
           parts.services,
           config.comfyuiService,
           () => monitor.poke(),
-          (action) => bridge.abandonCurrent(`ComfyUI was ${action}; the prompt it was running is lost.`),
+          (action) => bridge.abandonQueue(`ComfyUI was ${action}; the prompt it was running is lost.`),
         ),
         http,
         createComfyuiControlHandlers(comfyuiControl),
@@ -202,7 +202,7 @@ export async function startReporter(config: ReporterConfig, parts: ReporterParts
     edge.sendEvent(event);
     // ComfyUI keeps its queue in memory, so a stopped or crashed process will never finish the running prompt.
     if (event.kind === "comfyui.state" && (event.state === "offline" || event.state === "crashed")) {
-      bridge.abandonCurrent(`ComfyUI is ${event.state}; the prompt it was running is lost.`);
+      bridge.abandonQueue(`ComfyUI is ${event.state}; the prompt it was running is lost.`);
     }
     void edge.sendSnapshotNow();
   });

@@ -190,10 +190,14 @@ export class ComfyuiBridge extends EventEmitter<ComfyuiBridgeEvents> {
     return type === "status" || PROMPT_FRAMES.has(type) || (type === "logs" && this.#tracker.wantsLogProgress);
   }
 
-  /** Ends the running prompt as lost; for when ComfyUI's process is gone and will not finish it. */
-  abandonCurrent(reason: string): void {
+  /**
+   * Ends the running prompt as lost and sets the queue counts to zero. Call it when ComfyUI's
+   * process is gone, because the prompt will never finish and the in-memory queue went with it.
+   */
+  abandonQueue(reason: string): void {
     this.#steps.flush();
     this.#tracker.abandonCurrent(reason);
+    this.#tracker.clearQueue();
     this.#followTracker();
   }
 

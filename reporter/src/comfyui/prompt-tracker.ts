@@ -125,11 +125,7 @@ export class PromptTracker {
 
   /** Applies a /queue read: counts, the running prompt and prompts that left it. */
   onQueue(queue: Queue): void {
-    const counts = { running: queue.queue_running.length, pending: queue.queue_pending.length };
-    if (counts.running !== this.#queue.running || counts.pending !== this.#queue.pending) {
-      this.#queue = counts;
-      this.#emit({ kind: "comfyui.queue", at: toUtcTimestamp(), queue_running: counts.running, queue_pending: counts.pending });
-    }
+    this.#setQueueCounts({ running: queue.queue_running.length, pending: queue.queue_pending.length });
 
     const running = queue.queue_running[0] ?? null;
     const current = this.#current;
@@ -167,6 +163,23 @@ export class PromptTracker {
     }
     this.#log.warn({ promptId: prompt.promptId, reason }, "ending the running prompt as lost");
     this.#finish(prompt.promptId, { kind: "error", node: prompt.node, nodeType: null, exceptionType: PROMPT_LOST_EXCEPTION, exceptionMessage: reason });
+  }
+
+  /**
+   * Sets the queue counts to zero after ComfyUI's process stopped, because ComfyUI keeps its
+   * queue in memory and none of it survives. The next /queue read sets the real counts again.
+   */
+  clearQueue(): void {
+    this.#setQueueCounts({ running: 0, pending: 0 });
+  }
+
+  /** Stores the queue counts and emits `comfyui.queue` when they changed. */
+  #setQueueCounts(counts: { running: number; pending: number }): void {
+    if (counts.running === this.#queue.running && counts.pending === this.#queue.pending) {
+      return;
+    }
+    this.#queue = counts;
+    this.#emit({ kind: "comfyui.queue", at: toUtcTimestamp(), queue_running: counts.running, queue_pending: counts.pending });
   }
 
   /** Applies a tqdm bar from ComfyUI's log, used only for prompts that send no `progress` frames to us. */

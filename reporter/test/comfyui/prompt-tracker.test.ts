@@ -269,3 +269,34 @@ describe("prompt tracker abandon", () => {
     expect(t.current).toBeNull();
   });
 });
+
+describe("prompt tracker clearQueue", () => {
+  it("zeroes the counts with an event", () => {
+    const { tracker: t, events } = tracker();
+    t.onQueue(queue([PROMPT], ["a", "b"]));
+
+    t.clearQueue();
+
+    expect(t.queueCounts).toEqual({ running: 0, pending: 0 });
+    expect(events.at(-1)).toMatchObject({ kind: "comfyui.queue", queue_running: 0, queue_pending: 0 });
+  });
+
+  it("emits nothing for an empty queue", () => {
+    const { tracker: t, events } = tracker();
+
+    t.clearQueue();
+
+    expect(events).toEqual([]);
+  });
+
+  it("takes the next read's counts", () => {
+    const { tracker: t, events } = tracker();
+    t.onQueue(queue([PROMPT], ["a"]));
+    t.clearQueue();
+
+    t.onQueue(queue([], ["c"]));
+
+    expect(t.queueCounts).toEqual({ running: 0, pending: 1 });
+    expect(events.at(-1)).toMatchObject({ kind: "comfyui.queue", queue_running: 0, queue_pending: 1 });
+  });
+});
