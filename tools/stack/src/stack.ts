@@ -43,8 +43,8 @@ export const OFFLINE_REPORTER_ENV: Record<string, string> = {
  * (two runs each on 2 shared cores), and peak RSS stayed in the same range (94-100 MB). The
  * heap still shrinks at the next collection that allocation triggers.
  * --max-opt=0 keeps every function in the Ignition interpreter: no TurboFan and no Sparkplug
- * baseline code. The reporter's hot work is parsing and writing small JSON frames, done in C++
- * either way, so compiled code bought little. Optimizing cost background-thread CPU, and
+ * baseline code. Most of the streaming CPU is then in Ignition's handlers (perf), yet compiled
+ * code bought little, even over 30 s of streaming. Optimizing cost background-thread CPU, and
  * TurboFan's own code pages in the Node binary stayed resident. In the latency benchmark's
  * workload, stopping before TurboFan (--max-opt=1) lowered peak RSS from 99-100 MB to 91 MB
  * and CPU per streamed step from 1.2 to 1.05 ms (one run each). Stopping before Sparkplug as
