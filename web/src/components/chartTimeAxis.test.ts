@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { chooseStep, estimateTextWidth, tickFormat, timeAxis, TIME_STEPS_S, widestLabel } from "./chartTimeAxis";
+import { chooseStep, estimateTextWidth, tickFormat, timeAxis, timeAxisRightPadding, TIME_STEPS_S, widestLabel } from "./chartTimeAxis";
 
 import type uPlot from "uplot";
 
@@ -133,5 +133,25 @@ describe("timeAxis for uPlot", () => {
     const labels = typeof axis.values === "function" ? axis.values({} as uPlot, [START + 13], 0, 100, 60) : [];
 
     expect(labels).toEqual(["10:00 AM"]);
+  });
+});
+
+describe("timeAxisRightPadding", () => {
+  const measure = (text: string): number => estimateTextWidth(text);
+
+  // uPlot centres each label on its tick, so a tick on the plot's right edge needs half a label of padding.
+  for (const locale of ["en", "zh-CN"]) {
+    for (const dates of [false, true]) {
+      it(`fits ${locale} labels at the right edge${dates ? " with dates" : ""}`, () => {
+        const padding = timeAxisRightPadding(locale, dates, measure);
+        const clipped = TIME_STEPS_S.filter((stepS) => widestLabel(locale, stepS, dates, measure) / 2 > padding);
+
+        expect(clipped).toEqual([]);
+      });
+    }
+  }
+
+  it("exceeds uPlot's 25 px default for English seconds", () => {
+    expect(timeAxisRightPadding("en", false, measure)).toBeGreaterThan(25);
   });
 });

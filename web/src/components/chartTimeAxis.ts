@@ -88,6 +88,17 @@ export function chooseStep(spanS: number, plotWidthPx: number, labelWidth: (step
 }
 
 /**
+ * Returns the right padding of a time chart, in CSS pixels: half the widest label any step
+ * can draw, plus a pixel. uPlot centres a label on its tick and clips the canvas at the
+ * padding, so with its default of 25 px a tick near the right edge lost its end ("11:52 A").
+ * One padding for all steps keeps the plot from shifting as the step changes.
+ */
+export function timeAxisRightPadding(locale: string | undefined, dates: boolean, measure: (text: string) => number = textMeasurer()): number {
+  const widest = Math.max(...TIME_STEPS_S.map((stepS) => widestLabel(locale, stepS, dates, measure)));
+  return Math.ceil(widest / 2) + 1;
+}
+
+/**
  * Returns the `space`, `incrs` and `values` of a uPlot time axis (x in seconds) whose labels
  * do not overlap. uPlot takes the smallest step in `incrs` that is at least `space` pixels
  * wide, so `space` returns the spacing of the chosen step, a hair less to absorb rounding.

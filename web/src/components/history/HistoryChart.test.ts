@@ -1,6 +1,7 @@
 import { mount } from "@vue/test-utils";
 import { afterEach, describe, expect, it, vi } from "vitest";
 
+import { estimateTextWidth } from "../chartTimeAxis";
 import HistoryChart from "./HistoryChart.vue";
 
 import type uPlot from "uplot";
@@ -54,6 +55,15 @@ describe("HistoryChart", () => {
     await wrapper.setProps({ timeLabel: "时间" });
 
     expect(built.map((options) => options.series[0]?.label)).toEqual(["Time", "时间"]);
+    wrapper.unmount();
+  });
+
+  it("pads the right edge for a whole label", () => {
+    const wrapper = mountChart("Time");
+    const right = built.at(-1)?.padding?.[1];
+
+    expect(typeof right).toBe("number");
+    expect(Number(right)).toBeGreaterThanOrEqual(estimateTextWidth("10:58:58 PM") / 2);
     wrapper.unmount();
   });
 });
