@@ -90,7 +90,15 @@ export async function startReporter(config: ReporterConfig, parts: ReporterParts
   const monitor = new ComfyuiMonitor({ http, services: parts.services, serviceName: config.comfyuiService, log });
 
   let link: EdgeLink | null = null;
-  const comfyuiControl = new ComfyuiControl({ config, log, emit: (event) => link?.sendEvent(event) });
+  const onComfyuiStopped = (action: "stopped" | "restarted"): void => bridge.abandonQueue(`ComfyUI was ${action}; the prompt it was running is lost.`);
+  const comfyuiControl = new ComfyuiControl({
+    config,
+    log,
+    emit: (event) => link?.sendEvent(event),
+    // The ComfyUI page's commands stop and start the process without the service manager, so
+    // these hooks call the monitor and the bridge, as pokeOnComfyuiChange does for the Services table.
+    processHooks: { onChange: () => monitor.poke(), onStopped: onComfyuiStopped },
+  });
   const syncOptions = syncSettings();
   const sync = new SyncService({
     stateDir: config.stateDir,
@@ -158,7 +166,7 @@ export async function startReporter(config: ReporterConfig, parts: ReporterParts
           parts.services,
           config.comfyuiService,
           () => monitor.poke(),
-          (action) => bridge.abandonQueue(`ComfyUI was ${action}; the prompt it was running is lost.`),
+          onComfyuiStopped,
         ),
         http,
         createComfyuiControlHandlers(comfyuiControl),

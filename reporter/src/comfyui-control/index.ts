@@ -13,6 +13,7 @@ import { LogService } from "./logs/service.js";
 import { NodesService } from "./nodes/service.js";
 import { PromptJournal } from "./prompts/journal.js";
 import { ProcessControl } from "./process/control.js";
+import type { ProcessHooks } from "./process/control.js";
 import { Pm2Launcher } from "./process/pm2-launcher.js";
 import type { ControlConfigSource, ControlSettings } from "./settings.js";
 import { controlSettings } from "./settings.js";
@@ -30,6 +31,8 @@ export interface ComfyuiControlOptions {
   /** PM2's state folder; PM2_HOME or ~/.pm2 when absent. */
   pm2Home?: string;
   env?: Record<string, string | undefined>;
+  /** Hooks called on every start, stop and restart, including those of a version switch or a launch-option change. */
+  processHooks?: ProcessHooks;
 }
 
 /** Every part of the feature, built once by app.ts. */
@@ -61,7 +64,7 @@ export class ComfyuiControl {
     this.prompts = new PromptJournal(join(this.settings.stateDir, "prompts.sqlite"), this.settings.comfyuiUrl, log);
     const planner = new LaunchPlanner(this.settings);
     const store = new LaunchStore(join(this.settings.stateDir, "launch.json"), log);
-    this.process = new ProcessControl({ settings: this.settings, pm2: this.pm2, planner, store, log, beforeStart: () => this.logs.rotate(), afterStart: () => this.nodes.started() });
+    this.process = new ProcessControl({ settings: this.settings, pm2: this.pm2, planner, store, log, beforeStart: () => this.logs.rotate(), afterStart: () => this.nodes.started(), ...options.processHooks });
     this.launch = new LaunchService(planner, store, this.process, log);
     this.#version = { settings: this.settings, process: this.process, planner, store, log };
   }

@@ -66,6 +66,30 @@ describe("process control", () => {
     expect(status.process.online).toBe(true);
   });
 
+  it("restart reports the stopped process", async () => {
+    harness.stopped.length = 0;
+
+    await harness.call("comfyui.restart", {});
+
+    expect(harness.stopped).toEqual(["restarted"]);
+  });
+
+  it("stop reports the stopped process", async () => {
+    harness.stopped.length = 0;
+
+    await harness.call("comfyui.stop");
+
+    expect(harness.stopped).toEqual(["stopped"]);
+  });
+
+  it("start calls onChange twice", async () => {
+    const before = harness.changes.count;
+
+    await harness.call("comfyui.start", {});
+
+    expect(harness.changes.count - before).toBe(2);
+  });
+
   it("stops ComfyUI and frees the port", async () => {
     const result = await harness.call("comfyui.stop");
 

@@ -27,7 +27,17 @@ export interface ProcessControlOptions {
   beforeStart?: () => Promise<void>;
   /** Called once ComfyUI answers after a start by this class. */
   afterStart?: () => void;
+  /** Hook called before and after each start, stop or restart, so the monitor can check often while ComfyUI changes state. */
+  onChange?: () => void;
+  /**
+   * Hook called as soon as a stop or restart has stopped the running process. ComfyUI keeps
+   * its queue in memory, so the running and pending prompts end with the process.
+   */
+  onStopped?: (action: "stopped" | "restarted") => void;
 }
+
+/** Hooks that a caller of ComfyUI control may set to follow process changes. */
+export type ProcessHooks = Pick<ProcessControlOptions, "onChange" | "onStopped">;
 
 /** Owns ComfyUI's PM2 definition; every start frees the port from an orphan first. */
 export class ProcessControl {
@@ -50,7 +60,7 @@ export class ProcessControl {
   }
 
   start(waitS: number, signal?: AbortSignal): Promise<ComfyuiProcessResult> {
-    return this.#serial(async () => {
+    return this.#changing(async () => {
       const current = await this.#describe();
       // Online, launching or waiting out PM2's restart delay: PM2 already brings it up.
       if (current !== null && current.status !== "stopped" && current.status !== "errored") {
@@ -61,10 +71,11 @@ export class ProcessControl {
   }
 
   stop(): Promise<ComfyuiProcessResult> {
-    return this.#serial(async () => {
+    return this.#changing(async () => {
       const current = await this.#describe();
       if (current !== null && current.status !== "stopped") {
         await this.#options.pm2.act("stop", current.pmId);
+        this.#options.onStopped?.("stopped");
         this.#log.info({ pmId: current.pmId }, "ComfyUI stopped");
       }
       return this.#result(await this.#describe(), null, false);
@@ -73,10 +84,12 @@ export class ProcessControl {
 
   /** Stops ComfyUI, frees the port, and starts it with `args` (default: the saved options). */
   restart(waitS: number, signal?: AbortSignal, args?: string[]): Promise<ComfyuiProcessResult> {
-    return this.#serial(async () => {
+    return this.#changing(async () => {
       const current = await this.#describe();
       if (current !== null && current.status !== "stopped") {
         await this.#options.pm2.act("stop", current.pmId);
+        // Called before waiting for ComfyUI to come back, which can take up to `waitS` seconds.
+        this.#options.onStopped?.("restarted");
         await portFreed(comfyuiPort(this.#options.settings), 10_000);
       }
       return this.#launch(current, args ?? null, waitS, signal);
@@ -166,6 +179,18 @@ export class ProcessControl {
       online,
       orphan_pid: orphan,
     };
+  }
+
+  /** Runs a start, stop or restart in turn, with `onChange` before and after it. */
+  #changing<T>(action: () => Promise<T>): Promise<T> {
+    return this.#serial(async () => {
+      this.#options.onChange?.();
+      try {
+        return await action();
+      } finally {
+        this.#options.onChange?.();
+      }
+    });
   }
 
   /** Runs process actions one at a time, so a restart never overlaps a start. */

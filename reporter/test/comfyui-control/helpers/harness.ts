@@ -24,6 +24,10 @@ export interface Harness {
   pm2: Pm2Home;
   control: ComfyuiControl;
   events: ProtocolEvent[];
+  /** The actions ComfyUI control reported through its `onStopped` hook, oldest first. */
+  stopped: string[];
+  /** Number of calls to the `onChange` hook of ComfyUI control. */
+  changes: { count: number };
   /** Runs a command the way the executor does: arguments and result parsed with the shared schemas. */
   call<N extends CommandName>(name: N, args?: Partial<CommandArgs<N>>): Promise<CommandResultData<N>>;
   close(): Promise<void>;
@@ -57,11 +61,14 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
   const url = `http://127.0.0.1:${port}`;
   const pm2 = await createPm2Home();
   const events: ProtocolEvent[] = [];
+  const stopped: string[] = [];
+  const changes = { count: 0 };
   const control = new ComfyuiControl({
     config: { comfyuiDir, comfyuiUrl: url, comfyuiService: SERVICE, stateDir: join(root, "state") },
     log: pino({ level: process.env["TEST_LOG_LEVEL"] ?? "silent" }),
     emit: (event) => events.push(event),
     pm2Home: pm2.path,
+    processHooks: { onChange: () => (changes.count += 1), onStopped: (action) => stopped.push(action) },
     env: { COMFYUI_PYTHON: FAKE_PYTHON, COMFYUI_START_TIMEOUT_S: "30", ...options.env },
   });
   const handlers = createComfyuiControlHandlers(control);
@@ -85,6 +92,8 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     pm2,
     control,
     events,
+    stopped,
+    changes,
     call,
     async close() {
       await control.stop();
