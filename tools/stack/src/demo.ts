@@ -39,8 +39,10 @@ const port = requestedPort !== 0 && (await isPortFree(requestedPort)) ? requeste
 const stateDir = resolve(values["state-dir"] ?? join(paths.repoRoot, ".state/demo"));
 
 // Handlers go in before anything starts: Ctrl-C during the start-up must stop what started too.
+// It cancels the start-up, so that Stack.start starts nothing more and stops what it started.
 let stopRequested = false;
 let stop: (() => Promise<void>) | null = null;
+const startup = new AbortController();
 function onSignal(): void {
   if (stopRequested) {
     console.log("[comfycarry] still stopping…");
@@ -48,6 +50,7 @@ function onSignal(): void {
   }
   stopRequested = true;
   console.log("[comfycarry] stopping…");
+  startup.abort(new Error("the demo was stopped during its start-up"));
   void stop?.();
 }
 process.on("SIGINT", onSignal);
@@ -68,6 +71,7 @@ const stack = await Stack.start({
   // ComfyUI as a git checkout started the way the reporter defines it, so the ComfyUI page's
   // launch options, versions and log view work as they do on a rented container.
   comfyuiCheckout: {},
+  signal: startup.signal,
 }).catch(async (error: unknown) => {
   // Stack.start has already stopped the parts it started. Ctrl-C ends wrangler dev at once,
   // so a start-up that was interrupted fails here too.

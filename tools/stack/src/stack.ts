@@ -137,6 +137,11 @@ export interface StackOptions {
   edgeVars?: Record<string, string>;
   /** Start no ComfyUI, because a deploy (the setup wizard's browser test) installs or adopts it and starts it. */
   withoutComfyui?: boolean;
+  /**
+   * Ends the start-up early (the demo's Ctrl-C): Stack.start starts nothing more, stops what it
+   * started and rejects with the signal's reason.
+   */
+  signal?: AbortSignal;
 }
 
 const storedStateSchema = z.object({
@@ -177,8 +182,11 @@ export class Stack {
 
   /** Starts every part and returns once the reporter has delivered a first snapshot. */
   static async start(options: StackOptions): Promise<Stack> {
+    const signal = options.signal;
+    signal?.throwIfAborted();
     await mkdir(options.stateDir, { recursive: true });
     const state = await loadOrCreateState(options);
+    signal?.throwIfAborted();
 
     const edgePort = options.edgePort === undefined || options.edgePort === 0 ? await findFreePort() : options.edgePort;
     const edge = await startEdge({
@@ -190,6 +198,7 @@ export class Stack {
 
     let stack: Stack | null = null;
     try {
+      signal?.throwIfAborted();
       const client = new EdgeClient(edge.url);
       await client.login(state.password);
       const known = state.instanceId === null ? [] : (await client.instances()).filter((item) => item.instance_id === state.instanceId);
@@ -204,6 +213,7 @@ export class Stack {
       await writeFile(tokenFile, state.token ?? "", { mode: 0o600 });
 
       stack = new Stack(options, edge, client, state.password, instanceId, tokenFile, await findFreePort(), await findFreePort(), await findFreePort());
+      signal?.throwIfAborted();
       await stack.startServices();
       return stack;
     } catch (error) {
@@ -220,6 +230,11 @@ export class Stack {
     }
   }
 
+  /** Throws once the start-up was cancelled, so that no further part starts. */
+  private checkNotAborted(): void {
+    this.options.signal?.throwIfAborted();
+  }
+
   private async startServices(): Promise<void> {
     await mkdir(this.workspaceDir, { recursive: true });
     await prepareLocalRemote(this.options.stateDir);
@@ -231,11 +246,14 @@ export class Stack {
     const pathWithFakes = `${paths.fakeNvidiaSmiBin}:${process.env.PATH ?? ""}`;
     const common = { PATH: pathWithFakes, FAKE_NVIDIA_SMI_PRESET: this.presetFile };
 
+    this.checkNotAborted();
     await this.pm2.kill();
+    this.checkNotAborted();
     if (this.options.cuttableLink === true) {
       this.linkCutter = await LinkCutter.start(Number(new URL(this.edge.url).port));
     }
     if (this.options.withoutComfyui === true) {
+      this.checkNotAborted();
       await this.startReporter();
       await this.waitForFirstSnapshot();
       return;
@@ -261,9 +279,12 @@ export class Stack {
       async () => (await fetch(`${this.comfyuiUrl}/system_stats`)).ok,
       60_000,
       200,
+      this.options.signal,
     );
+    this.checkNotAborted();
     await this.startReporter();
     await this.waitForFirstSnapshot();
+    this.checkNotAborted();
     if (this.options.sync?.outputsRule === true) {
       await ensureOutputsRule(this.client, this.instanceId);
     }
@@ -272,6 +293,8 @@ export class Stack {
   private async waitForFirstSnapshot(): Promise<void> {
     const exitWatch = watchForExit(this.pm2, REPORTER_SERVICE, this.reporterEntry);
     const done = new AbortController();
+    const cancel = () => done.abort(this.options.signal?.reason);
+    this.options.signal?.addEventListener("abort", cancel, { once: true });
     try {
       await Promise.race([
         waitFor(
@@ -287,6 +310,7 @@ export class Stack {
         exitWatch.exited,
       ]);
     } finally {
+      this.options.signal?.removeEventListener("abort", cancel);
       exitWatch.stop();
       done.abort();
     }

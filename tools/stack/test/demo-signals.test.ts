@@ -1,0 +1,85 @@
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+import { endPm2HomeProcesses, paths, pm2HomeProcesses } from "../src/index.js";
+import { commandLine } from "./process-tree.js";
+import { killDemo, processesMentioning, startDemo, type DemoProcess } from "./demo-process.js";
+
+// Ctrl-C while the demo is still starting must stop it at once, and nothing may start after it.
+// The signal goes to the demo's whole process group, as the terminal sends it.
+
+describe("demo Ctrl-C during start-up", () => {
+  let stateDir: string;
+  let pm2Home: string;
+  let demo: DemoProcess;
+  let exitCode: number | null = null;
+  let reporterStarted = false;
+  let leftUnderPm2Home: string[] = [];
+  let leftMentioningState: string[] = [];
+
+  beforeAll(async () => {
+    stateDir = await mkdtemp(join(tmpdir(), "comfycarry-demo-early-stop-"));
+    pm2Home = join(stateDir, "pm2");
+    demo = startDemo(stateDir);
+
+    // The PM2 daemon starts before every service, and the address is printed only once all of them run.
+    while ((await pm2HomeProcesses(pm2Home)).length === 0) {
+      if (demo.child.exitCode !== null) {
+        throw new Error(`the demo exited before its PM2 daemon started; its output:\n${demo.output()}`);
+      }
+      await new Promise((resolveDelay) => setTimeout(resolveDelay, 100));
+    }
+    demo.signalGroup("SIGINT");
+
+    // The reporter starts last, a few seconds after ComfyUI responds, so seeing it means the start-up went on.
+    // 50 s is below the 60 s wait for a first snapshot, which an uncancelled start-up runs into.
+    const exit = demo.exited(50_000);
+    let done = false;
+    void exit.then(() => (done = true));
+    while (!done) {
+      reporterStarted ||= await reporterRuns(pm2Home);
+      await new Promise((resolveDelay) => setTimeout(resolveDelay, 200));
+    }
+    exitCode = await exit;
+
+    await new Promise((resolveDelay) => setTimeout(resolveDelay, 2_000));
+    leftUnderPm2Home = await Promise.all((await pm2HomeProcesses(pm2Home)).map(commandLine));
+    leftMentioningState = await processesMentioning(stateDir);
+  });
+
+  afterAll(async () => {
+    killDemo(demo);
+    await endPm2HomeProcesses(pm2Home);
+    await rm(stateDir, { recursive: true, force: true });
+  });
+
+  it("starts no reporter after Ctrl-C", () => {
+    expect(reporterStarted).toBe(false);
+  });
+
+  it("exits with code 130", () => {
+    expect(exitCode).toBe(130);
+  });
+
+  it("leaves no process of its PM2_HOME", () => {
+    expect(leftUnderPm2Home).toEqual([]);
+  });
+
+  it("leaves no process using its state folder", () => {
+    expect(leftMentioningState).toEqual([]);
+  });
+});
+
+/** Returns true when a process under `pm2Home` runs the reporter, whose script PM2 sets in pm_exec_path. */
+async function reporterRuns(pm2Home: string): Promise<boolean> {
+  for (const pid of await pm2HomeProcesses(pm2Home)) {
+    const environ = await readFile(`/proc/${String(pid)}/environ`, "utf8").catch(() => "");
+    if (environ.split("\0").includes(`pm_exec_path=${paths.reporterEntry}`)) {
+      return true;
+    }
+  }
+  return false;
+}
