@@ -76,11 +76,19 @@ function later(a: string | null, b: string | null): string | null {
   return b === null || Date.parse(a) >= Date.parse(b) ? a : b;
 }
 
-/** Builds one trend point from a snapshot's GPUs. */
+/**
+ * Builds one trend point from a snapshot's GPUs. While sampling fails, `gpus` repeats the last
+ * good sample, so the point has no values and the charts show a gap instead of a flat line.
+ */
 function trendSample(overview: InstanceOverview): TrendSample | null {
   const snapshot = overview.snapshot;
   if (snapshot === null) {
     return null;
+  }
+
+  const capturedS = Date.parse(snapshot.captured_at) / 1000;
+  if (snapshot.system.gpu_error !== null) {
+    return { t: capturedS, gpus: snapshot.system.gpus.map(() => ({ utilization: null, vram: null, temperature: null })) };
   }
 
   const gpus = snapshot.system.gpus.map((gpu) => ({
@@ -91,7 +99,7 @@ function trendSample(overview: InstanceOverview): TrendSample | null {
         : null,
     temperature: gpu.temperature_c,
   }));
-  return { t: Date.parse(snapshot.captured_at) / 1000, gpus };
+  return { t: capturedS, gpus };
 }
 
 /**

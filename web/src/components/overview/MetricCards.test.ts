@@ -59,4 +59,43 @@ describe("MetricCards", () => {
     const wrapper = mountApp(MetricCards, { props: { system: snapshot.system } });
     expect(wrapper.get("[data-testid=gpu-error]").text()).toContain("nvidia-smi is not installed");
   });
+
+  describe("during an NVML failure", () => {
+    function mountFailing() {
+      const snapshot = exampleSnapshot();
+      snapshot.system.gpus = [gpuWith(0, 10, 41)];
+      snapshot.system.gpu_error = { code: "nvml_failed", message: "Failed to initialize NVML: Unknown Error", since: snapshot.captured_at };
+      return mountApp(MetricCards, { props: { system: snapshot.system } });
+    }
+
+    it("marks the GPU card stale", () => {
+      const card = mountFailing().get("[data-testid=gpu-card-0]");
+
+      expect(card.attributes("data-stale")).toBe("true");
+      expect(card.attributes("data-level")).toBe("neutral");
+      expect(card.get("[data-testid=stale-label]").text()).toBe("Last good sample");
+    });
+
+    it("marks the VRAM card stale", () => {
+      const card = mountFailing().get("[data-testid=vram-card-0]");
+
+      expect(card.attributes("data-stale")).toBe("true");
+      expect(card.attributes("data-level")).toBe("neutral");
+      expect(card.get("[data-testid=stale-label]").text()).toBe("Last good sample");
+    });
+
+    it("keeps the memory card live", () => {
+      const card = mountFailing().get("[data-testid=memory-card]");
+
+      expect(card.attributes("data-stale")).toBe("false");
+      expect(card.find("[data-testid=stale-label]").exists()).toBe(false);
+    });
+  });
+
+  it("shows live GPU cards without the stale label", () => {
+    const wrapper = mountWithGpus([[10, 41]]);
+
+    expect(wrapper.get("[data-testid=gpu-card-0]").attributes("data-level")).toBe("green");
+    expect(wrapper.find("[data-testid=stale-label]").exists()).toBe(false);
+  });
 });
