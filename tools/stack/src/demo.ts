@@ -43,12 +43,19 @@ const stateDir = resolve(values["state-dir"] ?? join(paths.repoRoot, ".state/dem
 let stopRequested = false;
 let stop: (() => Promise<void>) | null = null;
 const startup = new AbortController();
+// Ctrl-C reaches this process twice: from the terminal, which signals the whole group, and
+// from demo.mjs, which forwards it. A repeat within this window is taken as that same press.
+const repeatWindowMs = 2_000;
+let firstSignalAt = 0;
 function onSignal(): void {
   if (stopRequested) {
-    console.log("[comfycarry] still stopping…");
+    if (Date.now() - firstSignalAt > repeatWindowMs) {
+      console.log("[comfycarry] still stopping…");
+    }
     return;
   }
   stopRequested = true;
+  firstSignalAt = Date.now();
   console.log("[comfycarry] stopping…");
   startup.abort(new Error("the demo was stopped during its start-up"));
   void stop?.();

@@ -60,6 +60,10 @@ describe("demo Ctrl-C during start-up", () => {
     expect(reporterStarted).toBe(false);
   });
 
+  it("prints one stopping line", () => {
+    expect(demo.output().split("\n").filter((line) => line.includes("stopping…"))).toEqual(["[comfycarry] stopping…"]);
+  });
+
   it("exits with code 130", () => {
     expect(exitCode).toBe(130);
   });
