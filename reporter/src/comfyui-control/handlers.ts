@@ -5,7 +5,7 @@ import { comfyuiControlCommands } from "@comfycarry/shared";
 import type { CommandHandlers } from "../commands/executor.js";
 import type { ComfyuiControl } from "./index.js";
 import { QueueService } from "./queue/service.js";
-import { systemVersions } from "./status.js";
+import { VersionReader } from "./status.js";
 import { currentRef, listTags } from "./version/checkout.js";
 
 export type ComfyuiControlHandlers = Pick<CommandHandlers, keyof typeof comfyuiControlCommands>;
@@ -13,12 +13,13 @@ export type ComfyuiControlHandlers = Pick<CommandHandlers, keyof typeof comfyuiC
 
 export function createComfyuiControlHandlers(control: ComfyuiControl): ComfyuiControlHandlers {
   const queue = new QueueService(control.settings.comfyuiUrl, async () => new Map((await control.prompts.list(500)).prompts.map((row) => [row.prompt_id, row.queued_at])));
+  const versions = new VersionReader(control.settings.comfyuiUrl);
   return {
     "comfyui.status": async () => {
       const process = await control.process.status();
       return {
         process,
-        version: process.online ? await systemVersions(control.settings.comfyuiUrl) : { comfyui: null, pytorch: null, python: null },
+        version: process.online ? await versions.read() : { comfyui: null, pytorch: null, python: null },
         args: await control.process.runningArgs(),
         restart_needed: await control.launch.restartNeeded(),
       };

@@ -34,3 +34,20 @@ export async function systemVersions(baseUrl: string): Promise<SystemVersions> {
     return none;
   }
 }
+
+/** A reader of the versions that keeps the last ones read, for when /system_stats fails while ComfyUI runs. */
+export class VersionReader {
+  #last: SystemVersions | null = null;
+
+  constructor(readonly baseUrl: string) {}
+
+  /** Reads the versions, or returns the last known ones when this read returns none. */
+  async read(): Promise<SystemVersions> {
+    const read = await systemVersions(this.baseUrl);
+    if (read.comfyui === null && read.pytorch === null && read.python === null) {
+      return this.#last ?? read;
+    }
+    this.#last = read;
+    return read;
+  }
+}

@@ -3,10 +3,17 @@ import { setTimeout as sleep } from "node:timers/promises";
 
 import { plainFetch } from "../../http/plain-fetch.js";
 
-/** Whether ComfyUI answers GET /system_stats with 200 within 3 s. */
+/**
+ * Returns whether ComfyUI returns 200 for GET /system_stats, or else for GET /queue, each within 3 s.
+ * /system_stats fails alone when NVML cannot read the GPU while prompts still run, so the monitor also counts /queue.
+ */
 export async function answers(baseUrl: string): Promise<boolean> {
+  return (await respondsOk(`${baseUrl}/system_stats`)) || (await respondsOk(`${baseUrl}/queue`));
+}
+
+async function respondsOk(url: string): Promise<boolean> {
   try {
-    const response = await plainFetch(`${baseUrl}/system_stats`, { signal: AbortSignal.timeout(3_000) });
+    const response = await plainFetch(url, { signal: AbortSignal.timeout(3_000) });
     await response.text();
     return response.ok;
   } catch {
