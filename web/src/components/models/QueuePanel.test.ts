@@ -47,6 +47,30 @@ describe("QueuePanel", () => {
     expect(wrapper.get("[data-testid=queue-history]").text()).toContain("History (1)");
   });
 
+  async function mountHistory(failed: ReturnType<typeof jobWith>) {
+    const wrapper = mountQueue([failed]);
+    await wrapper.get("[data-testid=queue-history] .n-collapse-item__header-main").trigger("click");
+    await flushPromises();
+    return wrapper;
+  }
+
+  it("shows aria2's reason under a failed transfer", async () => {
+    const message = "aria2 failed with code 1: Software caused connection abort";
+    const failed = jobWith({ status: "failed", error: { code: "transfer_failed", message, params: { aria2_code: 1 } }, finished_at: "2026-12-04T10:01:00.000Z" });
+    const wrapper = await mountHistory(failed);
+
+    expect(wrapper.get("[data-testid=job-error]").text()).toBe("The transfer failed.");
+    expect(wrapper.get("[data-testid=job-error-detail]").text()).toBe(message);
+  });
+
+  it("omits the detail when the reason is translated", async () => {
+    const failed = jobWith({ status: "failed", error: { code: "token_required", message: "token missing", params: { host: "civitai.com" } }, finished_at: "2026-12-04T10:01:00.000Z" });
+    const wrapper = await mountHistory(failed);
+
+    expect(wrapper.get("[data-testid=job-error]").text()).toContain("civitai.com");
+    expect(wrapper.find("[data-testid=job-error-detail]").exists()).toBe(false);
+  });
+
   it("says why the queue is not running", () => {
     const wrapper = mountApp(QueuePanel, { props: { instanceId: "gpu-1", jobs: [], unavailable: "spawn aria2c ENOENT", disabled: false } });
     expect(wrapper.get("[data-testid=queue-unavailable]").text()).toContain("spawn aria2c ENOENT");

@@ -29,6 +29,18 @@ export function failureText(t: Translate, failure: Pick<DownloadFailureInfo, "co
   });
 }
 
+/** Failure codes whose translated text is generic, so the reporter's message carries the actual cause. */
+const DETAILED_FAILURES = new Set<DownloadFailureInfo["code"]>(["transfer_failed", "http_error"]);
+
+/**
+ * Returns the reporter's message, such as "aria2 failed with code 1: Software caused connection
+ * abort", for a failure whose translated text is generic, or null. The message is in English.
+ */
+export function failureDetail(failure: Pick<DownloadFailureInfo, "code" | "message">): string | null {
+  const message = failure.message.trim();
+  return DETAILED_FAILURES.has(failure.code) && message !== "" ? message : null;
+}
+
 /** Explains a command failure; `download_failed` gets the text of its `params.reason`. */
 export function commandErrorText(t: Translate, error: ApiFailure | WireError): string {
   const reason = downloadFailureCodeSchema.safeParse(error.params?.reason);
