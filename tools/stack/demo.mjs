@@ -1,5 +1,5 @@
 // `npm run demo`: install what is missing, build, then start the local stack and print
-// the dashboard address and login. Ctrl-C stops everything it started.
+// the dashboard address and login. Ctrl-C, or closing the terminal, stops everything it started.
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -25,8 +25,9 @@ const child = spawn(
 );
 
 // Ctrl-C also reaches demo.ts from the terminal, and it stops once however many signals arrive.
-// A signal sent to this process alone (kill <pid>) must reach it too.
-for (const signal of ["SIGINT", "SIGTERM"]) {
+// A signal sent to this process alone (kill <pid>) must reach it too. SIGHUP (the terminal was
+// closed) is handled too, so that this process waits for demo.ts to stop and reports its exit code.
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) {
   process.on(signal, () => child.kill(signal));
 }
 child.on("exit", (code, signal) => process.exit(code ?? (signal === null ? 1 : 130)));

@@ -60,8 +60,16 @@ function onSignal(): void {
   startup.abort(new Error("the demo was stopped during its start-up"));
   void stop?.();
 }
-process.on("SIGINT", onSignal);
-process.on("SIGTERM", onSignal);
+// SIGHUP: the terminal was closed, which must stop the demo as Ctrl-C does.
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+  process.on(signal, onSignal);
+}
+
+// Writes to a closed terminal fail (EIO, or EPIPE on a pipe), and an unhandled write error would
+// end this process before it stopped PM2. Output after that point is dropped instead.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", () => undefined);
+}
 
 console.log("[comfycarry] starting the local edge (wrangler dev), the ComfyUI simulator and the reporter…");
 // Loopback fakes of CivitAI and Hugging Face, so the Models page can search and download offline.

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { endPm2HomeProcesses, paths, pm2HomeProcesses } from "../src/index.js";
 import { commandLine } from "./process-tree.js";
-import { killDemo, processesMentioning, startDemo, type DemoProcess } from "./demo-process.js";
+import { killDemo, processesMentioning, startDemo, waitForOutput, type DemoProcess } from "./demo-process.js";
 
 // Ctrl-C while the demo is still starting must stop it at once, and nothing may start after it.
 // The signal goes to the demo's whole process group, as the terminal sends it.
@@ -66,6 +66,54 @@ describe("demo Ctrl-C during start-up", () => {
 
   it("exits with code 130", () => {
     expect(exitCode).toBe(130);
+  });
+
+  it("leaves no process of its PM2_HOME", () => {
+    expect(leftUnderPm2Home).toEqual([]);
+  });
+
+  it("leaves no process using its state folder", () => {
+    expect(leftMentioningState).toEqual([]);
+  });
+});
+
+// Closing the terminal sends SIGHUP to the demo's group, and later writes to the terminal fail.
+// The demo must still stop everything it started.
+
+describe("demo closing the terminal", () => {
+  let stateDir: string;
+  let pm2Home: string;
+  let demo: DemoProcess;
+  let exitCode: number | null = null;
+  let leftUnderPm2Home: string[] = [];
+  let leftMentioningState: string[] = [];
+
+  beforeAll(async () => {
+    stateDir = await mkdtemp(join(tmpdir(), "comfycarry-demo-hangup-"));
+    pm2Home = join(stateDir, "pm2");
+    demo = startDemo(stateDir);
+    await waitForOutput(demo, "ComfyCarry demo is running.", 240_000);
+
+    // Closing the pipes makes the demo's writes fail, as writes to a closed terminal do.
+    demo.child.stdout?.destroy();
+    demo.child.stderr?.destroy();
+    demo.signalGroup("SIGHUP");
+    exitCode = await demo.exited(90_000);
+
+    // A daemon that a late PM2 call spawns appears after the demo exited, so wait before checking.
+    await new Promise((resolveDelay) => setTimeout(resolveDelay, 2_000));
+    leftUnderPm2Home = await Promise.all((await pm2HomeProcesses(pm2Home)).map(commandLine));
+    leftMentioningState = await processesMentioning(stateDir);
+  });
+
+  afterAll(async () => {
+    killDemo(demo);
+    await endPm2HomeProcesses(pm2Home);
+    await rm(stateDir, { recursive: true, force: true });
+  });
+
+  it("exits with code 0", () => {
+    expect(exitCode).toBe(0);
   });
 
   it("leaves no process of its PM2_HOME", () => {
