@@ -33,6 +33,8 @@ export async function startEdge(options: {
   /** Further variables, e.g. VAST_BASE_URL pointing at a loopback fake. */
   vars?: Record<string, string>;
   timeoutMs?: number;
+  /** Signal that ends the wait for the edge early (the demo's Ctrl-C) and stops wrangler. */
+  signal?: AbortSignal;
 }): Promise<LocalEdge> {
   await mkdir(options.stateDir, { recursive: true });
   const envFile = join(options.stateDir, "edge.env");
@@ -83,10 +85,14 @@ export async function startEdge(options: {
   child.stdout?.pipe(log);
   child.stderr?.pipe(log);
 
+  // A wrangler that exited (Ctrl-C reaches it too) ends the wait at once instead of after the timeout.
   let exited = false;
+  const ended = new AbortController();
   void child.then(() => {
     exited = true;
+    ended.abort(new Error(`wrangler dev exited early; see ${logFile}`));
   });
+  const waitSignal = options.signal === undefined ? ended.signal : AbortSignal.any([options.signal, ended.signal]);
 
   try {
     await waitFor(
@@ -100,6 +106,7 @@ export async function startEdge(options: {
       },
       options.timeoutMs ?? 60_000,
       300,
+      waitSignal,
     );
   } catch (error) {
     child.kill("SIGTERM");

@@ -194,6 +194,7 @@ export class Stack {
       port: edgePort,
       secrets: { DASHBOARD_PASSWORD: state.password, SESSION_SECRET: state.sessionSecret, SECRETS_KEY: state.secretsKey },
       vars: options.edgeVars,
+      signal,
     });
 
     let stack: Stack | null = null;

@@ -77,6 +77,47 @@ describe("demo Ctrl-C during start-up", () => {
   });
 });
 
+describe("demo Ctrl-C while the edge starts", () => {
+  let stateDir: string;
+  let pm2Home: string;
+  let demo: DemoProcess;
+  let exitCode: number | null = null;
+  let leftMentioningState: string[] = [];
+
+  beforeAll(async () => {
+    stateDir = await mkdtemp(join(tmpdir(), "comfycarry-demo-edge-stop-"));
+    pm2Home = join(stateDir, "pm2");
+    demo = startDemo(stateDir);
+
+    // wrangler dev names the state folder in its arguments, and it takes seconds to serve.
+    while (!(await processesMentioning(stateDir)).some((command) => command.includes("wrangler"))) {
+      if (demo.child.exitCode !== null) {
+        throw new Error(`the demo exited before wrangler dev started; its output:\n${demo.output()}`);
+      }
+      await new Promise((resolveDelay) => setTimeout(resolveDelay, 100));
+    }
+    demo.signalGroup("SIGINT");
+
+    // 50 s is below the 60 s wait for the edge, which an uncancelled start-up runs into once wrangler has ended.
+    exitCode = await demo.exited(50_000);
+    leftMentioningState = await processesMentioning(stateDir);
+  });
+
+  afterAll(async () => {
+    killDemo(demo);
+    await endPm2HomeProcesses(pm2Home);
+    await rm(stateDir, { recursive: true, force: true });
+  });
+
+  it("exits with code 130", () => {
+    expect(exitCode).toBe(130);
+  });
+
+  it("leaves no process using its state folder", () => {
+    expect(leftMentioningState).toEqual([]);
+  });
+});
+
 // Closing the terminal sends SIGHUP to the demo's group, and later writes to the terminal fail.
 // The demo must still stop everything it started.
 
