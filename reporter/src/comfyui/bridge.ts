@@ -11,6 +11,7 @@ import type { ComfyuiHttp } from "./http.js";
 import { LogSubscription } from "./log-subscription.js";
 import { ComfyuiSocket } from "./own-socket.js";
 import { PromptGraphs } from "./prompt-graphs.js";
+import { isRecord } from "./plain-checks.js";
 import { readProgressFrame } from "./progress-frame.js";
 import { PromptTracker } from "./prompt-tracker.js";
 import { QUEUED_PROMPT_SOURCE, parseQueuedPrompt } from "./queued-prompt.js";
@@ -57,7 +58,8 @@ const PROMPT_FRAMES = new Set(["execution_start", "execution_cached", "executing
  * Follows ComfyUI's prompts for the dashboard. Frames come from the reporter's own socket
  * and, through `observe`, from every socket the proxy relays. Prompts queued by clients
  * that bypass both are found through /queue and finished through /history. Their step
- * progress comes from the tqdm bars in ComfyUI's log stream.
+ * progress comes from the tqdm bars in ComfyUI's log stream, and for prompts queued without
+ * a client id, from the broadcast `progress` frames, with their nodes from `progress_state`.
  *
  * Every prompt event carries the node count and node classes, so a prompt's frames wait in
  * a `FrameGate` until its graph is known. The graph comes from the `POST /prompt` the proxy
@@ -74,6 +76,8 @@ export class ComfyuiBridge extends EventEmitter<ComfyuiBridgeEvents> {
   readonly #gate: FrameGate;
   readonly #queuePollMs: number;
   readonly #historyRetryMs: number;
+  /** The newest `progress_state` frame not applied yet. It stays text because most are replaced unread. */
+  #nodeStates: { text: string; source: string } | null = null;
   #refreshing: Promise<void> | null = null;
   #refreshAgain = false;
   #poll: NodeJS.Timeout | null = null;
@@ -146,6 +150,10 @@ export class ComfyuiBridge extends EventEmitter<ComfyuiBridgeEvents> {
       this.#onProgressFrame(text, source);
       return;
     }
+    if (type === "progress_state") {
+      this.#nodeStates = { text, source };
+      return;
+    }
 
     const parsed = parseFrame(wsFrameSchema, text);
     if (!parsed.ok) {
@@ -156,7 +164,7 @@ export class ComfyuiBridge extends EventEmitter<ComfyuiBridgeEvents> {
     const frame = parsed.value;
     // A logs frame carries tqdm steps, which go through the coalescer like progress frames.
     if (frame.type !== "logs") {
-      this.#steps.flush();
+      this.#settle();
     }
     if (source === QUEUED_PROMPT_SOURCE) {
       this.#onQueuedPrompt(frame.data);
@@ -183,11 +191,48 @@ export class ComfyuiBridge extends EventEmitter<ComfyuiBridgeEvents> {
       this.#log.debug({ source }, "ComfyUI progress frame without the expected fields, ignored");
       return;
     }
-    this.#steps.offer({ key: frame.data.prompt_id ?? "", value: frame.data.value, max: frame.data.max, apply: () => this.#gate.offer(frame, source) });
+    const apply = (): void => {
+      this.#applyNodeStates();
+      this.#gate.offer(frame, source);
+    };
+    this.#steps.offer({ key: frame.data.prompt_id ?? "", value: frame.data.value, max: frame.data.max, apply });
+  }
+
+  /** Applies the newest held `progress_state` frame, if the tracker still follows node states. */
+  #applyNodeStates(): void {
+    const held = this.#nodeStates;
+    this.#nodeStates = null;
+    if (held === null || !this.#tracker.wantsNodeStates) {
+      return;
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(held.text);
+    } catch {
+      this.#log.debug({ source: held.source }, "ComfyUI progress_state frame is not JSON, ignored");
+      return;
+    }
+    if (isRecord(json)) {
+      this.#gate.offer({ type: "progress_state", data: json.data }, held.source);
+    }
+  }
+
+  /**
+   * Applies the held node states and the waiting step, in that order, so the step shows under
+   * its node and a frame of another kind applies after both.
+   */
+  #settle(): void {
+    this.#applyNodeStates();
+    this.#steps.flush();
   }
 
   #wants(type: string): boolean {
-    return type === "status" || PROMPT_FRAMES.has(type) || (type === "logs" && this.#tracker.wantsLogProgress);
+    return (
+      type === "status" ||
+      PROMPT_FRAMES.has(type) ||
+      (type === "logs" && this.#tracker.wantsLogProgress) ||
+      (type === "progress_state" && this.#tracker.wantsNodeStates)
+    );
   }
 
   /**
@@ -195,6 +240,7 @@ export class ComfyuiBridge extends EventEmitter<ComfyuiBridgeEvents> {
    * process is gone, because the prompt will never finish and the in-memory queue went with it.
    */
   abandonQueue(reason: string): void {
+    this.#nodeStates = null;
     this.#steps.flush();
     this.#tracker.abandonCurrent(reason);
     this.#tracker.clearQueue();
@@ -220,7 +266,7 @@ export class ComfyuiBridge extends EventEmitter<ComfyuiBridgeEvents> {
       this.#refreshAgain = false;
       try {
         const queue = await this.#http.queue();
-        this.#steps.flush();
+        this.#settle();
         this.#graphs.storeQueue(queue);
         this.#gate.release();
         this.#tracker.onQueue(queue);
@@ -246,7 +292,7 @@ export class ComfyuiBridge extends EventEmitter<ComfyuiBridgeEvents> {
     const queue = await this.#http.queue();
     const stillQueued = [...queue.queue_running, ...queue.queue_pending].some((item) => item.promptId === promptId);
     if (stillQueued) {
-      this.#steps.flush();
+      this.#settle();
       this.#tracker.onQueue(queue);
       this.#followTracker();
       this.emit("queue", queue);
@@ -258,7 +304,7 @@ export class ComfyuiBridge extends EventEmitter<ComfyuiBridgeEvents> {
   }
 
   #onHistory(promptId: string, entry: HistoryEntry | null): void {
-    this.#steps.flush();
+    this.#settle();
     this.#tracker.onHistory(promptId, entry);
     this.#followTracker();
   }

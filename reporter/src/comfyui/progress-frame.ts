@@ -1,3 +1,5 @@
+import { isFiniteNumber, isRecord } from "./plain-checks.js";
+
 /** The fields the bridge reads from a `progress` frame's data. */
 export interface ProgressData {
   prompt_id?: string;
@@ -50,12 +52,4 @@ export function readProgressData(data: unknown): ProgressData | null {
     return null;
   }
   return { prompt_id: promptId, node, value, max };
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-function isFiniteNumber(value: unknown): value is number {
-  return typeof value === "number" && Number.isFinite(value);
 }

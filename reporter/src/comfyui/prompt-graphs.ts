@@ -1,3 +1,4 @@
+import { inputSources } from "./graph-ancestry.js";
 import type { PromptGraph, Queue } from "./schemas.js";
 
 /** Graphs kept at most; the oldest entry is dropped first. */
@@ -8,7 +9,8 @@ const PENDING_GRAPHS = 16;
 
 /**
  * Prompt graphs learned before the prompt runs: from the `POST /prompt` bodies the proxy
- * forwards and from /queue reads. Only `class_type` is kept per node, since the events need nothing else.
+ * forwards and from /queue reads. Per node only `class_type` and the ids of the nodes it takes
+ * input from are kept, since the events need nothing else.
  */
 export class PromptGraphs {
   readonly #graphs = new Map<string, PromptGraph>();
@@ -43,11 +45,19 @@ export class PromptGraphs {
   }
 }
 
-/** Returns the graph with only each node's `class_type`, so a stored graph costs a few bytes per node. */
+/**
+ * Returns the graph with only each node's `class_type` and, as `inputs_from`, the nodes its
+ * inputs link to, so a stored graph costs a few bytes per node.
+ */
 export function classesOf(graph: PromptGraph): PromptGraph {
   const classes: PromptGraph = {};
-  for (const [node, { class_type }] of Object.entries(graph)) {
-    classes[node] = class_type === undefined ? {} : { class_type };
+  for (const [node, entry] of Object.entries(graph)) {
+    const kept: PromptGraph[string] = entry.class_type === undefined ? {} : { class_type: entry.class_type };
+    const sources = inputSources(graph, node);
+    if (sources.length > 0) {
+      kept.inputs_from = sources;
+    }
+    classes[node] = kept;
   }
   return classes;
 }

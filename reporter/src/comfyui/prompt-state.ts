@@ -14,6 +14,8 @@ export class TrackedPrompt {
   progress: StepProgress | null = null;
   /** Set once a `progress` frame arrived, after which tqdm lines from the log are ignored for it. */
   sawProgressFrames = false;
+  /** Set once an `executing` frame arrived, after which `progress_state` frames are ignored for it. */
+  sawExecuting = false;
   terminal = false;
   readonly cached = new Set<string>();
   readonly finishedNodes = new Set<string>();

@@ -2,9 +2,11 @@ import { PROMPT_LOST_EXCEPTION, toUtcTimestamp } from "@comfycarry/shared";
 import type { CurrentPrompt, ProtocolEvent } from "@comfycarry/shared";
 
 import type { Logger } from "../log/logger.js";
+import { upstreamNodes } from "./graph-ancestry.js";
 import { terminalFromHistory } from "./history-outcome.js";
 import type { Terminal } from "./history-outcome.js";
 import { PromptGraphs } from "./prompt-graphs.js";
+import { readNodeStates } from "./node-states.js";
 import { readProgressData } from "./progress-frame.js";
 import { TrackedPrompt } from "./prompt-state.js";
 import { frameDataSchemas } from "./schemas.js";
@@ -49,13 +51,23 @@ export class PromptTracker {
     return this.#lastActivity?.toISOString() ?? null;
   }
 
-  /** Whether the running prompt's graph is still unknown, so the bridge should read /queue. */
   /** Whether a tqdm line would be used now: a prompt runs and no progress frame of it arrived. */
   get wantsLogProgress(): boolean {
     const prompt = this.#current;
     return prompt !== null && !prompt.terminal && !prompt.sawProgressFrames;
   }
 
+  /**
+   * Whether a `progress_state` frame would be used now: a prompt runs and no `executing` frame
+   * of it arrived. ComfyUI sends `executing` only to the client that queued the prompt, but
+   * broadcasts `progress_state` for a prompt queued without a client id.
+   */
+  get wantsNodeStates(): boolean {
+    const prompt = this.#current;
+    return prompt !== null && !prompt.terminal && !prompt.sawExecuting;
+  }
+
+  /** Whether the running prompt's graph is still unknown, so the bridge should read /queue. */
   get needsGraph(): boolean {
     return this.#current !== null && this.#current.graph === null;
   }
@@ -97,6 +109,9 @@ export class PromptTracker {
         break;
       case "progress":
         this.#onProgress(frame);
+        break;
+      case "progress_state":
+        this.#onNodeStates(frame);
         break;
       case "executed":
         this.#with(frame, "executed", (data) => this.#executed(data));
@@ -205,6 +220,38 @@ export class PromptTracker {
     }
   }
 
+  /** Follows the nodes of a prompt whose `executing` frames the reporter does not receive. */
+  #onNodeStates(frame: WsFrame): void {
+    const states = readNodeStates(frame.data);
+    if (states === null) {
+      this.#log.debug({ type: frame.type }, "ComfyUI frame without the expected fields, ignored");
+      return;
+    }
+    const prompt = this.#prompt(states.prompt_id);
+    if (prompt.terminal || prompt.sawExecuting) {
+      return;
+    }
+    if (!prompt.emitted.has("start")) {
+      this.#start(prompt.promptId, null, "progress_state");
+    }
+
+    // Cached nodes are not listed, but a running node's inputs have all run or come from the cache.
+    states.finished.forEach((node) => prompt.finishedNodes.add(node));
+    if (states.running !== null && prompt.graph !== null) {
+      upstreamNodes(prompt.graph, states.running).forEach((node) => prompt.finishedNodes.add(node));
+    }
+    if (states.running === null || states.running === prompt.node) {
+      return;
+    }
+    prompt.node = states.running;
+    prompt.progress = null;
+    const key = `executing:${states.running}`;
+    if (!prompt.emitted.has(key)) {
+      prompt.emitted.add(key);
+      this.#push({ kind: "comfyui.executing", at: toUtcTimestamp(), ...prompt.position(), node: states.running, node_class: prompt.classOf(states.running) });
+    }
+  }
+
   #with<T extends keyof typeof frameDataSchemas>(frame: WsFrame, type: T, apply: (data: FrameData<T>) => void): void {
     const parsed = frameDataSchemas[type].safeParse(frame.data);
     if (!parsed.success) {
@@ -253,6 +300,7 @@ export class PromptTracker {
     if (prompt === null || prompt.terminal) {
       return;
     }
+    prompt.sawExecuting = true;
     if (!prompt.emitted.has("start")) {
       this.#start(prompt.promptId, null, "executing");
     }

@@ -290,6 +290,28 @@ describe("bridge against the simulator", () => {
     expect(new Set(stepClasses(promptId))).toEqual(new Set(["KSampler"]));
   });
 
+  it("follows nodes of a broadcast prompt", async () => {
+    const promptId = await queueUnnamedPrompt(simulator.url, null);
+    let seenDuringSteps: { node: string | null; nodesDone: number } | null = null;
+    await waitFor(
+      "the sampler's node in the overview",
+      () => {
+        const current = reporter.bridge.view().current;
+        if (current?.prompt_id === promptId && current.progress !== null && current.progress.value >= 3) {
+          seenDuringSteps = { node: current.node, nodesDone: current.nodes_done };
+        }
+        return seenDuringSteps !== null;
+      },
+      15_000,
+    );
+    await waitForEnd(promptId);
+
+    // Before the sampler, the checkpoint, both prompts and the empty latent have finished.
+    expect(seenDuringSteps).toEqual({ node: "3", nodesDone: 4 });
+    expect(eventsOf(promptId).some((event) => event.kind === "comfyui.executing" && event.node === "3" && event.node_class === "KSampler")).toBe(true);
+    expect(eventsWithoutGraph(promptId)).toEqual([]);
+  });
+
   it("unsubscribes logs during progress frames", async () => {
     const observe = vi.spyOn(reporter.bridge, "observe");
     try {

@@ -155,6 +155,29 @@ describe("prompt tracker", () => {
     expect(t.current?.progress).toEqual({ value: 7, max: 20 });
   });
 
+  it("follows nodes from progress_state frames", () => {
+    const { tracker: t, events } = tracker();
+    t.onQueue(queue([PROMPT]));
+
+    t.onFrame(frame("progress_state", { prompt_id: PROMPT, nodes: { "4": { state: "finished" }, "6": { state: "finished" }, "3": { state: "running" } } }), "own");
+
+    expect(events.at(-1)).toMatchObject({ kind: "comfyui.executing", node: "3", node_class: "KSampler", nodes_done: 2 });
+    expect(t.current?.node).toBe("3");
+  });
+
+  it("ignores progress_state once executing frames arrive", () => {
+    const { tracker: t, events } = tracker();
+    t.onQueue(queue([PROMPT]));
+    t.onFrame(frame("executing", { node: "6", prompt_id: PROMPT }), "own");
+    const before = events.length;
+
+    t.onFrame(frame("progress_state", { prompt_id: PROMPT, nodes: { "3": { state: "running" } } }), "own");
+
+    expect(events).toHaveLength(before);
+    expect(t.wantsNodeStates).toBe(false);
+    expect(t.current?.node).toBe("6");
+  });
+
   it("ignores log progress once progress frames arrive", () => {
     const { tracker: t, events } = tracker();
     t.onQueue(queue([PROMPT]));

@@ -199,7 +199,8 @@ async function post(url: string, body: string | Buffer, headers: Record<string, 
   return response;
 }
 
-const CLASSES = { "4": { class_type: "CheckpointLoaderSimple" }, "3": { class_type: "KSampler" } };
+// The proxy keeps each node's class and the nodes its inputs link to.
+const CLASSES = { "4": { class_type: "CheckpointLoaderSimple" }, "3": { class_type: "KSampler", inputs_from: ["4"] } };
 
 describe("ComfyUI proxy prompt graphs", () => {
   it("reports the graph with the id from ComfyUI's response", async () => {
