@@ -1,11 +1,12 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { EdgeClient, endPm2HomeProcesses, pm2HomeProcesses, repoRoot } from "../src/index.js";
+import { processesMentioning } from "./demo-process.js";
 import { commandLine, descendants } from "./process-tree.js";
 
 // Ctrl-C on `npm run demo` must leave nothing of the demo running, also after ComfyUI was
@@ -106,21 +107,6 @@ async function waitForOutput(text: string, timeoutMs: number): Promise<void> {
     }
     await new Promise((resolveDelay) => setTimeout(resolveDelay, 250));
   }
-}
-
-/** Returns the command lines of processes whose arguments contain `text`, such as wrangler's state folder. */
-async function processesMentioning(text: string): Promise<string[]> {
-  const found: string[] = [];
-  for (const entry of await readdir("/proc")) {
-    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) {
-      continue;
-    }
-    const command = (await readFile(`/proc/${entry}/cmdline`, "utf8").catch(() => "")).replaceAll("\0", " ");
-    if (command.includes(text)) {
-      found.push(command.trim());
-    }
-  }
-  return found;
 }
 
 describe("demo Ctrl-C after ComfyUI restarts", () => {
