@@ -10,8 +10,8 @@ import { peekFrameType } from "./frame-type.js";
 import type { ComfyuiHttp } from "./http.js";
 import { LogSubscription } from "./log-subscription.js";
 import { ComfyuiSocket } from "./own-socket.js";
-import { PromptGraphs } from "./prompt-graphs.js";
 import { isRecord } from "./plain-checks.js";
+import { PromptGraphs } from "./prompt-graphs.js";
 import { readProgressFrame } from "./progress-frame.js";
 import { PromptTracker } from "./prompt-tracker.js";
 import { QUEUED_PROMPT_SOURCE, parseQueuedPrompt } from "./queued-prompt.js";
@@ -76,7 +76,7 @@ export class ComfyuiBridge extends EventEmitter<ComfyuiBridgeEvents> {
   readonly #gate: FrameGate;
   readonly #queuePollMs: number;
   readonly #historyRetryMs: number;
-  /** The newest `progress_state` frame not applied yet. It stays text because most are replaced unread. */
+  /** The newest `progress_state` frame not applied yet, as text, because most are replaced before they are read. */
   #nodeStates: { text: string; source: string } | null = null;
   #refreshing: Promise<void> | null = null;
   #refreshAgain = false;
@@ -198,28 +198,32 @@ export class ComfyuiBridge extends EventEmitter<ComfyuiBridgeEvents> {
     this.#steps.offer({ key: frame.data.prompt_id ?? "", value: frame.data.value, max: frame.data.max, apply });
   }
 
-  /** Applies the newest held `progress_state` frame, if the tracker still follows node states. */
+  /**
+   * Applies the pending `progress_state` frame, if the tracker still follows node states.
+   * NOTE: it runs only before a step or another frame, so a node after the sampler's last
+   * step, such as VAE decode, shows only when the prompt ends.
+   */
   #applyNodeStates(): void {
-    const held = this.#nodeStates;
+    const pending = this.#nodeStates;
     this.#nodeStates = null;
-    if (held === null || !this.#tracker.wantsNodeStates) {
+    if (pending === null || !this.#tracker.wantsNodeStates) {
       return;
     }
     let json: unknown;
     try {
-      json = JSON.parse(held.text);
+      json = JSON.parse(pending.text);
     } catch {
-      this.#log.debug({ source: held.source }, "ComfyUI progress_state frame is not JSON, ignored");
+      this.#log.debug({ source: pending.source }, "invalid JSON in a ComfyUI progress_state frame, ignored");
       return;
     }
     if (isRecord(json)) {
-      this.#gate.offer({ type: "progress_state", data: json.data }, held.source);
+      this.#gate.offer({ type: "progress_state", data: json.data }, pending.source);
     }
   }
 
   /**
-   * Applies the held node states and the waiting step, in that order, so the step shows under
-   * its node and a frame of another kind applies after both.
+   * Applies the pending node states and then the waiting step, so the step shows under its
+   * node and a frame of another kind applies after both.
    */
   #settle(): void {
     this.#applyNodeStates();

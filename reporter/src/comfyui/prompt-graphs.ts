@@ -52,12 +52,12 @@ export class PromptGraphs {
 export function classesOf(graph: PromptGraph): PromptGraph {
   const classes: PromptGraph = {};
   for (const [node, entry] of Object.entries(graph)) {
-    const kept: PromptGraph[string] = entry.class_type === undefined ? {} : { class_type: entry.class_type };
+    const stored: PromptGraph[string] = entry.class_type === undefined ? {} : { class_type: entry.class_type };
     const sources = inputSources(graph, node);
     if (sources.length > 0) {
-      kept.inputs_from = sources;
+      stored.inputs_from = sources;
     }
-    classes[node] = kept;
+    classes[node] = stored;
   }
   return classes;
 }

@@ -31,7 +31,7 @@ describe("readNodeStates", () => {
     expect(readNodeStates({ prompt_id: "p", nodes: [entry("running")] })).toBeNull();
   });
 
-  it("rejects a node entry that is not an object", () => {
+  it("rejects a non-object node entry", () => {
     expect(readNodeStates({ prompt_id: "p", nodes: { "3": "running" } })).toBeNull();
   });
 });
